@@ -1,0 +1,176 @@
+//! What one device's run leaves behind: attempt rows, per-day counters and invariant counts.
+//!
+//! Plain data, filled by the device loop and reduced by the experiment layer in device order.
+
+use crate::engine::time::SimTime;
+
+/// How a dispatched event ended (DESIGN §6 `outcome`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Success,
+    Failure,
+    Timeout,
+    NetworkLost,
+    Interrupted,
+}
+
+impl Outcome {
+    pub fn name(self) -> &'static str {
+        match self {
+            Outcome::Success => "success",
+            Outcome::Failure => "failure",
+            Outcome::Timeout => "timeout",
+            Outcome::NetworkLost => "network_lost",
+            Outcome::Interrupted => "interrupted",
+        }
+    }
+
+    /// Whether the attempt counts towards `num_attempts` (everything but an interruption).
+    pub fn is_counted(self) -> bool {
+        self != Outcome::Interrupted
+    }
+}
+
+/// One dispatched event (a row of `attempts.csv`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AttemptRow {
+    /// Index into the device's registration objects.
+    pub reg: u32,
+    /// `num_attempts + 1` at dispatch (SEMANTICS S4).
+    pub attempt: u32,
+    pub last_chance: bool,
+    pub start: SimTime,
+    /// `None` while running (and at the horizon).
+    pub end: Option<SimTime>,
+    pub outcome: Option<Outcome>,
+}
+
+/// Why the browser was woken (DESIGN §5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WakeCause {
+    OneShot = 0,
+    Periodic = 1,
+    Retry = 2,
+    Recovery = 3,
+    /// Desktop: an in-process delay timer that dispatched at least one event.
+    Timer = 4,
+}
+
+impl WakeCause {
+    pub const ALL: [WakeCause; 5] = [
+        WakeCause::OneShot,
+        WakeCause::Periodic,
+        WakeCause::Retry,
+        WakeCause::Recovery,
+        WakeCause::Timer,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            WakeCause::OneShot => "one_shot",
+            WakeCause::Periodic => "periodic",
+            WakeCause::Retry => "retry",
+            WakeCause::Recovery => "recovery",
+            WakeCause::Timer => "timer",
+        }
+    }
+}
+
+/// Counters of one device-day (or, summed, of one fleet-day).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DayStats {
+    pub wakeups: [u64; 5],
+    pub sync_events: u64,
+    pub successes: u64,
+    pub failures: u64,
+    pub timeouts: u64,
+    pub network_lost: u64,
+    pub interrupted: u64,
+    pub gave_ups: u64,
+    pub crashes: u64,
+    /// Milliseconds during which at least one sync event was running (battery cost proxy).
+    pub awake_ms: u64,
+}
+
+impl DayStats {
+    pub fn wakeups_total(&self) -> u64 {
+        self.wakeups.iter().sum()
+    }
+
+    pub fn add(&mut self, other: &DayStats) {
+        for (a, b) in self.wakeups.iter_mut().zip(other.wakeups) {
+            *a += b;
+        }
+        self.sync_events += other.sync_events;
+        self.successes += other.successes;
+        self.failures += other.failures;
+        self.timeouts += other.timeouts;
+        self.network_lost += other.network_lost;
+        self.interrupted += other.interrupted;
+        self.gave_ups += other.gave_ups;
+        self.crashes += other.crashes;
+        self.awake_ms += other.awake_ms;
+    }
+}
+
+/// The invariants of DESIGN §7 that this build monitors, counted per run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Invariant {
+    DispatchWhileOffline = 0,
+    ConcurrentDispatch = 1,
+    AttemptsOverMax = 2,
+    FiredAfterRemoval = 3,
+}
+
+impl Invariant {
+    pub const ALL: [Invariant; 4] = [
+        Invariant::DispatchWhileOffline,
+        Invariant::ConcurrentDispatch,
+        Invariant::AttemptsOverMax,
+        Invariant::FiredAfterRemoval,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Invariant::DispatchWhileOffline => "dispatch_while_offline",
+            Invariant::ConcurrentDispatch => "concurrent_dispatch",
+            Invariant::AttemptsOverMax => "attempts_over_max",
+            Invariant::FiredAfterRemoval => "fired_after_removal",
+        }
+    }
+}
+
+/// A violation worth describing in `summary.json`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Violation {
+    pub invariant: Invariant,
+    pub time: SimTime,
+    pub reg: u32,
+}
+
+/// Per-invariant counts and the first few violations.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct InvariantLog {
+    pub counts: [u64; 4],
+    pub first: Vec<Violation>,
+}
+
+/// How many violations per device are kept with details.
+const KEEP_FIRST: usize = 5;
+
+impl InvariantLog {
+    pub fn record(&mut self, invariant: Invariant, time: SimTime, reg: u32) {
+        self.counts[invariant as usize] += 1;
+        if self.first.len() < KEEP_FIRST {
+            self.first.push(Violation {
+                invariant,
+                time,
+                reg,
+            });
+        }
+    }
+
+    pub fn total(&self) -> u64 {
+        self.counts.iter().sum()
+    }
+}

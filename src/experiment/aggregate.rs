@@ -1,0 +1,204 @@
+//! Mergeable fleet aggregates: integer counters and exact value histograms, reduced in device
+//! order so sums never depend on thread scheduling.
+
+use std::collections::BTreeMap;
+
+use crate::device::DeviceResult;
+use crate::device::record::{DayStats, Invariant, Outcome, Violation};
+use crate::engine::time::DAY;
+use crate::model::registration::{FinalState, SyncKind};
+use crate::scenario::Scenario;
+
+/// A histogram of non-negative integer values (value → occurrences): exact quantiles, mergeable.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Histogram(BTreeMap<u64, u64>);
+
+impl Histogram {
+    pub fn add(&mut self, value: u64) {
+        *self.0.entry(value).or_default() += 1;
+    }
+
+    pub fn count(&self) -> u64 {
+        self.0.values().sum()
+    }
+
+    pub fn max(&self) -> Option<u64> {
+        self.0.keys().next_back().copied()
+    }
+
+    pub fn mean(&self) -> Option<f64> {
+        let n = self.count();
+        (n > 0).then(|| {
+            let sum: u128 = self.0.iter().map(|(v, c)| *v as u128 * *c as u128).sum();
+            sum as f64 / n as f64
+        })
+    }
+
+    /// Nearest-rank quantile: the smallest value with at least `ceil(p·n)` values ≤ it.
+    pub fn quantile(&self, p: f64) -> Option<u64> {
+        let n = self.count();
+        if n == 0 {
+            return None;
+        }
+        let rank = ((p * n as f64).ceil() as u64).clamp(1, n);
+        let mut seen = 0;
+        for (v, c) in &self.0 {
+            seen += c;
+            if seen >= rank {
+                return Some(*v);
+            }
+        }
+        self.max()
+    }
+}
+
+/// A violation with the device it happened on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FleetViolation {
+    pub device: u64,
+    pub violation: Violation,
+    /// Origin index on that device.
+    pub origin: u32,
+    pub tag: String,
+}
+
+/// How many violations are described in `summary.json`.
+const KEEP_VIOLATIONS: usize = 10;
+
+/// Everything the outputs need, for the whole fleet.
+#[derive(Clone, Debug)]
+pub struct Fleet {
+    pub devices: u64,
+    pub days: Vec<DayStats>,
+    /// Per day: the distribution of wake-ups over devices.
+    pub day_wakeups: Vec<Histogram>,
+    /// Wake-ups of every device-day.
+    pub device_day_wakeups: Histogram,
+    /// Registration objects by kind and final state.
+    pub reg_states: BTreeMap<(SyncKind, &'static str), u64>,
+    /// Register calls that created an object (all final states).
+    pub registrations: [u64; 2],
+    pub one_shot_latency_ms: Histogram,
+    /// (kind, attempts, how it ended) → registrations or periodic events (retries.csv).
+    pub retries: BTreeMap<(SyncKind, u32, &'static str), u64>,
+    pub dispatches: [u64; 2],
+    pub retry_dispatches: u64,
+    pub invariant_counts: [u64; 4],
+    pub violations: Vec<FleetViolation>,
+    pub events: u64,
+    pub online_transitions: u64,
+    pub online_dispatches: u64,
+    /// Per-event rows of the first `detail_devices` devices, in device order.
+    pub detail: Vec<(u64, DeviceResult)>,
+}
+
+impl Fleet {
+    pub fn new(scenario: &Scenario) -> Fleet {
+        let days = scenario.duration.div_ceil(DAY).max(1) as usize;
+        Fleet {
+            devices: 0,
+            days: vec![DayStats::default(); days],
+            day_wakeups: vec![Histogram::default(); days],
+            device_day_wakeups: Histogram::default(),
+            reg_states: BTreeMap::new(),
+            registrations: [0; 2],
+            one_shot_latency_ms: Histogram::default(),
+            retries: BTreeMap::new(),
+            dispatches: [0; 2],
+            retry_dispatches: 0,
+            invariant_counts: [0; 4],
+            violations: Vec::new(),
+            events: 0,
+            online_transitions: 0,
+            online_dispatches: 0,
+            detail: Vec::new(),
+        }
+    }
+
+    /// Adds device `index`'s result; must be called in device-index order.
+    pub fn add(&mut self, index: u64, r: DeviceResult, keep_detail: bool) {
+        debug_assert_eq!(index, self.devices, "devices must be reduced in order");
+        self.devices += 1;
+        for (d, day) in r.days.iter().enumerate() {
+            self.days[d].add(day);
+            self.day_wakeups[d].add(day.wakeups_total());
+            self.device_day_wakeups.add(day.wakeups_total());
+        }
+        for reg in &r.registrations {
+            let state = reg.final_state();
+            *self.reg_states.entry((reg.kind, state.name())).or_default() += 1;
+            self.registrations[reg.kind as usize] += 1;
+            if reg.kind == SyncKind::OneShot {
+                if let (FinalState::Succeeded, Some(done)) = (state, reg.completed) {
+                    self.one_shot_latency_ms
+                        .add(done.ms() - reg.registered.ms());
+                }
+                if matches!(state, FinalState::Succeeded | FinalState::GaveUp) {
+                    *self
+                        .retries
+                        .entry((SyncKind::OneShot, reg.counted_attempts, state.name()))
+                        .or_default() += 1;
+                }
+            }
+        }
+        for row in &r.attempts {
+            let reg = &r.registrations[row.reg as usize];
+            self.dispatches[reg.kind as usize] += 1;
+            if row.attempt > 1 {
+                self.retry_dispatches += 1;
+            }
+            if reg.kind == SyncKind::Periodic {
+                match row.outcome {
+                    Some(Outcome::Success) => {
+                        *self
+                            .retries
+                            .entry((SyncKind::Periodic, row.attempt, "succeeded"))
+                            .or_default() += 1;
+                    }
+                    Some(o) if o.is_counted() && row.attempt == reg.max_attempts => {
+                        *self
+                            .retries
+                            .entry((SyncKind::Periodic, row.attempt, "gave_up"))
+                            .or_default() += 1;
+                    }
+                    _ => {}
+                }
+            }
+        }
+        for (total, c) in self.invariant_counts.iter_mut().zip(r.invariants.counts) {
+            *total += c;
+        }
+        for v in &r.invariants.first {
+            if self.violations.len() < KEEP_VIOLATIONS {
+                let reg = &r.registrations[v.reg as usize];
+                self.violations.push(FleetViolation {
+                    device: index,
+                    violation: v.clone(),
+                    origin: reg.origin,
+                    tag: reg.tag.to_string(),
+                });
+            }
+        }
+        self.events += r.events;
+        self.online_transitions += r.online_transitions;
+        self.online_dispatches += r.online_dispatches;
+        if keep_detail {
+            self.detail.push((index, r));
+        }
+    }
+
+    pub fn reg_count(&self, kind: SyncKind, state: FinalState) -> u64 {
+        self.reg_states
+            .get(&(kind, state.name()))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    pub fn invariant_total(&self) -> u64 {
+        self.invariant_counts.iter().sum()
+    }
+
+    pub fn invariant_names() -> impl Iterator<Item = &'static str> {
+        Invariant::ALL.iter().map(|i| i.name())
+    }
+}

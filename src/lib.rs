@@ -1,0 +1,16 @@
+//! bgsim: a deterministic discrete-event simulator of how browsers schedule background work.
+//!
+//! Layers (DESIGN §10), each depending only on those above it in this list:
+//! `engine` (time, queue, random streams) → `model` (environment + policies) → `device` (one
+//! device's loop) → `experiment` (fleets) → `scenario` / `output` (files at the edges) → `cli`.
+
+pub mod cli;
+pub mod device;
+pub mod engine;
+pub mod experiment;
+pub mod model;
+pub mod output;
+pub mod scenario;
+
+/// The bgsim version recorded in every `summary.json`.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

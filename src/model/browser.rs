@@ -1,0 +1,36 @@
+//! The browser process of a device (DESIGN §4.2): when the user has it open, and crash faults
+//! (§4.3) that take it down.
+
+use super::timeline::Windows;
+
+/// The operating system the browser runs on; decides who may start the browser.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Platform {
+    /// The browser runs only during user sessions; nothing wakes a closed browser.
+    Desktop,
+    /// Killed when idle, started by wake-up tasks (DESIGN §4.2, §5).
+    Android,
+}
+
+impl Platform {
+    pub fn name(self) -> &'static str {
+        match self {
+            Platform::Desktop => "desktop",
+            Platform::Android => "android",
+        }
+    }
+}
+
+/// Injected browser crashes (§4.3).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CrashSpec {
+    /// Scheduled crash instants, sorted.
+    pub at: Vec<u64>,
+    /// Mean of a Poisson crash process per day (0 = none).
+    pub rate_per_day: f64,
+    /// Downtime after a crash before the browser may restart.
+    pub restart_delay: u64,
+}
+
+/// The windows during which a user session keeps the browser open.
+pub type Sessions = Windows;

@@ -1,0 +1,58 @@
+//! Connectivity of one device over time (DESIGN §4.1, SEMANTICS S6).
+//!
+//! Every model is the combination of deterministic offline windows (`schedule`, `diurnal`) and an
+//! optional two-state Markov flakiness process (`markov`, `diurnal.flaky`). The device is online
+//! when it is outside every window and the flaky process (if any) is up.
+
+use super::timeline::Windows;
+
+/// Mean durations of the alternating online/offline periods of a Markov process.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Flaky {
+    pub mean_online: u64,
+    pub mean_offline: u64,
+}
+
+/// How the scenario described the network, resolved.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NetworkSpec {
+    AlwaysOnline,
+    /// Explicit offline windows.
+    Schedule(Windows),
+    /// Starts online, then alternates exponential periods.
+    Markov(Flaky),
+    /// Offline windows repeated daily (times of day), optionally flaky outside them.
+    Diurnal {
+        offline_daily: Vec<(u64, u64)>,
+        flaky: Option<Flaky>,
+    },
+}
+
+impl NetworkSpec {
+    /// The deterministic offline windows over `[0, horizon)`.
+    pub fn offline_windows(&self, horizon: u64) -> Windows {
+        match self {
+            NetworkSpec::AlwaysOnline | NetworkSpec::Markov(_) => Windows::default(),
+            NetworkSpec::Schedule(w) => w.clone(),
+            NetworkSpec::Diurnal { offline_daily, .. } => Windows::daily(offline_daily, horizon),
+        }
+    }
+
+    /// The random flakiness process, if any.
+    pub fn flaky(&self) -> Option<Flaky> {
+        match self {
+            NetworkSpec::Markov(f) => Some(*f),
+            NetworkSpec::Diurnal { flaky, .. } => *flaky,
+            _ => None,
+        }
+    }
+
+    pub fn model_name(&self) -> &'static str {
+        match self {
+            NetworkSpec::AlwaysOnline => "always_online",
+            NetworkSpec::Schedule(_) => "schedule",
+            NetworkSpec::Markov(_) => "markov",
+            NetworkSpec::Diurnal { .. } => "diurnal",
+        }
+    }
+}

@@ -1,0 +1,225 @@
+//! Every tunable constant of the scheduler, in one place (DEVELOPERS non-negotiable 2).
+//!
+//! The same table drives the policy, `policy.params` in scenarios, `--set name=value`, `bgsim
+//! params` and the resolved parameters in `summary.json`, so documentation cannot drift from
+//! what the model reads. Each entry cites where its default comes from.
+
+use std::fmt;
+
+use crate::engine::time::{HOUR, MINUTE};
+
+/// The unit a parameter is expressed in; decides how it is parsed and printed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unit {
+    /// Duration string such as `"5m"`, stored as milliseconds.
+    Duration,
+    /// Non-negative whole number.
+    Count,
+    /// `true` / `false`.
+    Bool,
+}
+
+impl Unit {
+    pub fn name(self) -> &'static str {
+        match self {
+            Unit::Duration => "duration",
+            Unit::Count => "count",
+            Unit::Bool => "bool",
+        }
+    }
+}
+
+/// A parameter value in its canonical form.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Value {
+    Ms(u64),
+    Count(u64),
+    Bool(bool),
+}
+
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Ms(ms) => f.write_str(&crate::model::duration::format_ms(*ms)),
+            Value::Count(n) => write!(f, "{n}"),
+            Value::Bool(b) => write!(f, "{b}"),
+        }
+    }
+}
+
+/// Describes one parameter: its name, unit, default, source and meaning.
+pub struct ParamDef {
+    pub name: &'static str,
+    pub unit: Unit,
+    pub source: &'static str,
+    pub doc: &'static str,
+    get: fn(&Params) -> Value,
+    set: fn(&mut Params, Value),
+}
+
+impl ParamDef {
+    pub fn get(&self, p: &Params) -> Value {
+        (self.get)(p)
+    }
+
+    /// The default under the `chromium` preset.
+    pub fn default_value(&self) -> Value {
+        (self.get)(&Params::default())
+    }
+
+    /// Parses `text` (as given to `--set`) in this parameter's unit.
+    pub fn parse(&self, text: &str) -> Result<Value, String> {
+        match self.unit {
+            Unit::Duration => crate::model::duration::parse_ms(text).map(Value::Ms),
+            Unit::Count => text
+                .parse::<u64>()
+                .map(Value::Count)
+                .map_err(|_| format!("expected a whole number, got {text:?}")),
+            Unit::Bool => match text {
+                "true" => Ok(Value::Bool(true)),
+                "false" => Ok(Value::Bool(false)),
+                _ => Err(format!("expected true or false, got {text:?}")),
+            },
+        }
+    }
+
+    /// Sets the parameter; the value must be in this parameter's unit.
+    pub fn set(&self, p: &mut Params, v: Value) {
+        (self.set)(p, v)
+    }
+}
+
+macro_rules! params {
+    ($( $(#[doc = $doc:literal])+ $name:ident : $unit:ident = $default:expr, source = $source:literal; )*) => {
+        /// The resolved scheduler parameters of one run (Finch-style: every field can be overridden).
+        #[derive(Clone, Debug, PartialEq, Eq)]
+        pub struct Params {
+            $( $(#[doc = $doc])+ pub $name: params!(@ty $unit), )*
+        }
+
+        impl Default for Params {
+            /// The `chromium` preset's defaults.
+            fn default() -> Self {
+                Params { $( $name: $default, )* }
+            }
+        }
+
+        /// The table of every parameter, in a stable order.
+        pub static PARAMS: &[ParamDef] = &[
+            $( ParamDef {
+                name: stringify!($name),
+                unit: Unit::$unit,
+                source: $source,
+                doc: concat!($($doc),+),
+                get: |p| params!(@wrap $unit, p.$name),
+                set: |p, v| p.$name = params!(@unwrap $unit, v),
+            }, )*
+        ];
+    };
+    (@ty Duration) => { u64 };
+    (@ty Count) => { u32 };
+    (@ty Bool) => { bool };
+    (@wrap Duration, $e:expr) => { Value::Ms($e) };
+    (@wrap Count, $e:expr) => { Value::Count($e as u64) };
+    (@wrap Bool, $e:expr) => { Value::Bool($e) };
+    (@unwrap Duration, $v:expr) => { match $v { Value::Ms(x) => x, other => panic!("unit mismatch: {other:?}") } };
+    (@unwrap Count, $v:expr) => { match $v { Value::Count(x) => x.min(u32::MAX as u64) as u32, other => panic!("unit mismatch: {other:?}") } };
+    (@unwrap Bool, $v:expr) => { match $v { Value::Bool(x) => x, other => panic!("unit mismatch: {other:?}") } };
+}
+
+params! {
+    /// Attempts before a one-shot registration is given up (without notification permission).
+    max_sync_attempts: Count = 3,
+        source = "content/public/browser/background_sync_parameters.cc (kMaxSyncAttempts)";
+    /// Attempts when the origin has notification permission; fixed at registration.
+    max_sync_attempts_with_notification_permission: Count = 3,
+        source = "content/public/browser/background_sync_parameters.cc (kMaxSyncAttemptsWithNotificationPermission)";
+    /// Delay before the first retry; later retries multiply it by `retry_delay_factor`.
+    initial_retry_delay: Duration = 5 * MINUTE,
+        source = "content/public/browser/background_sync_parameters.cc (kInitialRetryDelay)";
+    /// Multiplier between successive retry delays (an integer, as in Chromium).
+    retry_delay_factor: Count = 3,
+        source = "content/public/browser/background_sync_parameters.cc (kRetryDelayFactor)";
+    /// Wake-up delta used while events are firing (recovery if the browser dies mid-event).
+    min_sync_recovery_time: Duration = 6 * MINUTE,
+        source = "content/public/browser/background_sync_parameters.cc (kMinSyncRecoveryTime)";
+    /// A sync event still running after this long is timed out and counts as a failure.
+    max_sync_event_duration: Duration = 3 * MINUTE,
+        source = "content/public/browser/background_sync_parameters.cc (kMaxSyncEventDuration)";
+    /// Base gap between periodic sync events of one origin (multiplied by the engagement penalty).
+    min_periodic_sync_events_interval: Duration = 12 * HOUR,
+        source = "content/public/browser/background_sync_parameters.cc (kMinPeriodicSyncEventsInterval)";
+    /// Keep the Android browser process alive until running events complete.
+    keep_browser_awake_till_events_complete: Bool = false,
+        source = "content/public/browser/background_sync_parameters.cc (keep_browser_awake_till_events_complete)";
+    /// Let Android's network detection, not the browser's, decide when to fire (Android only).
+    rely_on_android_network_detection: Bool = false,
+        source = "content/public/browser/background_sync_parameters.cc (rely_on_android_network_detection)";
+    /// Minimum spacing between periodic browser wake-ups when no retries are pending.
+    periodic_wakeup_min_spacing: Duration = 12 * HOUR,
+        source = "content/browser/background_sync/background_sync_manager.cc (MaybeApplyBrowserWakeupCountLimit)";
+}
+
+impl Params {
+    /// Looks a parameter up by name.
+    pub fn def(name: &str) -> Option<&'static ParamDef> {
+        PARAMS.iter().find(|d| d.name == name)
+    }
+
+    /// Rejects values Chromium would misbehave on (SEMANTICS S12). Returns (parameter, reason).
+    pub fn check(&self) -> Result<(), (&'static str, String)> {
+        if self.max_sync_attempts < 1 {
+            return Err(("max_sync_attempts", "must be at least 1".into()));
+        }
+        if self.max_sync_attempts_with_notification_permission < 1 {
+            return Err((
+                "max_sync_attempts_with_notification_permission",
+                "must be at least 1".into(),
+            ));
+        }
+        if self.retry_delay_factor < 1 {
+            return Err(("retry_delay_factor", "must be at least 1".into()));
+        }
+        if self.min_periodic_sync_events_interval == 0 {
+            return Err((
+                "min_periodic_sync_events_interval",
+                "must be greater than 0".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_match_chromium_parameters() {
+        // background_sync_parameters.cc: 3 attempts, 5 min × 3^(n−1), 6 min recovery, 3 min max event,
+        // 12 h periodic interval.
+        let p = Params::default();
+        assert_eq!(p.max_sync_attempts, 3);
+        assert_eq!(p.initial_retry_delay, 300_000);
+        assert_eq!(p.retry_delay_factor, 3);
+        assert_eq!(p.min_sync_recovery_time, 360_000);
+        assert_eq!(p.max_sync_event_duration, 180_000);
+        assert_eq!(p.min_periodic_sync_events_interval, 43_200_000);
+    }
+
+    #[test]
+    fn set_by_name_round_trips() {
+        let mut p = Params::default();
+        let d = Params::def("initial_retry_delay").unwrap();
+        d.set(&mut p, d.parse("90s").unwrap());
+        assert_eq!(p.initial_retry_delay, 90_000);
+        assert_eq!(d.get(&p).to_string(), "1m30s");
+        assert!(Params::def("no_such_param").is_none());
+        assert!(
+            Params::def("max_sync_attempts")
+                .unwrap()
+                .parse("2.5")
+                .is_err()
+        );
+    }
+}

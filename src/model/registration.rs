@@ -1,0 +1,125 @@
+//! A sync registration and its state machine (DESIGN §3.1 States, SEMANTICS S4–S8).
+//!
+//! ```text
+//!            dispatch                 completion (S5)
+//!  pending ───────────▶ firing ─────────────────────────▶ pending (retry / next period)
+//!     ▲                   │  re-register (same options)      or removed (succeeded / gave_up)
+//!     │                   ▼
+//!     └──── completion ── reregistered_while_firing   (num_attempts = 0, delay_until kept)
+//!  crash mid-event: firing / reregistered_while_firing ──▶ pending, attempt not counted
+//! ```
+//! The firing states live only in memory: nothing here is ever persisted as "firing" (chromium).
+
+use crate::engine::time::SimTime;
+
+/// One-shot or periodic (fetch arrives with Background Fetch).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum SyncKind {
+    OneShot,
+    Periodic,
+}
+
+impl SyncKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            SyncKind::OneShot => "one_shot",
+            SyncKind::Periodic => "periodic",
+        }
+    }
+}
+
+/// The in-memory state of an active registration.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RegState {
+    Pending,
+    Firing,
+    ReregisteredWhileFiring,
+}
+
+/// How a registration object ended up, as written to `registrations.csv`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FinalState {
+    Succeeded,
+    GaveUp,
+    Unregistered,
+    PendingAtEnd,
+    Suspended,
+    Stuck,
+    Rejected,
+}
+
+impl FinalState {
+    pub fn name(self) -> &'static str {
+        match self {
+            FinalState::Succeeded => "succeeded",
+            FinalState::GaveUp => "gave_up",
+            FinalState::Unregistered => "unregistered",
+            FinalState::PendingAtEnd => "pending_at_end",
+            FinalState::Suspended => "suspended",
+            FinalState::Stuck => "stuck",
+            FinalState::Rejected => "rejected",
+        }
+    }
+}
+
+/// One registration object: created by a register call, alive until removed (S8). A later
+/// registration of the same tag is a new object with its own row, counters and outcome script.
+#[derive(Clone, Debug)]
+pub struct Registration {
+    /// Origin index on the device.
+    pub origin: u32,
+    /// Index of the scenario registration entry that created it (handler and tag source).
+    pub spec: u32,
+    /// The registration's tag (arrival templates already expanded).
+    pub tag: Box<str>,
+    pub kind: SyncKind,
+    /// Periodic only: the requested minimum interval.
+    pub min_interval: u64,
+    pub state: RegState,
+    /// `None` while active; how it was removed otherwise.
+    pub removed: Option<FinalState>,
+    /// Counted (completed) attempts since the last reset, as Chromium's `num_attempts`.
+    pub num_attempts: u32,
+    /// Fixed at registration from notification permission.
+    pub max_attempts: u32,
+    /// Not ready before this instant; `SimTime::NEVER` = suspended.
+    pub delay_until: SimTime,
+    pub registered: SimTime,
+    pub first_fire: Option<SimTime>,
+    pub completed: Option<SimTime>,
+    /// Dispatches that ended with success/failure/timeout/network_lost (S11 `attempts`).
+    pub counted_attempts: u32,
+    /// Dispatches so far: the ordinal of the next dispatch's random block.
+    pub dispatches: u32,
+    /// Position in the handler's outcome script.
+    pub script_pos: u32,
+    /// Key of this registration's outcome stream (which register call created it).
+    pub stream_b: u64,
+    /// Dispatches of this object currently running (at most one: invariant §7).
+    pub running: u32,
+}
+
+impl Registration {
+    pub fn is_active(&self) -> bool {
+        self.removed.is_none()
+    }
+
+    /// Ready to dispatch at `now`, ignoring the device's network and browser (S3).
+    pub fn is_due(&self, now: SimTime) -> bool {
+        self.is_active()
+            && self.state == RegState::Pending
+            && !self.delay_until.is_never()
+            && now >= self.delay_until
+    }
+
+    /// The row's `final_state` at the horizon (S11).
+    pub fn final_state(&self) -> FinalState {
+        match self.removed {
+            Some(state) => state,
+            None if self.delay_until.is_never() && self.state == RegState::Pending => {
+                FinalState::Suspended
+            }
+            None => FinalState::PendingAtEnd,
+        }
+    }
+}

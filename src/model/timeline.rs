@@ -1,0 +1,93 @@
+//! Sets of half-open time windows `[from, to)`: offline periods, user sessions.
+//!
+//! One type for both so sorting, merging and day-by-day expansion are written once.
+
+use crate::engine::time::DAY;
+
+/// Sorted, disjoint, non-touching half-open windows in ms.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Windows(Vec<(u64, u64)>);
+
+impl Windows {
+    /// Sorts the windows and merges overlapping or touching ones (SEMANTICS S6). Empty windows
+    /// (`from >= to`) are dropped.
+    pub fn merged(mut raw: Vec<(u64, u64)>) -> Windows {
+        raw.retain(|(a, b)| a < b);
+        raw.sort_unstable();
+        let mut out: Vec<(u64, u64)> = Vec::with_capacity(raw.len());
+        for (a, b) in raw {
+            match out.last_mut() {
+                Some(last) if a <= last.1 => last.1 = last.1.max(b),
+                _ => out.push((a, b)),
+            }
+        }
+        Windows(out)
+    }
+
+    /// The same times-of-day repeated on every day that starts before `horizon`.
+    pub fn daily(times_of_day: &[(u64, u64)], horizon: u64) -> Windows {
+        let days = horizon.div_ceil(DAY);
+        let raw = (0..days)
+            .flat_map(|d| {
+                times_of_day
+                    .iter()
+                    .map(move |(a, b)| (d * DAY + a, d * DAY + b))
+            })
+            .collect();
+        Windows::merged(raw)
+    }
+
+    /// One window covering all time.
+    pub fn always() -> Windows {
+        Windows(vec![(0, u64::MAX)])
+    }
+
+    pub fn as_slice(&self) -> &[(u64, u64)] {
+        &self.0
+    }
+
+    pub fn contains(&self, t: u64) -> bool {
+        let i = self.0.partition_point(|(a, _)| *a <= t);
+        i > 0 && t < self.0[i - 1].1
+    }
+
+    /// The edges after t = 0 as `(time, entering)` pairs in time order; a window starting at 0
+    /// gives no edge (the state at t = 0 is `contains(0)`).
+    pub fn edges(&self) -> impl Iterator<Item = (u64, bool)> + '_ {
+        self.0
+            .iter()
+            .flat_map(|(a, b)| [(*a, true), (*b, false)])
+            .filter(|(t, _)| *t > 0 && *t != u64::MAX)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::time::HOUR;
+
+    #[test]
+    fn overlapping_and_touching_windows_merge() {
+        let w = Windows::merged(vec![(5, 8), (0, 2), (2, 3), (7, 10), (12, 12)]);
+        assert_eq!(w.as_slice(), &[(0, 3), (5, 10)]);
+        assert!(w.contains(0) && w.contains(9) && !w.contains(10) && !w.contains(4));
+        // No edge at 0: the device simply starts inside the first window.
+        let edges: Vec<_> = w.edges().collect();
+        assert_eq!(edges, vec![(3, false), (5, true), (10, false)]);
+    }
+
+    #[test]
+    fn daily_windows_join_across_midnight() {
+        // 22:00–24:00 and 00:00–07:00 over two days: day 0 00–07, then 22:00 day 0 → 07:00 day 1,
+        // then 22:00 day 1 → 48:00.
+        let w = Windows::daily(&[(0, 7 * HOUR), (22 * HOUR, 24 * HOUR)], 2 * DAY);
+        assert_eq!(
+            w.as_slice(),
+            &[
+                (0, 7 * HOUR),
+                (22 * HOUR, 31 * HOUR),
+                (46 * HOUR, 48 * HOUR)
+            ]
+        );
+    }
+}

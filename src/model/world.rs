@@ -1,0 +1,77 @@
+//! The validated description of what a device holds and what happens to it: the plain data the
+//! `scenario` layer produces from JSON and the `device` loop consumes.
+//!
+//! API boundary: everything here is already checked (times inside the horizon, names unique,
+//! required fields present); the simulation never re-validates and never fails on it.
+
+use super::browser::{CrashSpec, Platform, Sessions};
+use super::engagement::EngagementLevel;
+use super::handler::HandlerSpec;
+use super::network::NetworkSpec;
+use super::registration::SyncKind;
+
+/// One device (after `count` expansion of its block it is shared by every copy).
+#[derive(Clone, Debug)]
+pub struct DeviceSpec {
+    pub platform: Platform,
+    pub sessions: Sessions,
+    pub network: NetworkSpec,
+    pub crashes: CrashSpec,
+    pub origins: Vec<OriginSpec>,
+}
+
+/// One origin with its service worker, after `{i}` expansion.
+#[derive(Clone, Debug)]
+pub struct OriginSpec {
+    pub name: String,
+    pub installed: bool,
+    pub notification_permission: bool,
+    /// Pinned engagement level (score-based engagement arrives with DESIGN §4.4).
+    pub engagement: EngagementLevel,
+    pub registrations: Vec<RegistrationSpec>,
+    pub events: Vec<OriginEvent>,
+}
+
+/// When a registration entry makes its register calls.
+#[derive(Clone, Debug, PartialEq)]
+pub enum RegisterWhen {
+    At(u64),
+    /// Poisson arrivals; `{n}` in the tag is the 0-based arrival index.
+    Arrivals {
+        mean_interval: u64,
+    },
+}
+
+/// One `registrations[]` entry of an origin.
+#[derive(Clone, Debug)]
+pub struct RegistrationSpec {
+    pub kind: SyncKind,
+    /// The tag, possibly a template containing `{n}` (arrivals).
+    pub tag: String,
+    /// Periodic only.
+    pub min_interval: u64,
+    pub when: RegisterWhen,
+    /// The origin's handler with this entry's overrides merged in.
+    pub handler: HandlerSpec,
+}
+
+impl RegistrationSpec {
+    /// The tag of the `n`-th arrival (or the fixed tag).
+    pub fn tag_for(&self, n: u64) -> String {
+        self.tag.replace("{n}", &n.to_string())
+    }
+}
+
+/// An origin-level action at an explicit time (DESIGN §4.6).
+#[derive(Clone, Debug, PartialEq)]
+pub enum OriginAction {
+    Unregister { kind: SyncKind, tag: String },
+    ClearSiteData,
+    UnregisterServiceWorker,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct OriginEvent {
+    pub at: u64,
+    pub action: OriginAction,
+}

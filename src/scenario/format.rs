@@ -1,0 +1,308 @@
+//! The scenario file's serde types (DESIGN §11): untrusted JSON, exactly as users write it.
+//!
+//! Unknown fields are errors everywhere (`deny_unknown_fields`): a typo must never be silently
+//! ignored. Defaults are those of SEMANTICS S12 and are noted on each field.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::Deserialize;
+use serde::de::{self, Deserializer, Visitor};
+
+use crate::model::duration::{parse_ms, parse_time_of_day};
+
+/// A duration string (`"12h"`, `"1d2h"`) in ms. A bare number is an error.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Dur(pub u64);
+
+/// A time of day `"HH:MM"` in ms after midnight.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Tod(pub u64);
+
+struct StrVisitor {
+    what: &'static str,
+    parse: fn(&str) -> Result<u64, String>,
+}
+
+impl Visitor<'_> for StrVisitor {
+    type Value = u64;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str(self.what)
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<u64, E> {
+        (self.parse)(v).map_err(E::custom)
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<u64, E> {
+        Err(E::custom(format!("expected {}, got {v}", self.what)))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<u64, E> {
+        Err(E::custom(format!("expected {}, got {v}", self.what)))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<u64, E> {
+        Err(E::custom(format!("expected {}, got {v}", self.what)))
+    }
+}
+
+impl<'de> Deserialize<'de> for Dur {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(StrVisitor {
+            what: "a duration like \"12h\"",
+            parse: parse_ms,
+        })
+        .map(Dur)
+    }
+}
+
+impl<'de> Deserialize<'de> for Tod {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(StrVisitor {
+            what: "a time of day like \"08:00\"",
+            parse: parse_time_of_day,
+        })
+        .map(Tod)
+    }
+}
+
+fn one() -> u64 {
+    1
+}
+
+fn chromium() -> String {
+    "chromium".to_string()
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioFile {
+    pub name: String,
+    /// Default: empty.
+    #[serde(default)]
+    pub description: String,
+    pub duration: Dur,
+    /// Default: 0.
+    #[serde(default)]
+    pub seed: u64,
+    /// Default: the `chromium` preset with its default parameters.
+    #[serde(default)]
+    pub policy: PolicyFile,
+    pub devices: Vec<DeviceFile>,
+    #[serde(default)]
+    pub expect: Vec<ExpectFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyFile {
+    #[serde(default = "chromium")]
+    pub preset: String,
+    /// Parameter overrides by name; checked against the parameter table.
+    #[serde(default)]
+    pub params: BTreeMap<String, serde_json::Value>,
+}
+
+impl Default for PolicyFile {
+    fn default() -> Self {
+        PolicyFile {
+            preset: chromium(),
+            params: BTreeMap::new(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeviceFile {
+    /// Default: 1.
+    #[serde(default = "one")]
+    pub count: u64,
+    pub platform: PlatformFile,
+    pub browser: BrowserFile,
+    pub network: NetworkFile,
+    pub crashes: Option<CrashesFile>,
+    #[serde(default)]
+    pub origins: Vec<OriginFile>,
+}
+
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum PlatformFile {
+    Desktop,
+    Android,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BrowserFile {
+    pub sessions: SessionsFile,
+    pub idle_kill_after: Option<Dur>,
+}
+
+/// `"always"`, `"never"`, `{ "daily": [["08:00", "18:00"]] }` or `{ "at": [["1h", "5h"]] }`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum SessionsFile {
+    Always,
+    Never,
+    Daily(Vec<(Tod, Tod)>),
+    At(Vec<(Dur, Dur)>),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(tag = "model", rename_all = "snake_case", deny_unknown_fields)]
+pub enum NetworkFile {
+    AlwaysOnline {},
+    Schedule {
+        offline: Vec<(Dur, Dur)>,
+    },
+    Markov {
+        mean_online: Dur,
+        mean_offline: Dur,
+    },
+    Diurnal {
+        offline_daily: Vec<(Tod, Tod)>,
+        flaky: Option<FlakyFile>,
+    },
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FlakyFile {
+    pub mean_online: Dur,
+    pub mean_offline: Dur,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CrashesFile {
+    #[serde(default)]
+    pub at: Vec<Dur>,
+    /// Default: 0 (no random crashes).
+    #[serde(default)]
+    pub rate_per_day: f64,
+    pub during_event_probability: Option<f64>,
+    /// Required (SEMANTICS S7: DESIGN has no default).
+    pub restart_delay: Option<Dur>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OriginFile {
+    pub name: String,
+    /// Default: 1.
+    #[serde(default = "one")]
+    pub count: u64,
+    /// Default: false.
+    #[serde(default)]
+    pub installed: bool,
+    /// Default: false.
+    #[serde(default)]
+    pub notification_permission: bool,
+    pub engagement: EngagementFile,
+    pub handler: HandlerFile,
+    #[serde(default)]
+    pub registrations: Vec<RegistrationFile>,
+    #[serde(default)]
+    pub events: Vec<EventFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EngagementFile {
+    pub level: Option<String>,
+    pub initial_score: Option<f64>,
+    pub visits: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Deserialize, Default, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct HandlerFile {
+    pub duration: Option<DurationDistFile>,
+    pub outcomes: Option<Vec<OutcomeFile>>,
+    /// Default: 1.0.
+    pub success_probability: Option<f64>,
+    /// Default: 0.
+    pub hang_probability: Option<f64>,
+    /// Default: false.
+    pub needs_network: Option<bool>,
+}
+
+#[derive(Debug, Deserialize, Clone)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum DurationDistFile {
+    Fixed(Dur),
+    Uniform((Dur, Dur)),
+    Exponential(Dur),
+    Lognormal(LognormalFile),
+}
+
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct LognormalFile {
+    pub median: Dur,
+    pub p95: Dur,
+}
+
+#[derive(Debug, Deserialize, Clone, Copy)]
+#[serde(rename_all = "snake_case")]
+pub enum OutcomeFile {
+    Success,
+    Fail,
+    Hang,
+}
+
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum KindFile {
+    OneShot,
+    Periodic,
+    Fetch,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegistrationFile {
+    pub kind: KindFile,
+    pub tag: Option<String>,
+    pub at: Option<Dur>,
+    pub arrivals: Option<ArrivalsFile>,
+    pub min_interval: Option<Dur>,
+    pub requests: Option<Vec<serde_json::Value>>,
+    pub handler: Option<HandlerFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ArrivalsFile {
+    pub mean_interval: Dur,
+    /// Tag template; `{n}` is the 0-based arrival index. Default: the registration's `tag`.
+    pub tag: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionFile {
+    Unregister,
+    Visit,
+    ClearHistory,
+    ClearSiteData,
+    UnregisterServiceWorker,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventFile {
+    pub at: Dur,
+    pub action: ActionFile,
+    pub kind: Option<KindFile>,
+    pub tag: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectFile {
+    pub metric: String,
+    pub le: Option<f64>,
+    pub ge: Option<f64>,
+    pub eq: Option<f64>,
+    pub between: Option<(f64, f64)>,
+}
