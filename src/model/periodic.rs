@@ -11,7 +11,7 @@ pub fn snap_to_max_origin_frequency(min_interval: u64, gap: u64) -> u64 {
     debug_assert!(gap > 0);
     if min_interval < gap {
         gap
-    } else if min_interval % gap == 0 {
+    } else if min_interval.is_multiple_of(gap) {
         min_interval
     } else {
         (min_interval / gap + 1) * gap
