@@ -1,0 +1,475 @@
+//! DESIGN §2 (determinism), §9 (command line, exit codes) and §11 (bad input), through the
+//! `bgsim` binary exactly as users and CI call it.
+
+use std::fs;
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::{Value, json};
+
+fn bgsim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_bgsim"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("run bgsim")
+}
+
+fn read_dir_bytes(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<_> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+// ---- §2 determinism -------------------------------------------------------------------------
+
+#[test]
+fn same_scenario_and_seed_give_identical_bytes_at_any_thread_count() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = |name: &str| tmp.path().join(name).to_string_lossy().into_owned();
+    let (a, b, c) = (out("a"), out("b"), out("c"));
+    for (dir, jobs) in [(&a, "1"), (&b, "1"), (&c, "2")] {
+        let o = bgsim(&[
+            "run",
+            "scenarios/quickstart.json",
+            "--quiet",
+            "--jobs",
+            jobs,
+            "--out",
+            dir,
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    let first = read_dir_bytes(Path::new(&a));
+    let names: Vec<&str> = first.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        vec![
+            "attempts.csv",
+            "daily.csv",
+            "registrations.csv",
+            "retries.csv",
+            "summary.json"
+        ]
+    );
+    assert_eq!(first, read_dir_bytes(Path::new(&b)), "two runs differ");
+    assert_eq!(
+        first,
+        read_dir_bytes(Path::new(&c)),
+        "--jobs 2 differs from --jobs 1"
+    );
+}
+
+#[test]
+fn a_different_seed_changes_a_random_scenario() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = tmp.path().join("a");
+    let b = tmp.path().join("b");
+    for (dir, seed) in [(&a, "1"), (&b, "2")] {
+        let o = bgsim(&[
+            "run",
+            "scenarios/quickstart.json",
+            "--quiet",
+            "--seed",
+            seed,
+            "--out",
+            dir.to_str().unwrap(),
+        ]);
+        assert!(o.status.success());
+    }
+    assert_ne!(
+        fs::read(a.join("attempts.csv")).unwrap(),
+        fs::read(b.join("attempts.csv")).unwrap()
+    );
+    let summary: Value =
+        serde_json::from_slice(&fs::read(b.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["seed"], 2);
+}
+
+#[test]
+fn rerun_replaces_the_output_directory() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    fs::create_dir(&out).unwrap();
+    fs::write(out.join("stale.txt"), "old").unwrap();
+    let o = bgsim(&[
+        "run",
+        "scenarios/retry-basics.json",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success());
+    assert!(!out.join("stale.txt").exists());
+    assert!(out.join("summary.json").exists());
+    // Nothing temporary is left beside it.
+    let leftovers: Vec<_> = fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(leftovers.len(), 1, "{leftovers:?}");
+}
+
+#[test]
+fn retry_basics_matches_its_hand_derivation() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("rb");
+    let o = bgsim(&[
+        "run",
+        "scenarios/retry-basics.json",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success());
+    // Offline until 1 h; registered at 10 min. Attempts at 1 h (fail, 2 s), 1 h + 2 s + 5 min
+    // (fail), then + 2 s + 15 min (success, last chance).
+    let attempts = fs::read_to_string(out.join("attempts.csv")).unwrap();
+    assert_eq!(
+        attempts,
+        "device,origin,tag,kind,attempt,last_chance,engagement,start_ms,end_ms,outcome\n\
+         0,https://mail.example,outbox,one_shot,1,false,HIGH,3600000,3602000,failure\n\
+         0,https://mail.example,outbox,one_shot,2,false,HIGH,3902000,3904000,failure\n\
+         0,https://mail.example,outbox,one_shot,3,true,HIGH,4804000,4806000,success\n"
+    );
+    let regs = fs::read_to_string(out.join("registrations.csv")).unwrap();
+    // Latency 4806000 − 600000 = 4206000 ms.
+    assert_eq!(
+        regs.lines().nth(1).unwrap(),
+        "0,https://mail.example,outbox,one_shot,600000,3600000,4806000,succeeded,3,4206000"
+    );
+}
+
+#[test]
+fn stats_go_to_stderr_only() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("s");
+    let o = bgsim(&[
+        "run",
+        "scenarios/retry-basics.json",
+        "--stats",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("events/s"));
+    assert!(
+        !fs::read_to_string(out.join("summary.json"))
+            .unwrap()
+            .contains("events/s")
+    );
+}
+
+#[test]
+fn params_lists_every_parameter_with_default_and_source() {
+    let o = bgsim(&["params"]);
+    assert!(o.status.success());
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("initial_retry_delay"));
+    assert!(text.contains("5m"));
+    assert!(text.contains("background_sync_parameters.cc"));
+}
+
+#[test]
+fn validate_accepts_every_bundled_scenario() {
+    let mut files: Vec<String> =
+        fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "json") && !p.ends_with("schema.json"))
+            .map(|p| p.to_string_lossy().into_owned())
+            .collect();
+    files.sort();
+    assert!(files.len() >= 2);
+    let args: Vec<&str> = std::iter::once("validate")
+        .chain(files.iter().map(|s| s.as_str()))
+        .collect();
+    let o = bgsim(&args);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+// ---- §11 bad input: exit 2, the file and JSON path named, nothing written --------------------
+
+fn valid() -> Value {
+    json!({
+        "name": "bad",
+        "duration": "2d",
+        "devices": [{
+            "platform": "desktop",
+            "browser": { "sessions": "always" },
+            "network": { "model": "always_online" },
+            "origins": [{
+                "name": "https://a.example",
+                "installed": true,
+                "engagement": { "level": "HIGH" },
+                "handler": { "duration": { "fixed": "1s" } },
+                "registrations": [
+                    { "kind": "one_shot", "tag": "t", "at": "1h" },
+                    { "kind": "periodic", "tag": "p", "min_interval": "12h", "at": "0s" }
+                ]
+            }]
+        }]
+    })
+}
+
+/// Runs `bgsim run` on `text` and checks the failure contract; returns stderr.
+fn rejects(text: &str, extra: &[&str], expected: &[&str]) -> String {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("scenario.json");
+    fs::write(&file, text).unwrap();
+    let out = tmp.path().join("out");
+    let mut args = vec![
+        "run",
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    let o = bgsim(&args);
+    let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert_eq!(o.status.code(), Some(2), "exit code; stderr: {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    for needle in expected {
+        assert!(stderr.contains(needle), "expected {needle:?} in: {stderr}");
+    }
+    assert!(!out.exists(), "no output directory after an input error");
+    assert_eq!(
+        fs::read_dir(tmp.path()).unwrap().count(),
+        1,
+        "nothing else written"
+    );
+    stderr
+}
+
+fn with(mutate: impl FnOnce(&mut Value)) -> String {
+    let mut v = valid();
+    mutate(&mut v);
+    v.to_string()
+}
+
+#[test]
+fn bad_json_syntax_is_reported_with_its_position() {
+    rejects("{\"name\": \"x\",", &[], &["scenario.json", "line 1"]);
+}
+
+#[test]
+fn unknown_field_is_an_error() {
+    let text = with(|v| v["devices"][0]["netwrk"] = json!({}));
+    rejects(
+        &text,
+        &[],
+        &["scenario.json: devices[0]", "unknown field `netwrk`"],
+    );
+}
+
+#[test]
+fn bare_number_duration_is_an_error() {
+    let text = with(|v| v["devices"][0]["origins"][0]["registrations"][0]["at"] = json!(12));
+    rejects(
+        &text,
+        &[],
+        &["devices[0].origins[0].registrations[0].at: expected a duration like \"12h\", got 12"],
+    );
+}
+
+#[test]
+fn negative_count_is_an_error() {
+    let text = with(|v| v["devices"][0]["count"] = json!(-1));
+    rejects(&text, &[], &["devices[0].count"]);
+}
+
+#[test]
+fn zero_count_is_an_error() {
+    let text = with(|v| v["devices"][0]["count"] = json!(0));
+    rejects(
+        &text,
+        &[],
+        &["devices[0].count: expected a count of at least 1"],
+    );
+}
+
+#[test]
+fn unknown_preset_is_an_error() {
+    let text = with(|v| v["policy"] = json!({ "preset": "edge" }));
+    rejects(&text, &[], &["policy.preset: unknown preset \"edge\""]);
+}
+
+#[test]
+fn unknown_parameter_in_set_is_an_error() {
+    rejects(
+        &valid().to_string(),
+        &["--set", "max_retries=4"],
+        &["--set", "unknown parameter \"max_retries\""],
+    );
+}
+
+#[test]
+fn badly_typed_set_value_is_an_error() {
+    rejects(
+        &valid().to_string(),
+        &["--set", "initial_retry_delay=5"],
+        &["--set", "expected a duration"],
+    );
+}
+
+#[test]
+fn unknown_parameter_in_policy_params_is_an_error() {
+    let text = with(|v| v["policy"] = json!({ "params": { "retry_delay": "5m" } }));
+    rejects(
+        &text,
+        &[],
+        &["policy.params.retry_delay: unknown parameter"],
+    );
+}
+
+#[test]
+fn parameter_chromium_would_misbehave_on_is_an_error() {
+    let text = with(|v| v["policy"] = json!({ "params": { "max_sync_attempts": 0 } }));
+    rejects(
+        &text,
+        &[],
+        &["policy.params.max_sync_attempts: must be at least 1"],
+    );
+}
+
+#[test]
+fn time_outside_the_duration_is_an_error() {
+    let text = with(|v| v["devices"][0]["origins"][0]["registrations"][0]["at"] = json!("2d"));
+    rejects(
+        &text,
+        &[],
+        &[
+            "devices[0].origins[0].registrations[0].at: expected a time before the scenario's duration",
+        ],
+    );
+}
+
+#[test]
+fn empty_tag_is_an_error() {
+    let text = with(|v| v["devices"][0]["origins"][0]["registrations"][0]["tag"] = json!(""));
+    rejects(
+        &text,
+        &[],
+        &["devices[0].origins[0].registrations[0].tag: expected a non-empty tag"],
+    );
+}
+
+#[test]
+fn periodic_without_min_interval_is_an_error() {
+    let text = with(|v| {
+        v["devices"][0]["origins"][0]["registrations"][1]
+            .as_object_mut()
+            .unwrap()
+            .remove("min_interval");
+    });
+    rejects(
+        &text,
+        &[],
+        &["devices[0].origins[0].registrations[1].min_interval: missing field"],
+    );
+}
+
+#[test]
+fn duplicate_origin_names_are_an_error() {
+    let text = with(|v| {
+        let o = v["devices"][0]["origins"][0].clone();
+        v["devices"][0]["origins"].as_array_mut().unwrap().push(o);
+    });
+    rejects(
+        &text,
+        &[],
+        &["devices[0].origins[1].name: duplicate origin name"],
+    );
+}
+
+#[test]
+fn missing_required_field_is_an_error() {
+    let text = with(|v| {
+        v["devices"][0].as_object_mut().unwrap().remove("network");
+    });
+    rejects(&text, &[], &["devices[0]", "missing field `network`"]);
+}
+
+#[test]
+fn crashes_without_restart_delay_are_an_error() {
+    let text = with(|v| v["devices"][0]["crashes"] = json!({ "at": ["1h"] }));
+    rejects(&text, &[], &["devices[0].crashes.restart_delay"]);
+}
+
+#[test]
+fn probability_out_of_range_is_an_error() {
+    let text =
+        with(|v| v["devices"][0]["origins"][0]["handler"]["success_probability"] = json!(1.5));
+    rejects(
+        &text,
+        &[],
+        &["handler.success_probability: expected a probability between 0 and 1"],
+    );
+}
+
+#[test]
+fn bad_time_of_day_is_an_error() {
+    let text =
+        with(|v| v["devices"][0]["browser"]["sessions"] = json!({ "daily": [["25:00", "26:00"]] }));
+    rejects(&text, &[], &["devices[0].browser.sessions", "time of day"]);
+}
+
+#[test]
+fn unknown_network_model_is_an_error() {
+    let text = with(|v| v["devices"][0]["network"] = json!({ "model": "satellite" }));
+    rejects(
+        &text,
+        &[],
+        &["devices[0].network", "unknown variant `satellite`"],
+    );
+}
+
+#[test]
+fn unknown_engagement_level_is_an_error() {
+    let text = with(|v| v["devices"][0]["origins"][0]["engagement"] = json!({ "level": "HUGE" }));
+    rejects(
+        &text,
+        &[],
+        &["devices[0].origins[0].engagement.level: unknown engagement level"],
+    );
+}
+
+#[test]
+fn missing_file_is_an_error() {
+    let o = bgsim(&["run", "no/such/file.json"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no/such/file.json: cannot read the file"));
+}
+
+#[test]
+fn validate_reports_every_bad_file_and_exits_2() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bad = tmp.path().join("bad.json");
+    fs::write(&bad, with(|v| v["duration"] = json!(5))).unwrap();
+    let o = bgsim(&[
+        "validate",
+        "scenarios/retry-basics.json",
+        bad.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        stderr.contains("bad.json: duration: expected a duration like \"12h\", got 5"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    assert_eq!(bgsim(&["run"]).status.code(), Some(2));
+    assert_eq!(bgsim(&["frobnicate"]).status.code(), Some(2));
+}
