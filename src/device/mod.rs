@@ -13,7 +13,7 @@ pub mod record;
 
 use std::collections::BTreeMap;
 
-use crate::engine::rng::{Purpose, StreamKey};
+use crate::engine::rng::{Purpose, Stream, StreamKey};
 use crate::engine::time::{DAY, SimTime};
 use crate::engine::{EventKey, EventQueue};
 use crate::model::browser::Platform;
@@ -83,15 +83,16 @@ pub struct DeviceSim<'a> {
     now: SimTime,
     window_offline: bool,
     flaky_offline: bool,
-    flaky_steps: u64,
-    crash_steps: u64,
+    /// Sequential streams of the random processes (they never depend on policy decisions).
+    flaky_rng: Option<Stream>,
+    crash_rng: Option<Stream>,
     in_session: bool,
     crashed: bool,
     /// Active registrations per (kind, origin), keyed by tag: iterating kinds, then origins, then
     /// tags by code point is exactly the dispatch order of SEMANTICS S3.
     active: Vec<BTreeMap<Box<str>, u32>>,
-    /// Next arrival index per (origin, registration entry), for Poisson arrivals.
-    arrivals: BTreeMap<(u32, u32), u64>,
+    /// Next arrival index and stream per (origin, registration entry), for Poisson arrivals.
+    arrivals: BTreeMap<(u32, u32), (u64, Stream)>,
     running: Vec<Running>,
     busy_since: Option<SimTime>,
     ready_buf: Vec<u32>,
@@ -117,8 +118,8 @@ impl<'a> DeviceSim<'a> {
             now: SimTime::ZERO,
             window_offline: false,
             flaky_offline: false,
-            flaky_steps: 0,
-            crash_steps: 0,
+            flaky_rng: None,
+            crash_rng: None,
             in_session: false,
             crashed: false,
             active: vec![BTreeMap::new(); 2 * spec.origins.len()],
@@ -194,23 +195,21 @@ impl<'a> DeviceSim<'a> {
         }
         // Random processes: their first steps.
         if let Some(flaky) = spec.network.flaky() {
-            let gap = self
-                .key(Purpose::Network, 0, 0)
-                .block(0)
-                .exp_ms(flaky.mean_online);
+            let mut rng = self.key(Purpose::Network, 0, 0).stream();
+            let gap = rng.exp_ms(flaky.mean_online);
+            self.flaky_rng = Some(rng);
             self.queue.schedule(SimTime(gap), Ev::NetFlaky);
         }
         if spec.crashes.rate_per_day > 0.0 {
+            self.crash_rng = Some(self.key(Purpose::Crashes, 0, 0).stream());
             self.schedule_next_crash();
         }
         for (o, origin) in spec.origins.iter().enumerate() {
             for (r, reg) in origin.registrations.iter().enumerate() {
                 if let RegisterWhen::Arrivals { mean_interval } = reg.when {
-                    let gap = self
-                        .key(Purpose::Arrivals, o as u32, r as u64)
-                        .block(0)
-                        .exp_ms(mean_interval);
-                    self.arrivals.insert((o as u32, r as u32), 0);
+                    let mut rng = self.key(Purpose::Arrivals, o as u32, r as u64).stream();
+                    let gap = rng.exp_ms(mean_interval);
+                    self.arrivals.insert((o as u32, r as u32), (0, rng));
                     let ev = Ev::Arrival {
                         origin: o as u32,
                         spec: r as u32,
@@ -223,11 +222,8 @@ impl<'a> DeviceSim<'a> {
 
     fn schedule_next_crash(&mut self) {
         let mean = (DAY as f64 / self.spec.crashes.rate_per_day).round() as u64;
-        let gap = self
-            .key(Purpose::Crashes, 0, 0)
-            .block(self.crash_steps)
-            .exp_ms(mean.max(1));
-        self.crash_steps += 1;
+        let rng = self.crash_rng.as_mut().expect("crash process");
+        let gap = rng.exp_ms(mean.max(1));
         self.queue.schedule(self.now.after(gap), Ev::CrashProcess);
     }
 
@@ -254,17 +250,14 @@ impl<'a> DeviceSim<'a> {
             Ev::NetFlaky => {
                 let was = self.online();
                 self.flaky_offline = !self.flaky_offline;
-                self.flaky_steps += 1;
                 let flaky = self.spec.network.flaky().expect("flaky process");
                 let mean = if self.flaky_offline {
                     flaky.mean_offline
                 } else {
                     flaky.mean_online
                 };
-                let gap = self
-                    .key(Purpose::Network, 0, 0)
-                    .block(self.flaky_steps)
-                    .exp_ms(mean);
+                let rng = self.flaky_rng.as_mut().expect("flaky process");
+                let gap = rng.exp_ms(mean);
                 self.queue.schedule(self.now.after(gap), Ev::NetFlaky);
                 self.network_changed(was);
             }
@@ -290,17 +283,18 @@ impl<'a> DeviceSim<'a> {
                 self.register(origin, spec, tag, (spec as u64) << 32);
             }
             Ev::Arrival { origin, spec } => {
-                let n = self.arrivals[&(origin, spec)];
                 let reg_spec = &self.spec.origins[origin as usize].registrations[spec as usize];
                 let RegisterWhen::Arrivals { mean_interval } = reg_spec.when else {
                     unreachable!("arrival event for an `at` registration")
                 };
+                let (counter, rng) = self
+                    .arrivals
+                    .get_mut(&(origin, spec))
+                    .expect("arrival process");
+                let n = *counter;
+                *counter += 1;
+                let gap = rng.exp_ms(mean_interval);
                 let tag = reg_spec.tag_for(n);
-                let gap = self
-                    .key(Purpose::Arrivals, origin, spec as u64)
-                    .block(n + 1)
-                    .exp_ms(mean_interval);
-                self.arrivals.insert((origin, spec), n + 1);
                 self.queue
                     .schedule(self.now.after(gap), Ev::Arrival { origin, spec });
                 self.register(origin, spec, tag, ((spec as u64) << 32) | (n + 1));

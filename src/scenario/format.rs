@@ -63,8 +63,41 @@ impl<'de> Deserialize<'de> for Tod {
     }
 }
 
-fn one() -> u64 {
-    1
+/// A `count`: a whole number of at least 1.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Count(pub u64);
+
+impl<'de> Deserialize<'de> for Count {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = u64;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a whole number of at least 1")
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<u64, E> {
+                if v == 0 {
+                    return Err(E::custom("expected a count of at least 1, got 0"));
+                }
+                Ok(v)
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<u64, E> {
+                Err(E::custom(format!(
+                    "expected a count of at least 1, got {v}"
+                )))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<u64, E> {
+                Err(E::custom(format!(
+                    "expected a count of at least 1, got {v}"
+                )))
+            }
+        }
+        d.deserialize_any(V).map(Count)
+    }
+}
+
+fn one() -> Count {
+    Count(1)
 }
 
 fn chromium() -> String {
@@ -114,7 +147,7 @@ impl Default for PolicyFile {
 pub struct DeviceFile {
     /// Default: 1.
     #[serde(default = "one")]
-    pub count: u64,
+    pub count: Count,
     pub platform: PlatformFile,
     pub browser: BrowserFile,
     pub network: NetworkFile,
@@ -190,7 +223,7 @@ pub struct OriginFile {
     pub name: String,
     /// Default: 1.
     #[serde(default = "one")]
-    pub count: u64,
+    pub count: Count,
     /// Default: false.
     #[serde(default)]
     pub installed: bool,

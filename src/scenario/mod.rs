@@ -276,9 +276,6 @@ impl Resolver<'_> {
     }
 
     fn device(&self, d: DeviceFile, path: &str, horizon: u64) -> Result<DeviceBlock, InputError> {
-        if d.count == 0 {
-            return Err(self.err(format!("{path}.count"), "expected a count of at least 1"));
-        }
         let platform = match d.platform {
             PlatformFile::Desktop => Platform::Desktop,
             PlatformFile::Android => {
@@ -356,7 +353,7 @@ impl Resolver<'_> {
             }
         }
         Ok(DeviceBlock {
-            count: d.count,
+            count: d.count.0,
             spec: DeviceSpec {
                 platform,
                 sessions,
@@ -456,13 +453,10 @@ impl Resolver<'_> {
         path: &str,
         horizon: u64,
     ) -> Result<Vec<OriginSpec>, InputError> {
-        if o.count == 0 {
-            return Err(self.err(format!("{path}.count"), "expected a count of at least 1"));
-        }
         if o.name.trim().is_empty() {
             return Err(self.err(format!("{path}.name"), "expected a non-empty origin name"));
         }
-        if o.count > 1 && !o.name.contains("{i}") {
+        if o.count.0 > 1 && !o.name.contains("{i}") {
             return Err(self.err(
                 format!("{path}.name"),
                 "an origin block with count > 1 needs `{i}` in its name to keep names unique",
@@ -482,7 +476,7 @@ impl Resolver<'_> {
         for (i, e) in o.events.iter().enumerate() {
             events.push(self.event(e, &format!("{path}.events[{i}]"), horizon)?);
         }
-        Ok((0..o.count)
+        Ok((0..o.count.0)
             .map(|i| OriginSpec {
                 name: o.name.replace("{i}", &i.to_string()),
                 installed: o.installed,

@@ -1,0 +1,96 @@
+//! Property tests over random small scenarios (bounded sizes so the suite stays fast): the
+//! chromium preset never violates a DESIGN §7 invariant, every run is deterministic, and the
+//! CSV rows respect SEMANTICS S1/S4/S11.
+
+mod common;
+
+use common::*;
+use proptest::prelude::*;
+use serde_json::{Value, json};
+
+fn dur(ms: u64) -> String {
+    format!("{ms}ms")
+}
+
+prop_compose! {
+    fn scenario()(
+        offline in proptest::collection::vec((0u64..2 * D, 1u64..3 * H), 0..6),
+        crashes in proptest::collection::vec(0u64..2 * D, 0..4),
+        restart in 0u64..20 * MIN,
+        regs in proptest::collection::vec((0u64..2 * D, 0usize..3, any::<bool>()), 1..8),
+        script in proptest::collection::vec(0usize..3, 0..5),
+        duration_ms in 1u64..5 * MIN,
+        needs_network in any::<bool>(),
+        p in 0.0f64..1.0,
+        notif in any::<bool>(),
+    ) -> Value {
+        let outcomes: Vec<&str> = script.iter().map(|i| ["success", "fail", "hang"][*i]).collect();
+        let registrations: Vec<Value> = regs.iter().map(|(at, tag, periodic)| {
+            if *periodic {
+                json!({ "kind": "periodic", "tag": format!("p{tag}"), "min_interval": "13h", "at": dur(*at) })
+            } else {
+                json!({ "kind": "one_shot", "tag": format!("t{tag}"), "at": dur(*at) })
+            }
+        }).collect();
+        let windows: Vec<Value> = offline.iter().map(|(a, l)| json!([dur(*a), dur(a + l)])).collect();
+        let crash_times: Vec<String> = crashes.iter().map(|t| dur(*t)).collect();
+        json!({
+            "name": "prop",
+            "duration": "2d",
+            "seed": 9,
+            "devices": [{
+                "platform": "desktop",
+                "browser": { "sessions": "always" },
+                "network": { "model": "schedule", "offline": windows },
+                "crashes": { "at": crash_times, "restart_delay": dur(restart) },
+                "origins": [{
+                    "name": "https://p.example",
+                    "installed": true,
+                    "notification_permission": notif,
+                    "engagement": { "level": "HIGH" },
+                    "handler": {
+                        "duration": { "uniform": ["1ms", dur(duration_ms)] },
+                        "outcomes": outcomes,
+                        "success_probability": p,
+                        "hang_probability": 0.05,
+                        "needs_network": needs_network
+                    },
+                    "registrations": registrations
+                }]
+            }]
+        })
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    #[test]
+    fn chromium_keeps_every_invariant_and_is_deterministic(s in scenario()) {
+        let a = run(&s);
+        let b = run(&s);
+        prop_assert_eq!(&a.attempts, &b.attempts);
+        prop_assert_eq!(&a.regs, &b.regs);
+        prop_assert_eq!(&a.summary, &b.summary);
+        prop_assert_eq!(a.summary["invariants"]["violations"].as_u64(), Some(0));
+        for row in &a.attempts {
+            prop_assert!(row.start < 2 * D);
+            if let Some(end) = row.end {
+                // S4: no event outlives max_sync_event_duration (3 min).
+                prop_assert!(end >= row.start && end - row.start <= 3 * MIN);
+            }
+            prop_assert!(row.attempt >= 1 && row.attempt <= 3);
+            prop_assert_eq!(row.last_chance, row.kind == "one_shot" && row.attempt == 3);
+        }
+        for reg in &a.regs {
+            if reg.final_state == "succeeded" {
+                prop_assert_eq!(reg.latency, Some(reg.completed.unwrap() - reg.registered));
+            }
+            if reg.final_state == "gave_up" {
+                // At least max_attempts counted dispatches (a re-register while firing resets
+                // num_attempts but the row keeps counting).
+                prop_assert!(reg.attempts >= 3);
+            }
+        }
+    }
+}
