@@ -58,7 +58,9 @@ fn same_scenario_and_seed_give_identical_bytes_at_any_thread_count() {
             "daily.csv",
             "registrations.csv",
             "retries.csv",
-            "summary.json"
+            "summary.json",
+            "tiers.csv",
+            "wakeups.csv"
         ]
     );
     assert_eq!(first, read_dir_bytes(Path::new(&b)), "two runs differ");

@@ -3,6 +3,7 @@
 //! Plain data, filled by the device loop and reduced by the experiment layer in device order.
 
 use crate::engine::time::SimTime;
+use crate::model::engagement::EngagementLevel;
 
 /// How a dispatched event ended (DESIGN §6 `outcome`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,6 +40,8 @@ pub struct AttemptRow {
     /// `num_attempts + 1` at dispatch (SEMANTICS S4).
     pub attempt: u32,
     pub last_chance: bool,
+    /// The origin's engagement level at dispatch.
+    pub level: EngagementLevel,
     pub start: SimTime,
     /// `None` while running (and at the horizon).
     pub end: Option<SimTime>,
@@ -120,14 +123,23 @@ pub enum Invariant {
     ConcurrentDispatch = 1,
     AttemptsOverMax = 2,
     FiredAfterRemoval = 3,
+    /// chromium: two periodic wake-ups closer than `periodic_wakeup_min_spacing`.
+    WakeupSpacing = 4,
+    /// design-2019: more periodic wake-ups in a day than `max_periodic_wakeups_per_day`.
+    WakeupCap = 5,
 }
 
+/// Number of monitored invariants.
+pub const INVARIANTS: usize = 6;
+
 impl Invariant {
-    pub const ALL: [Invariant; 4] = [
+    pub const ALL: [Invariant; INVARIANTS] = [
         Invariant::DispatchWhileOffline,
         Invariant::ConcurrentDispatch,
         Invariant::AttemptsOverMax,
         Invariant::FiredAfterRemoval,
+        Invariant::WakeupSpacing,
+        Invariant::WakeupCap,
     ];
 
     pub fn name(self) -> &'static str {
@@ -136,6 +148,8 @@ impl Invariant {
             Invariant::ConcurrentDispatch => "concurrent_dispatch",
             Invariant::AttemptsOverMax => "attempts_over_max",
             Invariant::FiredAfterRemoval => "fired_after_removal",
+            Invariant::WakeupSpacing => "wakeup_spacing",
+            Invariant::WakeupCap => "wakeup_cap",
         }
     }
 }
@@ -145,13 +159,14 @@ impl Invariant {
 pub struct Violation {
     pub invariant: Invariant,
     pub time: SimTime,
-    pub reg: u32,
+    /// The registration concerned, if any (wake-up rules concern the device).
+    pub reg: Option<u32>,
 }
 
 /// Per-invariant counts and the first few violations.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct InvariantLog {
-    pub counts: [u64; 4],
+    pub counts: [u64; INVARIANTS],
     pub first: Vec<Violation>,
 }
 
@@ -159,7 +174,7 @@ pub struct InvariantLog {
 const KEEP_FIRST: usize = 5;
 
 impl InvariantLog {
-    pub fn record(&mut self, invariant: Invariant, time: SimTime, reg: u32) {
+    pub fn record(&mut self, invariant: Invariant, time: SimTime, reg: Option<u32>) {
         self.counts[invariant as usize] += 1;
         if self.first.len() < KEEP_FIRST {
             self.first.push(Violation {

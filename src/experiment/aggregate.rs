@@ -4,8 +4,9 @@
 use std::collections::BTreeMap;
 
 use crate::device::DeviceResult;
-use crate::device::record::{DayStats, Invariant, Outcome, Violation};
+use crate::device::record::{DayStats, INVARIANTS, Invariant, Outcome, Violation, WakeCause};
 use crate::engine::time::DAY;
+use crate::model::engagement::EngagementLevel;
 use crate::model::registration::{FinalState, SyncKind};
 use crate::scenario::Scenario;
 
@@ -57,9 +58,8 @@ impl Histogram {
 pub struct FleetViolation {
     pub device: u64,
     pub violation: Violation,
-    /// Origin index on that device.
-    pub origin: u32,
-    pub tag: String,
+    /// Origin index on that device and tag, when the violation concerns a registration.
+    pub registration: Option<(u32, String)>,
 }
 
 /// How many violations are described in `summary.json`.
@@ -74,6 +74,13 @@ pub struct Fleet {
     pub day_wakeups: Vec<Histogram>,
     /// Wake-ups of every device-day.
     pub device_day_wakeups: Histogram,
+    /// Periodic-cause wake-ups of every device-day (the design's "at most twice a day").
+    pub device_day_periodic_wakeups: Histogram,
+    /// Periodic intervals (ms) by the engagement level at the later dispatch.
+    pub intervals: BTreeMap<EngagementLevel, Histogram>,
+    pub level_changes: u64,
+    /// Origins × days, the denominator of level changes per origin-day.
+    pub origin_days: u64,
     /// Registration objects by kind and final state.
     pub reg_states: BTreeMap<(SyncKind, &'static str), u64>,
     /// Register calls that created an object (all final states).
@@ -83,7 +90,7 @@ pub struct Fleet {
     pub retries: BTreeMap<(SyncKind, u32, &'static str), u64>,
     pub dispatches: [u64; 2],
     pub retry_dispatches: u64,
-    pub invariant_counts: [u64; 4],
+    pub invariant_counts: [u64; INVARIANTS],
     pub violations: Vec<FleetViolation>,
     pub events: u64,
     pub online_transitions: u64,
@@ -100,13 +107,17 @@ impl Fleet {
             days: vec![DayStats::default(); days],
             day_wakeups: vec![Histogram::default(); days],
             device_day_wakeups: Histogram::default(),
+            device_day_periodic_wakeups: Histogram::default(),
+            intervals: BTreeMap::new(),
+            level_changes: 0,
+            origin_days: 0,
             reg_states: BTreeMap::new(),
             registrations: [0; 2],
             one_shot_latency_ms: Histogram::default(),
             retries: BTreeMap::new(),
             dispatches: [0; 2],
             retry_dispatches: 0,
-            invariant_counts: [0; 4],
+            invariant_counts: [0; INVARIANTS],
             violations: Vec::new(),
             events: 0,
             online_transitions: 0,
@@ -116,14 +127,21 @@ impl Fleet {
     }
 
     /// Adds device `index`'s result; must be called in device-index order.
-    pub fn add(&mut self, index: u64, r: DeviceResult, keep_detail: bool) {
+    pub fn add(&mut self, index: u64, origins: usize, r: DeviceResult, keep_detail: bool) {
         debug_assert_eq!(index, self.devices, "devices must be reduced in order");
         self.devices += 1;
         for (d, day) in r.days.iter().enumerate() {
             self.days[d].add(day);
             self.day_wakeups[d].add(day.wakeups_total());
             self.device_day_wakeups.add(day.wakeups_total());
+            self.device_day_periodic_wakeups
+                .add(day.wakeups[WakeCause::Periodic as usize]);
         }
+        for (level, ms) in &r.intervals {
+            self.intervals.entry(*level).or_default().add(*ms);
+        }
+        self.level_changes += r.level_changes;
+        self.origin_days += origins as u64 * r.days.len() as u64;
         for reg in &r.registrations {
             let state = reg.final_state();
             *self.reg_states.entry((reg.kind, state.name())).or_default() += 1;
@@ -170,12 +188,14 @@ impl Fleet {
         }
         for v in &r.invariants.first {
             if self.violations.len() < KEEP_VIOLATIONS {
-                let reg = &r.registrations[v.reg as usize];
+                let registration = v.reg.map(|id| {
+                    let reg = &r.registrations[id as usize];
+                    (reg.origin, reg.tag.to_string())
+                });
                 self.violations.push(FleetViolation {
                     device: index,
                     violation: v.clone(),
-                    origin: reg.origin,
-                    tag: reg.tag.to_string(),
+                    registration,
                 });
             }
         }

@@ -11,7 +11,7 @@ use rayon::prelude::*;
 
 use crate::device::{self, DeviceResult};
 use crate::engine::time::SimTime;
-use crate::model::policy::Chromium;
+use crate::model::policy::Policy;
 use crate::scenario::Scenario;
 
 pub use aggregate::{Fleet, Histogram};
@@ -66,7 +66,7 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Fleet {
 }
 
 fn run_in_pool(scenario: &Scenario, opts: &RunOptions) -> Fleet {
-    let policy = Chromium::new(scenario.params.clone());
+    let policy = Policy::new(scenario.preset, scenario.params.clone());
     let horizon = SimTime(scenario.duration);
     let n = scenario.device_count();
     let mut fleet = Fleet::new(scenario);
@@ -79,7 +79,8 @@ fn run_in_pool(scenario: &Scenario, opts: &RunOptions) -> Fleet {
             .collect();
         for (offset, result) in results.into_iter().enumerate() {
             let index = start + offset as u64;
-            fleet.add(index, result, index < opts.detail_devices);
+            let origins = scenario.device(index).origins.len();
+            fleet.add(index, origins, result, index < opts.detail_devices);
         }
         if let Some(progress) = opts.progress {
             progress(end, n);

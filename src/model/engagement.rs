@@ -57,3 +57,262 @@ impl fmt::Display for EngagementLevel {
         f.write_str(self.name())
     }
 }
+
+impl EngagementLevel {
+    /// The level of a total score; thresholds from site_engagement_score.cc
+    /// (GetEngagementLevel): 0 NONE, < 1 MINIMAL, < 15 LOW (medium boundary), < 50 MEDIUM (high
+    /// boundary), < 100 HIGH (kMaxPoints), else MAX.
+    pub fn of_score(score: f64) -> EngagementLevel {
+        if score == 0.0 {
+            EngagementLevel::None
+        } else if score < 1.0 {
+            EngagementLevel::Minimal
+        } else if score < MEDIUM_BOUNDARY {
+            EngagementLevel::Low
+        } else if score < HIGH_BOUNDARY {
+            EngagementLevel::Medium
+        } else if score < MAX_POINTS {
+            EngagementLevel::High
+        } else {
+            EngagementLevel::Max
+        }
+    }
+}
+
+/// Score thresholds and the cap, from site_engagement_score.cc (kMaxPoints and the Finch-default
+/// medium/high engagement boundaries). They define the levels, so they are not tunable here.
+pub const MEDIUM_BOUNDARY: f64 = 15.0;
+pub const HIGH_BOUNDARY: f64 = 50.0;
+pub const MAX_POINTS: f64 = 100.0;
+
+/// How an origin's engagement is described in a scenario.
+#[derive(Clone, Debug, PartialEq)]
+pub enum EngagementSpec {
+    /// A fixed level, for experiments that isolate tiers.
+    Pinned(EngagementLevel),
+    /// Chromium's SiteEngagementScore driven by visits.
+    Score {
+        /// Raw score at t = 0 (counted as engaged at t = 0, so it decays from there).
+        initial: f64,
+        /// Poisson visits with this mean gap, if any.
+        mean_interval: Option<u64>,
+        /// Explicit visit times.
+        at: Vec<u64>,
+        /// User interactions per visit (each adds `user_input_points`).
+        interactions: u32,
+    },
+}
+
+/// The subset of parameters the score needs (copied out of `Params` so this module stays
+/// independent of the policy).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ScoreParams {
+    pub navigation_points: f64,
+    pub user_input_points: f64,
+    pub first_daily_engagement_points: f64,
+    pub max_points_per_day: f64,
+    pub decay_period: u64,
+    pub decay_proportion: f64,
+    pub decay_points: f64,
+    pub score_cleanup_threshold: f64,
+    pub web_app_installed_points: f64,
+    pub installed_app_launch_window: u64,
+}
+
+impl From<&crate::model::params::Params> for ScoreParams {
+    fn from(p: &crate::model::params::Params) -> Self {
+        ScoreParams {
+            navigation_points: p.navigation_points,
+            user_input_points: p.user_input_points,
+            first_daily_engagement_points: p.first_daily_engagement_points,
+            max_points_per_day: p.max_points_per_day,
+            decay_period: p.decay_period,
+            decay_proportion: p.decay_proportion,
+            decay_points: p.decay_points,
+            score_cleanup_threshold: p.score_cleanup_threshold,
+            web_app_installed_points: p.web_app_installed_points,
+            installed_app_launch_window: p.installed_app_launch_window,
+        }
+    }
+}
+
+/// Chromium's SiteEngagementScore for one origin (site_engagement_score.cc: AddPoints,
+/// DecayedScore, BonusIfShortcutLaunched, GetTotalScore), in virtual time where t = 0 is local
+/// midnight. A visit of an installed app counts as a launch of its shortcut.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct EngagementScore {
+    raw: f64,
+    points_added_today: f64,
+    last_engagement: Option<u64>,
+    last_launch: Option<u64>,
+}
+
+const DAY_MS: u64 = crate::engine::time::DAY;
+
+impl EngagementScore {
+    pub fn new(initial: f64) -> Self {
+        EngagementScore {
+            raw: initial.min(MAX_POINTS),
+            points_added_today: 0.0,
+            last_engagement: (initial > 0.0).then_some(0),
+            last_launch: None,
+        }
+    }
+
+    /// DecayedScore: `raw × proportion^periods − periods × decay_points`, floored at 0, with
+    /// `periods` = whole decay periods since the last engagement.
+    pub fn decayed(&self, now: u64, p: &ScoreParams) -> f64 {
+        let Some(last) = self.last_engagement else {
+            return 0.0;
+        };
+        let periods = (now.saturating_sub(last) / p.decay_period) as i32;
+        (self.raw * p.decay_proportion.powi(periods) - periods as f64 * p.decay_points).max(0.0)
+    }
+
+    /// GetTotalScore with the cleanup of scores below `score_cleanup_threshold` applied.
+    pub fn total(&self, now: u64, installed: bool, p: &ScoreParams) -> f64 {
+        let bonus = match self.last_launch {
+            Some(t)
+                if installed
+                    && now.saturating_sub(t) / DAY_MS <= p.installed_app_launch_window / DAY_MS =>
+            {
+                p.web_app_installed_points
+            }
+            _ => 0.0,
+        };
+        let total = (self.decayed(now, p) + bonus).min(MAX_POINTS);
+        if total < p.score_cleanup_threshold {
+            0.0
+        } else {
+            total
+        }
+    }
+
+    pub fn level(&self, now: u64, installed: bool, p: &ScoreParams) -> EngagementLevel {
+        EngagementLevel::of_score(self.total(now, installed, p))
+    }
+
+    /// A visit with `interactions` user inputs (AddPoints of navigation + input points).
+    pub fn visit(&mut self, now: u64, interactions: u32, installed: bool, p: &ScoreParams) {
+        let mut points = p.navigation_points + interactions as f64 * p.user_input_points;
+        if self.total(now, installed, p) == 0.0 {
+            // Cleaned up (CleanupEngagementScores deletes the entry): start from scratch.
+            self.raw = 0.0;
+        }
+        self.raw = self.decayed(now, p);
+        if self
+            .last_engagement
+            .is_some_and(|last| last / DAY_MS != now / DAY_MS)
+        {
+            self.points_added_today = 0.0;
+        }
+        if self.points_added_today == 0.0 {
+            points += p.first_daily_engagement_points;
+        }
+        let to_add = (MAX_POINTS - self.raw)
+            .min(p.max_points_per_day - self.points_added_today)
+            .min(points);
+        self.points_added_today += to_add;
+        self.raw += to_add;
+        self.last_engagement = Some(now);
+        if installed {
+            self.last_launch = Some(now);
+        }
+    }
+
+    /// Clearing browsing history resets the score.
+    pub fn clear(&mut self) {
+        *self = EngagementScore::new(0.0);
+    }
+}
+
+#[cfg(test)]
+mod score_tests {
+    use super::*;
+    use crate::engine::time::HOUR;
+    use crate::model::params::Params;
+
+    fn p() -> ScoreParams {
+        ScoreParams::from(&Params::default())
+    }
+
+    #[test]
+    fn visits_add_navigation_and_first_daily_bonus_then_cap_at_15_per_day() {
+        let p = p();
+        let mut s = EngagementScore::new(0.0);
+        // First visit of day 0 at 08:00: 1.5 navigation + 1.5 first-daily bonus = 3.
+        s.visit(8 * HOUR, 0, false, &p);
+        assert!((s.total(8 * HOUR, false, &p) - 3.0).abs() < 1e-9);
+        // Eight more visits the same hour: +1.5 each until the 15/day cap: 3 + 12 = 15.
+        for _ in 0..8 {
+            s.visit(8 * HOUR, 0, false, &p);
+        }
+        assert!((s.total(8 * HOUR, false, &p) - 15.0).abs() < 1e-9);
+        assert_eq!(s.level(8 * HOUR, false, &p), EngagementLevel::Medium);
+    }
+
+    #[test]
+    fn raw_score_decays_per_whole_two_hours_since_last_engagement() {
+        let p = p();
+        let mut s = EngagementScore::new(0.0);
+        s.visit(0, 2, false, &p);
+        // 1.5 + 2 × 0.6 + 1.5 = 4.2 at t = 0.
+        assert!((s.total(0, false, &p) - 4.2).abs() < 1e-9);
+        // 5 h later: 2 whole periods → 4.2 × 0.984².
+        let expected = 4.2 * 0.984f64.powi(2);
+        assert!((s.total(5 * HOUR, false, &p) - expected).abs() < 1e-9);
+        // A visit at 5 h commits that decay, then adds 1.5 (same day, no bonus):
+        // 4.2 × 0.984² + 1.5; the remaining hour of decay is forgotten (last engagement = 5 h).
+        s.visit(5 * HOUR, 0, false, &p);
+        let after = expected + 1.5;
+        assert!((s.total(5 * HOUR, false, &p) - after).abs() < 1e-9);
+        assert!((s.total(6 * HOUR, false, &p) - after).abs() < 1e-9);
+        // Next day at 05:00 (24 h after the last visit = 12 periods) a visit gets the bonus:
+        // after × 0.984¹² + 3.
+        s.visit(29 * HOUR, 0, false, &p);
+        let next = after * 0.984f64.powi(12) + 3.0;
+        assert!((s.total(29 * HOUR, false, &p) - next).abs() < 1e-9);
+    }
+
+    #[test]
+    fn installed_app_bonus_lasts_while_the_launch_is_recent() {
+        let p = p();
+        let mut s = EngagementScore::new(0.0);
+        s.visit(0, 0, true, &p);
+        // 3 points + 5 bonus.
+        assert!((s.total(0, true, &p) - 8.0).abs() < 1e-9);
+        // 10 days later (InDays = 10 ≤ 10) the bonus still applies; at 11 days it does not.
+        let decayed10 = 3.0 * 0.984f64.powi(120);
+        assert!((s.total(10 * DAY_MS, true, &p) - (decayed10 + 5.0)).abs() < 1e-9);
+        let decayed11 = 3.0 * 0.984f64.powi(132);
+        let expected = if decayed11 < 0.5 { 0.0 } else { decayed11 };
+        assert!((s.total(11 * DAY_MS, true, &p) - expected).abs() < 1e-9);
+    }
+
+    #[test]
+    fn scores_below_the_cleanup_threshold_count_as_zero() {
+        let p = p();
+        let s = EngagementScore::new(0.5);
+        // 0.5 is not below the threshold: MINIMAL. One decay period later 0.492 < 0.5 → NONE.
+        assert_eq!(s.level(0, false, &p), EngagementLevel::Minimal);
+        assert_eq!(s.level(2 * HOUR, false, &p), EngagementLevel::None);
+        assert_eq!(
+            EngagementScore::new(0.0).level(0, false, &p),
+            EngagementLevel::None
+        );
+    }
+
+    #[test]
+    fn levels_follow_chromium_thresholds() {
+        for (score, level) in [
+            (0.0, EngagementLevel::None),
+            (0.5, EngagementLevel::Minimal),
+            (1.0, EngagementLevel::Low),
+            (15.0, EngagementLevel::Medium),
+            (50.0, EngagementLevel::High),
+            (100.0, EngagementLevel::Max),
+        ] {
+            assert_eq!(EngagementLevel::of_score(score), level, "{score}");
+        }
+    }
+}

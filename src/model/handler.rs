@@ -3,7 +3,7 @@
 //! Outcomes are a pure function of (handler, the registration's random stream, dispatch ordinal,
 //! script position), so every policy sees the same k-th outcome for the same registration.
 
-use crate::engine::rng::StreamKey;
+use crate::engine::rng::{Stream, StreamKey};
 
 /// How a handler's event settles, before the policy's timeout is applied.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -27,6 +27,25 @@ pub enum DurationDist {
         median: u64,
         p95: u64,
     },
+}
+
+impl DurationDist {
+    /// One draw, in ms, with a fixed consumption of the stream per distribution.
+    pub fn sample(&self, s: &mut Stream) -> u64 {
+        match self {
+            DurationDist::Fixed(ms) => *ms,
+            DurationDist::Uniform(lo, hi) => s.range_inclusive(*lo, *hi),
+            DurationDist::Exponential(mean) => {
+                let u = s.unit();
+                (-(*mean as f64) * (1.0 - u).ln()).round() as u64
+            }
+            DurationDist::Lognormal { median, p95 } => {
+                let mu = (*median as f64).ln();
+                let sigma = ((*p95 as f64).ln() - mu) / Z95;
+                (mu + sigma * s.std_normal()).exp().round() as u64
+            }
+        }
+    }
 }
 
 /// z-score of the 95th percentile of a standard normal, for the lognormal's sigma.
@@ -57,19 +76,7 @@ impl HandlerSpec {
             None if u_success < self.success_probability => Settle::Success,
             None => Settle::Fail,
         };
-        let duration = match &self.duration {
-            DurationDist::Fixed(ms) => *ms,
-            DurationDist::Uniform(lo, hi) => s.range_inclusive(*lo, *hi),
-            DurationDist::Exponential(mean) => {
-                let u = s.unit();
-                (-(*mean as f64) * (1.0 - u).ln()).round() as u64
-            }
-            DurationDist::Lognormal { median, p95 } => {
-                let mu = (*median as f64).ln();
-                let sigma = ((*p95 as f64).ln() - mu) / Z95;
-                (mu + sigma * s.std_normal()).exp().round() as u64
-            }
-        };
+        let duration = self.duration.sample(&mut s);
         (settle, if settle == Settle::Hang { 0 } else { duration })
     }
 }

@@ -6,7 +6,7 @@
 
 use std::fmt;
 
-use crate::engine::time::{HOUR, MINUTE};
+use crate::engine::time::{DAY, HOUR, MINUTE};
 
 /// The unit a parameter is expressed in; decides how it is parsed and printed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -17,6 +17,8 @@ pub enum Unit {
     Count,
     /// `true` / `false`.
     Bool,
+    /// A real number (points, proportions).
+    Real,
 }
 
 impl Unit {
@@ -25,16 +27,18 @@ impl Unit {
             Unit::Duration => "duration",
             Unit::Count => "count",
             Unit::Bool => "bool",
+            Unit::Real => "real",
         }
     }
 }
 
 /// A parameter value in its canonical form.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Value {
     Ms(u64),
     Count(u64),
     Bool(bool),
+    Real(f64),
 }
 
 impl fmt::Display for Value {
@@ -43,6 +47,7 @@ impl fmt::Display for Value {
             Value::Ms(ms) => f.write_str(&crate::model::duration::format_ms(*ms)),
             Value::Count(n) => write!(f, "{n}"),
             Value::Bool(b) => write!(f, "{b}"),
+            Value::Real(x) => write!(f, "{x}"),
         }
     }
 }
@@ -80,6 +85,10 @@ impl ParamDef {
                 "false" => Ok(Value::Bool(false)),
                 _ => Err(format!("expected true or false, got {text:?}")),
             },
+            Unit::Real => match text.parse::<f64>() {
+                Ok(x) if x.is_finite() && x >= 0.0 => Ok(Value::Real(x)),
+                _ => Err(format!("expected a number ≥ 0, got {text:?}")),
+            },
         }
     }
 
@@ -92,7 +101,7 @@ impl ParamDef {
 macro_rules! params {
     ($( $(#[doc = $doc:literal])+ $name:ident : $unit:ident = $default:expr, source = $source:literal; )*) => {
         /// The resolved scheduler parameters of one run (Finch-style: every field can be overridden).
-        #[derive(Clone, Debug, PartialEq, Eq)]
+        #[derive(Clone, Debug, PartialEq)]
         pub struct Params {
             $( $(#[doc = $doc])+ pub $name: params!(@ty $unit), )*
         }
@@ -119,12 +128,15 @@ macro_rules! params {
     (@ty Duration) => { u64 };
     (@ty Count) => { u32 };
     (@ty Bool) => { bool };
+    (@ty Real) => { f64 };
     (@wrap Duration, $e:expr) => { Value::Ms($e) };
     (@wrap Count, $e:expr) => { Value::Count($e as u64) };
     (@wrap Bool, $e:expr) => { Value::Bool($e) };
+    (@wrap Real, $e:expr) => { Value::Real($e) };
     (@unwrap Duration, $v:expr) => { match $v { Value::Ms(x) => x, other => panic!("unit mismatch: {other:?}") } };
     (@unwrap Count, $v:expr) => { match $v { Value::Count(x) => x.min(u32::MAX as u64) as u32, other => panic!("unit mismatch: {other:?}") } };
     (@unwrap Bool, $v:expr) => { match $v { Value::Bool(x) => x, other => panic!("unit mismatch: {other:?}") } };
+    (@unwrap Real, $v:expr) => { match $v { Value::Real(x) => x, other => panic!("unit mismatch: {other:?}") } };
 }
 
 params! {
@@ -158,6 +170,42 @@ params! {
     /// Minimum spacing between periodic browser wake-ups when no retries are pending.
     periodic_wakeup_min_spacing: Duration = 12 * HOUR,
         source = "content/browser/background_sync/background_sync_manager.cc (MaybeApplyBrowserWakeupCountLimit)";
+    /// design-2019: how many times a day the browser may be woken for periodic sync.
+    max_periodic_wakeups_per_day: Count = 2,
+        source = "seeds/periodic-background-sync-design.txt (Waking up the browser: cap defaults to 2)";
+    /// design-2019: retries allowed per periodic event (they never wake the browser).
+    periodic_retries: Count = 2,
+        source = "seeds/periodic-background-sync-design.txt (Retries: two retries per task)";
+    /// Site engagement: points for a navigation (a visit).
+    navigation_points: Real = 1.5,
+        source = "components/site_engagement/content/site_engagement_score.cc (kNavigationPoints)";
+    /// Site engagement: points per user interaction during a visit.
+    user_input_points: Real = 0.6,
+        source = "components/site_engagement/content/site_engagement_score.cc (kUserInputPoints)";
+    /// Site engagement: bonus for the first engagement of a (local) day.
+    first_daily_engagement_points: Real = 1.5,
+        source = "components/site_engagement/content/site_engagement_score.cc (kFirstDailyEngagementPoints)";
+    /// Site engagement: cap on points added per day.
+    max_points_per_day: Real = 15.0,
+        source = "components/site_engagement/content/site_engagement_score.cc (kMaxPointsPerDay)";
+    /// Site engagement: the raw score decays once per this period since the last engagement.
+    decay_period: Duration = 2 * HOUR,
+        source = "components/site_engagement/content/site_engagement_score.cc (kDecayPeriodInHours)";
+    /// Site engagement: multiplier applied per decay period.
+    decay_proportion: Real = 0.984,
+        source = "components/site_engagement/content/site_engagement_score.cc (kDecayProportion)";
+    /// Site engagement: points subtracted per decay period.
+    decay_points: Real = 0.0,
+        source = "components/site_engagement/content/site_engagement_score.cc (kDecayPoints)";
+    /// Site engagement: scores below this are cleaned up to 0.
+    score_cleanup_threshold: Real = 0.5,
+        source = "components/site_engagement/content/site_engagement_score.cc (kScoreCleanupThreshold)";
+    /// Site engagement: bonus while an installed web app was launched recently.
+    web_app_installed_points: Real = 5.0,
+        source = "components/site_engagement/content/site_engagement_score.cc (kWebAppInstalledPoints)";
+    /// Site engagement: how recent a launch must be for the installed-app bonus.
+    installed_app_launch_window: Duration = 10 * DAY,
+        source = "components/site_engagement/content/site_engagement_score.cc (kMaxDaysSinceShortcutLaunch)";
 }
 
 impl Params {
@@ -179,6 +227,15 @@ impl Params {
         }
         if self.retry_delay_factor < 1 {
             return Err(("retry_delay_factor", "must be at least 1".into()));
+        }
+        if self.max_periodic_wakeups_per_day < 1 {
+            return Err(("max_periodic_wakeups_per_day", "must be at least 1".into()));
+        }
+        if self.decay_period == 0 {
+            return Err(("decay_period", "must be greater than 0".into()));
+        }
+        if self.decay_proportion > 1.0 {
+            return Err(("decay_proportion", "must be at most 1".into()));
         }
         if self.min_periodic_sync_events_interval == 0 {
             return Err((

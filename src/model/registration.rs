@@ -97,6 +97,10 @@ pub struct Registration {
     pub stream_b: u64,
     /// Dispatches of this object currently running (at most one: invariant §7).
     pub running: u32,
+    /// Periodic: start of the last dispatch that began a new period (for interval metrics).
+    pub last_period_start: Option<SimTime>,
+    /// The last dispatch was interrupted, so the next one is its redo (not a new period).
+    pub redo: bool,
 }
 
 impl Registration {

@@ -5,8 +5,8 @@
 //! required fields present); the simulation never re-validates and never fails on it.
 
 use super::browser::{CrashSpec, Platform, Sessions};
-use super::engagement::EngagementLevel;
-use super::handler::HandlerSpec;
+use super::engagement::EngagementSpec;
+use super::handler::{DurationDist, HandlerSpec};
 use super::network::NetworkSpec;
 use super::registration::SyncKind;
 
@@ -17,6 +17,10 @@ pub struct DeviceSpec {
     pub sessions: Sessions,
     pub network: NetworkSpec,
     pub crashes: CrashSpec,
+    /// Android: the OS kills the browser process this long after it became idle.
+    pub idle_kill_after: u64,
+    /// Android: extra delay the OS adds before running a wake-up task.
+    pub task_latency: Option<DurationDist>,
     pub origins: Vec<OriginSpec>,
 }
 
@@ -26,8 +30,8 @@ pub struct OriginSpec {
     pub name: String,
     pub installed: bool,
     pub notification_permission: bool,
-    /// Pinned engagement level (score-based engagement arrives with DESIGN §4.4).
-    pub engagement: EngagementLevel,
+    /// Pinned level or Chromium's score driven by visits (DESIGN §4.4).
+    pub engagement: EngagementSpec,
     pub registrations: Vec<RegistrationSpec>,
     pub events: Vec<OriginEvent>,
 }
@@ -65,7 +69,14 @@ impl RegistrationSpec {
 /// An origin-level action at an explicit time (DESIGN §4.6).
 #[derive(Clone, Debug, PartialEq)]
 pub enum OriginAction {
-    Unregister { kind: SyncKind, tag: String },
+    Unregister {
+        kind: SyncKind,
+        tag: String,
+    },
+    /// A user visit (score-based engagement only).
+    Visit,
+    /// Clearing browsing history resets the engagement score.
+    ClearHistory,
     ClearSiteData,
     UnregisterServiceWorker,
 }

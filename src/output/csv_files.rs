@@ -6,7 +6,8 @@ use anyhow::Result;
 
 use super::{fixed6, seconds3};
 use crate::device::record::WakeCause;
-use crate::experiment::Fleet;
+use crate::experiment::{Fleet, Histogram};
+use crate::model::engagement::EngagementLevel;
 use crate::scenario::Scenario;
 
 fn opt(t: Option<u64>) -> String {
@@ -96,7 +97,7 @@ pub fn write_attempts(path: &Path, scenario: &Scenario, fleet: &Fleet) -> Result
                 reg.kind.name(),
                 &row.attempt.to_string(),
                 if row.last_chance { "true" } else { "false" },
-                origin.engagement.name(),
+                row.level.name(),
                 &row.start.ms().to_string(),
                 &opt(row.end.map(|t| t.ms())),
                 row.outcome.map(|o| o.name()).unwrap_or(""),
@@ -170,3 +171,40 @@ pub fn write_retries(path: &Path, fleet: &Fleet) -> Result<()> {
     w.flush()?;
     Ok(())
 }
+
+/// Periodic intervals by engagement tier (the level at the later dispatch), in hours.
+pub fn write_tiers(path: &Path, fleet: &Fleet) -> Result<()> {
+    let mut w = csv::Writer::from_path(path)?;
+    w.write_record(["level", "count", "mean_h", "p50_h", "p95_h", "max_h"])?;
+    let hours = |ms: Option<u64>| ms.map(|v| fixed6(v as f64 / HOUR_MS)).unwrap_or_default();
+    for level in EngagementLevel::ALL {
+        let empty = Histogram::default();
+        let h = fleet.intervals.get(&level).unwrap_or(&empty);
+        w.write_record([
+            level.name(),
+            &h.count().to_string(),
+            &h.mean().map(|m| fixed6(m / HOUR_MS)).unwrap_or_default(),
+            &hours(h.quantile(0.5)),
+            &hours(h.quantile(0.95)),
+            &hours(h.max()),
+        ])?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+/// Every browser wake-up of the detail devices: `device,time_ms,cause`.
+pub fn write_wakeups(path: &Path, fleet: &Fleet) -> Result<()> {
+    let mut w = csv::Writer::from_path(path)?;
+    w.write_record(["device", "time_ms", "cause"])?;
+    for (device, result) in &fleet.detail {
+        let device = device.to_string();
+        for (t, cause) in &result.wakeups {
+            w.write_record([device.as_str(), &t.ms().to_string(), cause.name()])?;
+        }
+    }
+    w.flush()?;
+    Ok(())
+}
+
+const HOUR_MS: f64 = crate::engine::time::HOUR as f64;

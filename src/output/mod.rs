@@ -29,6 +29,8 @@ pub fn write_run(dir: &Path, scenario: &Scenario, fleet: &Fleet) -> Result<()> {
         csv_files::write_attempts(&tmp.join("attempts.csv"), scenario, fleet)?;
         csv_files::write_registrations(&tmp.join("registrations.csv"), scenario, fleet)?;
         csv_files::write_retries(&tmp.join("retries.csv"), fleet)?;
+        csv_files::write_tiers(&tmp.join("tiers.csv"), fleet)?;
+        csv_files::write_wakeups(&tmp.join("wakeups.csv"), fleet)?;
         Ok(())
     })
 }

@@ -13,6 +13,9 @@ use crate::model::params::PARAMS;
 use crate::model::registration::{FinalState, SyncKind};
 use crate::scenario::Scenario;
 
+/// Milliseconds per hour, for `periodic.interval_h`.
+const HOUR_MS: f64 = crate::engine::time::HOUR as f64;
+
 fn round6(x: f64) -> Value {
     let r = (x * 1e6).round() / 1e6;
     json!(r)
@@ -100,18 +103,30 @@ pub fn summary_json(scenario: &Scenario, fleet: &Fleet) -> Value {
         .violations
         .iter()
         .map(|v| {
-            let origin = &scenario.device(v.device).origins[v.origin as usize].name;
+            let (origin, tag) = match &v.registration {
+                Some((o, tag)) => (
+                    json!(scenario.device(v.device).origins[*o as usize].name),
+                    json!(tag),
+                ),
+                None => (Value::Null, Value::Null),
+            };
             json!({
                 "invariant": v.violation.invariant.name(),
                 "device": v.device,
                 "time_ms": v.violation.time.ms(),
                 "origin": origin,
-                "tag": v.tag,
+                "tag": tag,
             })
         })
         .collect();
     invariants.insert("first".into(), Value::Array(first));
     let registered = fleet.registrations[0] + fleet.registrations[1];
+    let mut periodic = states(fleet, SyncKind::Periodic);
+    let mut intervals = serde_json::Map::new();
+    for (level, h) in &fleet.intervals {
+        intervals.insert(level.name().into(), dist(h, HOUR_MS));
+    }
+    periodic["interval_h"] = Value::Object(intervals);
     json!({
         "scenario": {
             "name": scenario.name,
@@ -129,13 +144,18 @@ pub fn summary_json(scenario: &Scenario, fleet: &Fleet) -> Value {
             "total": total.wakeups_total(),
             "by_cause": by_cause,
             "per_device_day": dist(&fleet.device_day_wakeups, 1.0),
+            "periodic_per_device_day": dist(&fleet.device_day_periodic_wakeups, 1.0),
         },
         "sync_events": {
             "total": total.sync_events,
             "per_online_transition": ratio(fleet.online_dispatches, fleet.online_transitions),
         },
         "one_shot": one_shot,
-        "periodic": states(fleet, SyncKind::Periodic),
+        "periodic": periodic,
+        "engagement": {
+            "level_changes": fleet.level_changes,
+            "level_changes_per_origin_day": ratio(fleet.level_changes, fleet.origin_days),
+        },
         "attempts": {
             "total": total.sync_events,
             "success": total.successes,

@@ -167,7 +167,10 @@ pub enum PlatformFile {
 #[serde(deny_unknown_fields)]
 pub struct BrowserFile {
     pub sessions: SessionsFile,
+    /// Android only. Default: 60 s.
     pub idle_kill_after: Option<Dur>,
+    /// Android only: delay the OS adds before a wake-up task runs. Default: none.
+    pub task_latency: Option<DurationDistFile>,
 }
 
 /// `"always"`, `"never"`, `{ "daily": [["08:00", "18:00"]] }` or `{ "at": [["1h", "5h"]] }`.
@@ -243,7 +246,18 @@ pub struct OriginFile {
 pub struct EngagementFile {
     pub level: Option<String>,
     pub initial_score: Option<f64>,
-    pub visits: Option<serde_json::Value>,
+    pub visits: Option<VisitsFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VisitsFile {
+    /// Poisson visits with this mean gap.
+    pub mean_interval: Option<Dur>,
+    /// Explicit visit times.
+    pub at: Option<Vec<Dur>>,
+    /// User interactions per visit. Default: 0.
+    pub interactions: Option<u32>,
 }
 
 #[derive(Debug, Deserialize, Default, Clone)]

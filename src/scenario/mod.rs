@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 use crate::engine::time::DAY;
 use crate::experiment::{Expect, Rule};
 use crate::model::browser::{CrashSpec, Platform};
-use crate::model::engagement::EngagementLevel;
+use crate::model::engagement::{EngagementLevel, EngagementSpec};
 use crate::model::handler::{DurationDist, HandlerSpec, Settle};
 use crate::model::network::{Flaky, NetworkSpec};
 use crate::model::params::{Params, Unit, Value};
@@ -146,6 +146,9 @@ impl Scenario {
     }
 }
 
+/// DESIGN §4.2: the OS kills an idle android browser after 60 s unless configured otherwise.
+const DEFAULT_IDLE_KILL_AFTER: u64 = 60 * crate::engine::time::SECOND;
+
 struct Resolver<'a> {
     file: &'a str,
 }
@@ -234,11 +237,17 @@ impl Resolver<'_> {
                     Value::Count(n.as_u64().unwrap_or_default())
                 }
                 (Unit::Bool, serde_json::Value::Bool(b)) => Value::Bool(*b),
+                (Unit::Real, serde_json::Value::Number(n))
+                    if n.as_f64().is_some_and(|x| x >= 0.0) =>
+                {
+                    Value::Real(n.as_f64().unwrap_or_default())
+                }
                 (unit, other) => {
                     let expected = match unit {
                         Unit::Duration => "a duration like \"5m\"",
                         Unit::Count => "a whole number",
                         Unit::Bool => "true or false",
+                        Unit::Real => "a number ≥ 0",
                     };
                     return Err(self.err(&path, format!("expected {expected}, got {other}")));
                 }
@@ -278,19 +287,32 @@ impl Resolver<'_> {
     fn device(&self, d: DeviceFile, path: &str, horizon: u64) -> Result<DeviceBlock, InputError> {
         let platform = match d.platform {
             PlatformFile::Desktop => Platform::Desktop,
-            PlatformFile::Android => {
+            PlatformFile::Android => Platform::Android,
+        };
+        if platform == Platform::Desktop {
+            if d.browser.idle_kill_after.is_some() {
                 return Err(self.err(
-                    format!("{path}.platform"),
-                    "platform \"android\" (wake-up tasks) is not implemented in this version yet; use \"desktop\"",
+                    format!("{path}.browser.idle_kill_after"),
+                    "idle_kill_after applies to android only",
                 ));
             }
-        };
-        if d.browser.idle_kill_after.is_some() {
-            return Err(self.err(
-                format!("{path}.browser.idle_kill_after"),
-                "idle_kill_after applies to android only",
-            ));
+            if d.browser.task_latency.is_some() {
+                return Err(self.err(
+                    format!("{path}.browser.task_latency"),
+                    "task_latency applies to android only (desktop has no wake-up tasks)",
+                ));
+            }
         }
+        let idle_kill_after = d
+            .browser
+            .idle_kill_after
+            .map_or(DEFAULT_IDLE_KILL_AFTER, |d| d.0);
+        let task_latency = d
+            .browser
+            .task_latency
+            .clone()
+            .map(|t| self.duration_dist(t, &format!("{path}.browser.task_latency")))
+            .transpose()?;
         let sessions = match d.browser.sessions {
             SessionsFile::Always => Windows::always(),
             SessionsFile::Never => Windows::default(),
@@ -359,6 +381,8 @@ impl Resolver<'_> {
                 sessions,
                 network,
                 crashes,
+                idle_kill_after,
+                task_latency,
                 origins,
             },
         })
@@ -462,7 +486,8 @@ impl Resolver<'_> {
                 "an origin block with count > 1 needs `{i}` in its name to keep names unique",
             ));
         }
-        let engagement = self.engagement(&o.engagement, &format!("{path}.engagement"))?;
+        let engagement = self.engagement(&o.engagement, &format!("{path}.engagement"), horizon)?;
+        let scored = matches!(engagement, EngagementSpec::Score { .. });
         let mut registrations = Vec::new();
         for (i, r) in o.registrations.iter().enumerate() {
             registrations.push(self.registration(
@@ -474,38 +499,108 @@ impl Resolver<'_> {
         }
         let mut events = Vec::new();
         for (i, e) in o.events.iter().enumerate() {
-            events.push(self.event(e, &format!("{path}.events[{i}]"), horizon)?);
+            events.push(self.event(e, &format!("{path}.events[{i}]"), horizon, scored)?);
         }
         Ok((0..o.count.0)
             .map(|i| OriginSpec {
                 name: o.name.replace("{i}", &i.to_string()),
                 installed: o.installed,
                 notification_permission: o.notification_permission,
-                engagement,
+                engagement: engagement.clone(),
                 registrations: registrations.clone(),
                 events: events.clone(),
             })
             .collect())
     }
 
-    fn engagement(&self, e: &EngagementFile, path: &str) -> Result<EngagementLevel, InputError> {
-        if e.initial_score.is_some() || e.visits.is_some() {
+    fn engagement(
+        &self,
+        e: &EngagementFile,
+        path: &str,
+        horizon: u64,
+    ) -> Result<EngagementSpec, InputError> {
+        if let Some(level) = e.level.as_deref() {
+            if e.initial_score.is_some() || e.visits.is_some() {
+                return Err(self.err(
+                    path,
+                    "expected either a pinned `level` or a score (`initial_score`, `visits`), not both",
+                ));
+            }
+            return EngagementLevel::from_name(level)
+                .map(EngagementSpec::Pinned)
+                .ok_or_else(|| {
+                    self.err(
+                        format!("{path}.level"),
+                        format!("unknown engagement level {level:?}, expected NONE, MINIMAL, LOW, MEDIUM, HIGH or MAX"),
+                    )
+                });
+        }
+        if e.initial_score.is_none() && e.visits.is_none() {
             return Err(self.err(
                 path,
-                "score-based engagement (initial_score, visits) is not implemented in this version yet; pin a level such as {\"level\": \"HIGH\"}",
+                "expected {\"level\": \"HIGH\"} or {\"initial_score\": 20, \"visits\": {\"mean_interval\": \"1d\"}}",
             ));
         }
-        let level = e.level.as_deref().ok_or_else(|| {
-            self.err(
-                path,
-                "expected {\"level\": \"NONE|MINIMAL|LOW|MEDIUM|HIGH|MAX\"}",
-            )
-        })?;
-        EngagementLevel::from_name(level).ok_or_else(|| {
-            self.err(
-                format!("{path}.level"),
-                format!("unknown engagement level {level:?}, expected NONE, MINIMAL, LOW, MEDIUM, HIGH or MAX"),
-            )
+        let initial = e.initial_score.unwrap_or(0.0);
+        if !(0.0..=100.0).contains(&initial) {
+            return Err(self.err(
+                format!("{path}.initial_score"),
+                format!("expected a score between 0 and 100, got {initial}"),
+            ));
+        }
+        let (mean_interval, at, interactions) = match &e.visits {
+            None => (None, Vec::new(), 0),
+            Some(v) => {
+                if let Some(m) = v.mean_interval
+                    && m.0 == 0
+                {
+                    return Err(self.err(
+                        format!("{path}.visits.mean_interval"),
+                        "expected a duration greater than 0",
+                    ));
+                }
+                let mut at = Vec::new();
+                for (i, t) in v.at.iter().flatten().enumerate() {
+                    at.push(self.check_time(&format!("{path}.visits.at[{i}]"), t.0, horizon)?);
+                }
+                at.sort_unstable();
+                (
+                    v.mean_interval.map(|d| d.0),
+                    at,
+                    v.interactions.unwrap_or(0),
+                )
+            }
+        };
+        Ok(EngagementSpec::Score {
+            initial,
+            mean_interval,
+            at,
+            interactions,
+        })
+    }
+
+    fn duration_dist(&self, d: DurationDistFile, path: &str) -> Result<DurationDist, InputError> {
+        Ok(match d {
+            DurationDistFile::Fixed(d) => DurationDist::Fixed(d.0),
+            DurationDistFile::Uniform((a, b)) => {
+                if a.0 > b.0 {
+                    return Err(self.err(
+                        format!("{path}.uniform"),
+                        "expected [low, high] with low ≤ high",
+                    ));
+                }
+                DurationDist::Uniform(a.0, b.0)
+            }
+            DurationDistFile::Exponential(m) => DurationDist::Exponential(m.0),
+            DurationDistFile::Lognormal(l) => {
+                if l.median.0 == 0 || l.p95.0 < l.median.0 {
+                    return Err(self.err(format!("{path}.lognormal"), "expected 0 < median ≤ p95"));
+                }
+                DurationDist::Lognormal {
+                    median: l.median.0,
+                    p95: l.p95.0,
+                }
+            }
         })
     }
 
@@ -525,31 +620,7 @@ impl Resolver<'_> {
                     "missing field `duration` (e.g. {\"fixed\": \"2s\"})",
                 )
             })?;
-        let duration = match duration {
-            DurationDistFile::Fixed(d) => DurationDist::Fixed(d.0),
-            DurationDistFile::Uniform((a, b)) => {
-                if a.0 > b.0 {
-                    return Err(self.err(
-                        format!("{path}.duration.uniform"),
-                        "expected [low, high] with low ≤ high",
-                    ));
-                }
-                DurationDist::Uniform(a.0, b.0)
-            }
-            DurationDistFile::Exponential(m) => DurationDist::Exponential(m.0),
-            DurationDistFile::Lognormal(l) => {
-                if l.median.0 == 0 || l.p95.0 < l.median.0 {
-                    return Err(self.err(
-                        format!("{path}.duration.lognormal"),
-                        "expected 0 < median ≤ p95",
-                    ));
-                }
-                DurationDist::Lognormal {
-                    median: l.median.0,
-                    p95: l.p95.0,
-                }
-            }
-        };
+        let duration = self.duration_dist(duration, &format!("{path}.duration"))?;
         let outcomes = o
             .outcomes
             .or_else(|| base.outcomes.clone())
@@ -666,7 +737,13 @@ impl Resolver<'_> {
         })
     }
 
-    fn event(&self, e: &EventFile, path: &str, horizon: u64) -> Result<OriginEvent, InputError> {
+    fn event(
+        &self,
+        e: &EventFile,
+        path: &str,
+        horizon: u64,
+        scored: bool,
+    ) -> Result<OriginEvent, InputError> {
         let at = self.check_time(&format!("{path}.at"), e.at.0, horizon)?;
         let action = match e.action {
             ActionFile::Unregister => {
@@ -696,12 +773,14 @@ impl Resolver<'_> {
             }
             ActionFile::ClearSiteData => OriginAction::ClearSiteData,
             ActionFile::UnregisterServiceWorker => OriginAction::UnregisterServiceWorker,
-            ActionFile::Visit | ActionFile::ClearHistory => {
+            ActionFile::Visit | ActionFile::ClearHistory if !scored => {
                 return Err(self.err(
                     format!("{path}.action"),
-                    "engagement events (visit, clear_history) need score-based engagement, not implemented in this version yet",
+                    "visit and clear_history need score-based engagement ({\"initial_score\": …}), not a pinned level",
                 ));
             }
+            ActionFile::Visit => OriginAction::Visit,
+            ActionFile::ClearHistory => OriginAction::ClearHistory,
         };
         if !matches!(action, OriginAction::Unregister { .. })
             && (e.kind.is_some() || e.tag.is_some())

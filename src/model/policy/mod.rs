@@ -1,12 +1,21 @@
 //! The scheduler under test (DESIGN §3): the browser's decisions about registrations.
 //!
 //! Architecture invariant: a policy decides *what* happens to a registration (delays, attempt
-//! limits, what a completion does); it never schedules events, reads files or touches the
-//! network model. The device loop feeds it stimuli and carries out its decisions.
+//! limits, what a completion does, when the browser should be woken); it never schedules events,
+//! reads files or touches the network model. The device loop feeds it stimuli and carries out its
+//! decisions. Presets share Chromium's registration state machine (S5) and differ in their
+//! periodic delays and wake-up rules.
 
 pub mod chromium;
+pub mod design2019;
 
-pub use chromium::{Chromium, Completion};
+use crate::engine::time::SimTime;
+use crate::model::backoff::retry_delay;
+use crate::model::engagement::EngagementLevel;
+use crate::model::params::Params;
+use crate::model::registration::{FinalState, RegState, Registration, SyncKind};
+
+pub use design2019::WakeSchedule;
 
 /// The named policy presets of DESIGN §3.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -41,6 +50,117 @@ impl Preset {
     /// Whether this build simulates the preset. The others are named in DESIGN §3 and are
     /// rejected with a clear error until they land.
     pub fn is_implemented(self) -> bool {
-        matches!(self, Preset::Chromium)
+        matches!(self, Preset::Chromium | Preset::Design2019)
+    }
+}
+
+/// What a completed event did to its (still active) registration (SEMANTICS S5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Completion {
+    /// Branch 1: it was re-registered while firing; pending again at once.
+    FireAgain,
+    /// Branch 2: pending until the new `delay_until`.
+    Rescheduled,
+    /// Branch 3: removed as succeeded or gave up.
+    Removed(FinalState),
+}
+
+/// The inputs of a periodic registration's engagement path.
+#[derive(Clone, Copy, Debug)]
+pub struct PeriodicContext {
+    pub now: SimTime,
+    pub min_interval: u64,
+    pub level: EngagementLevel,
+    /// T of ApplyMinGapForOrigin (chromium): time until the origin's soonest other periodic
+    /// event, `None` if there is none.
+    pub other_due_in: Option<u64>,
+    /// The scheduled periodic wake-ups (design-2019).
+    pub schedule: Option<WakeSchedule>,
+}
+
+/// A preset with its resolved parameters.
+#[derive(Clone, Debug)]
+pub struct Policy {
+    pub preset: Preset,
+    pub params: Params,
+}
+
+impl Policy {
+    pub fn new(preset: Preset, params: Params) -> Self {
+        Policy { preset, params }
+    }
+
+    /// `max_attempts`, fixed at registration (SEMANTICS S8). design-2019 allows
+    /// `periodic_retries` retries per periodic event.
+    pub fn max_attempts(&self, kind: SyncKind, notification_permission: bool) -> u32 {
+        if kind == SyncKind::Periodic && self.preset == Preset::Design2019 {
+            return self.params.periodic_retries + 1;
+        }
+        if notification_permission {
+            self.params.max_sync_attempts_with_notification_permission
+        } else {
+            self.params.max_sync_attempts
+        }
+    }
+
+    /// `delay_until` of a periodic registration with no pending retries; `NEVER` = suspended.
+    pub fn periodic_delay_until(&self, ctx: &PeriodicContext) -> SimTime {
+        match self.preset {
+            Preset::Design2019 => design2019::delay_until(&self.params, ctx),
+            _ => chromium::periodic_delay_until(&self.params, ctx),
+        }
+    }
+
+    /// Whether this preset wakes the browser for periodic sync on its own fixed schedule
+    /// (design-2019) rather than Chromium's soonest-wake-up delta.
+    pub fn has_wake_schedule(&self) -> bool {
+        self.preset == Preset::Design2019
+    }
+
+    /// Whether periodic retries may wake the browser (chromium: yes; design-2019: never).
+    pub fn periodic_retries_wake(&self) -> bool {
+        self.preset != Preset::Design2019
+    }
+
+    /// Applies a counted completion to an active registration (S5). `periodic_delay_until` is
+    /// asked only when a periodic registration needs its engagement path.
+    pub fn complete(
+        &self,
+        reg: &mut Registration,
+        success: bool,
+        now: SimTime,
+        periodic_delay_until: impl FnOnce(&Registration) -> SimTime,
+    ) -> Completion {
+        debug_assert!(reg.is_active() && reg.state != RegState::Pending);
+        let mut n = reg.num_attempts + 1;
+        let periodic = reg.kind == SyncKind::Periodic;
+        if periodic && (success || n == reg.max_attempts) {
+            n = 0;
+        }
+        if reg.state == RegState::ReregisteredWhileFiring {
+            reg.state = RegState::Pending;
+            reg.num_attempts = 0;
+            return Completion::FireAgain;
+        }
+        if periodic || (!success && n < reg.max_attempts) {
+            reg.state = RegState::Pending;
+            reg.num_attempts = n;
+            reg.delay_until = if n > 0 {
+                now.after(retry_delay(&self.params, n))
+            } else if periodic {
+                periodic_delay_until(reg)
+            } else {
+                now
+            };
+            return Completion::Rescheduled;
+        }
+        let state = if success {
+            FinalState::Succeeded
+        } else {
+            FinalState::GaveUp
+        };
+        reg.removed = Some(state);
+        reg.completed = Some(now);
+        Completion::Removed(state)
     }
 }

@@ -1,0 +1,87 @@
+//! Site engagement on the device: visits, history clears, levels and the revival of suspended
+//! periodic registrations (DESIGN §4.4; background_sync_manager.cc RevivePeriodicSyncRegistrations).
+
+use super::{DeviceSim, Trigger};
+use crate::model::engagement::{EngagementLevel, EngagementSpec};
+use crate::model::registration::{RegState, SyncKind};
+
+impl DeviceSim<'_> {
+    /// The origin's engagement level now.
+    pub(super) fn level(&self, origin: u32) -> EngagementLevel {
+        let spec = &self.spec.origins[origin as usize];
+        match (&spec.engagement, &self.origins[origin as usize].score) {
+            (EngagementSpec::Pinned(level), _) => *level,
+            (_, Some(score)) => score.level(self.now.ms(), spec.installed, &self.score_params),
+            (_, None) => EngagementLevel::None,
+        }
+    }
+
+    fn interactions(&self, origin: u32) -> u32 {
+        match self.spec.origins[origin as usize].engagement {
+            EngagementSpec::Score { interactions, .. } => interactions,
+            EngagementSpec::Pinned(_) => 0,
+        }
+    }
+
+    fn note_level(&mut self, origin: u32) {
+        let level = self.level(origin);
+        let state = &mut self.origins[origin as usize];
+        if state.last_level != level {
+            self.out.level_changes += 1;
+            state.last_level = level;
+        }
+    }
+
+    pub(super) fn visit(&mut self, origin: u32) {
+        let installed = self.spec.origins[origin as usize].installed;
+        let interactions = self.interactions(origin);
+        let now = self.now.ms();
+        let params = self.score_params;
+        if let Some(score) = self.origins[origin as usize].score.as_mut() {
+            score.visit(now, interactions, installed, &params);
+        }
+        self.note_level(origin);
+        if self.level(origin) != EngagementLevel::None {
+            self.revive(origin);
+        }
+    }
+
+    pub(super) fn clear_history(&mut self, origin: u32) {
+        if let Some(score) = self.origins[origin as usize].score.as_mut() {
+            score.clear();
+        }
+        self.note_level(origin);
+    }
+
+    /// Recomputes `delay_until` of the origin's suspended periodic registrations (all delays
+    /// first, as ReviveOriginImpl does, then applied).
+    fn revive(&mut self, origin: u32) {
+        let n = self.spec.origins.len();
+        let map = &self.active[SyncKind::Periodic as usize * n + origin as usize];
+        let suspended: Vec<u32> = map
+            .values()
+            .copied()
+            .filter(|&id| {
+                let r = &self.out.registrations[id as usize];
+                r.state == RegState::Pending && r.delay_until.is_never()
+            })
+            .collect();
+        if suspended.is_empty() {
+            return;
+        }
+        let delays: Vec<_> = suspended
+            .iter()
+            .map(|&id| {
+                let ctx = self.periodic_ctx(&self.out.registrations[id as usize]);
+                self.policy.periodic_delay_until(&ctx)
+            })
+            .collect();
+        for (id, delay_until) in suspended.into_iter().zip(delays) {
+            if !delay_until.is_never() {
+                self.out.registrations[id as usize].delay_until = delay_until;
+                self.arm_timer(delay_until);
+            }
+        }
+        self.fire_ready(Trigger::Revival);
+    }
+}

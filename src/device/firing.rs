@@ -1,0 +1,218 @@
+//! FireReadyEvents, dispatch, completion and interruption (SEMANTICS S3–S7).
+
+use super::record::{AttemptRow, Invariant, Outcome};
+use super::{DeviceSim, Ev, Running, Trigger};
+use crate::engine::rng::{Purpose, StreamKey};
+use crate::engine::time::SimTime;
+use crate::model::browser::Platform;
+use crate::model::handler::Settle;
+use crate::model::policy::Completion;
+use crate::model::registration::{FinalState, RegState, SyncKind};
+
+impl DeviceSim<'_> {
+    pub(super) fn network_changed(&mut self, was_online: bool) {
+        let online = self.online();
+        if was_online && !online {
+            // S6: every running needs_network event ends now, in dispatch order.
+            let mut i = 0;
+            while i < self.running.len() {
+                if self.running[i].needs_network {
+                    let running = self.running.remove(i);
+                    self.queue.cancel(running.end);
+                    self.complete(running, Outcome::NetworkLost);
+                } else {
+                    i += 1;
+                }
+            }
+        } else if !was_online && online {
+            self.out.online_transitions += 1;
+            // With rely_on_android_network_detection the browser leaves it to the wake-up task.
+            let rely = self.spec.platform == Platform::Android
+                && self.policy.params.rely_on_android_network_detection;
+            if self.browser_running() && !rely {
+                let fired = self.fire_ready(Trigger::Online);
+                self.out.online_dispatches += fired as u64;
+            }
+            self.run_waiting_tasks();
+        }
+    }
+
+    /// Ends every running event as `interrupted` (S7): not counted, registration back to pending.
+    pub(super) fn interrupt_all(&mut self) {
+        let running = std::mem::take(&mut self.running);
+        for r in &running {
+            self.queue.cancel(r.end);
+            self.end_row(r.row, Outcome::Interrupted);
+            let reg = &mut self.out.registrations[r.reg as usize];
+            reg.running -= 1;
+            reg.redo = true;
+            if reg.is_active() {
+                reg.state = RegState::Pending;
+            }
+        }
+        self.running = running;
+        self.running.clear();
+    }
+
+    fn end_row(&mut self, row: u32, outcome: Outcome) {
+        let now = self.now;
+        let r = &mut self.out.attempts[row as usize];
+        r.end = Some(now);
+        r.outcome = Some(outcome);
+        let day = self.day();
+        match outcome {
+            Outcome::Success => day.successes += 1,
+            Outcome::Failure => day.failures += 1,
+            Outcome::Timeout => day.timeouts += 1,
+            Outcome::NetworkLost => day.network_lost += 1,
+            Outcome::Interrupted => day.interrupted += 1,
+        }
+    }
+
+    /// A counted end of an attempt (S5).
+    pub(super) fn complete(&mut self, running: Running, outcome: Outcome) {
+        debug_assert!(outcome.is_counted());
+        self.end_row(running.row, outcome);
+        if self.running.is_empty() {
+            self.events_drained();
+        }
+        let now = self.now;
+        let id = running.reg as usize;
+        let reg = &mut self.out.registrations[id];
+        reg.counted_attempts += 1;
+        reg.running -= 1;
+        if !reg.is_active() {
+            return; // unregistered or replaced meanwhile: the row is all that changes (S8)
+        }
+        let ctx = self.periodic_ctx(&self.out.registrations[id]);
+        let policy = self.policy;
+        let reg = &mut self.out.registrations[id];
+        let completion = policy.complete(reg, outcome == Outcome::Success, now, |_| {
+            policy.periodic_delay_until(&ctx)
+        });
+        let (kind, origin, delay_until) = (reg.kind, reg.origin, reg.delay_until);
+        match completion {
+            Completion::Rescheduled => self.arm_timer(delay_until),
+            Completion::Removed(state) => {
+                if state == FinalState::GaveUp {
+                    self.day().gave_ups += 1;
+                }
+                let n = self.spec.origins.len();
+                self.active[kind as usize * n + origin as usize]
+                    .remove(&*self.out.registrations[id].tag);
+            }
+            Completion::FireAgain => {}
+        }
+        self.fire_ready(Trigger::Completion);
+    }
+
+    pub(super) fn arm_timer(&mut self, delay_until: SimTime) {
+        if delay_until > self.now && !delay_until.is_never() && delay_until < self.horizon {
+            self.queue.schedule(delay_until, Ev::Timer);
+        }
+    }
+
+    /// Chromium's FireReadyEvents (S3): dispatches every ready registration, one-shots first,
+    /// then by origin index and tag. Returns how many were dispatched.
+    pub(super) fn fire_ready(&mut self, _trigger: Trigger) -> usize {
+        if !self.online() || !self.browser_running() {
+            return 0;
+        }
+        let mut ready = std::mem::take(&mut self.ready_buf);
+        ready.clear();
+        for map in &self.active {
+            for &id in map.values() {
+                if self.out.registrations[id as usize].is_due(self.now) {
+                    ready.push(id);
+                }
+            }
+        }
+        for &id in &ready {
+            self.dispatch(id);
+        }
+        let n = ready.len();
+        self.ready_buf = ready;
+        n
+    }
+
+    fn dispatch(&mut self, id: u32) {
+        let now = self.now;
+        let max_event = self.policy.params.max_sync_event_duration;
+        if !self.online() {
+            let inv = &mut self.out.invariants;
+            inv.record(Invariant::DispatchWhileOffline, now, Some(id));
+        }
+        let level = self.level(self.out.registrations[id as usize].origin);
+        let reg = &mut self.out.registrations[id as usize];
+        if !reg.is_active() {
+            let inv = &mut self.out.invariants;
+            inv.record(Invariant::FiredAfterRemoval, now, Some(id));
+        }
+        let concurrent = reg.running > 0;
+        let over_max = reg.num_attempts >= reg.max_attempts;
+        let handler =
+            &self.spec.origins[reg.origin as usize].registrations[reg.spec as usize].handler;
+        let key = StreamKey {
+            seed: self.seed,
+            device: self.index,
+            purpose: Purpose::Handler,
+            a: reg.origin,
+            b: reg.stream_b,
+        };
+        let (settle, duration) = handler.plan(&key, reg.dispatches as u64, reg.script_pos as usize);
+        reg.dispatches += 1;
+        reg.script_pos += 1;
+        reg.state = RegState::Firing;
+        reg.running += 1;
+        reg.first_fire.get_or_insert(now);
+        // Periodic interval samples: a dispatch that starts a new period (not a retry, not the
+        // redo of an interrupted dispatch).
+        if reg.kind == SyncKind::Periodic {
+            if reg.redo {
+                reg.redo = false;
+            } else if reg.num_attempts == 0 {
+                if let Some(prev) = reg.last_period_start {
+                    self.out.intervals.push((level, now.ms() - prev.ms()));
+                }
+                reg.last_period_start = Some(now);
+            }
+        } else {
+            reg.redo = false;
+        }
+        let (end, outcome) = match settle {
+            Settle::Hang => (now.after(max_event), Outcome::Timeout),
+            _ if duration > max_event => (now.after(max_event), Outcome::Timeout),
+            Settle::Success => (now.after(duration), Outcome::Success),
+            Settle::Fail => (now.after(duration), Outcome::Failure),
+        };
+        let row = AttemptRow {
+            reg: id,
+            attempt: reg.num_attempts + 1,
+            last_chance: reg.kind == SyncKind::OneShot && reg.num_attempts + 1 == reg.max_attempts,
+            level,
+            start: now,
+            end: None,
+            outcome: None,
+        };
+        let needs_network = handler.needs_network;
+        if concurrent {
+            let inv = &mut self.out.invariants;
+            inv.record(Invariant::ConcurrentDispatch, now, Some(id));
+        }
+        if over_max {
+            let inv = &mut self.out.invariants;
+            inv.record(Invariant::AttemptsOverMax, now, Some(id));
+        }
+        let row_id = self.out.attempts.len() as u32;
+        self.out.attempts.push(row);
+        let end_key = self.queue.schedule(end, Ev::AttemptEnd { row: row_id });
+        self.running.push(Running {
+            row: row_id,
+            reg: id,
+            end: end_key,
+            outcome,
+            needs_network,
+        });
+        self.day().sync_events += 1;
+    }
+}

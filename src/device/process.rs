@@ -1,0 +1,306 @@
+//! The browser process (DESIGN §4.2, §4.3) and Android's wake-up tasks (§5).
+//!
+//! Desktop: the browser runs during user sessions; a crash takes it down for `restart_delay`,
+//! after which it restarts only inside a session. Nothing wakes a closed browser.
+//!
+//! Android: a user session holds the process; without one it lives until the OS kills it
+//! `idle_kill_after` after it lost its last reason to live (a task start, the end of a session,
+//! or — with `keep_browser_awake_till_events_complete` — the end of the last running event).
+//! Two wake-up tasks, one per sync type (BackgroundSyncBackgroundTaskScheduler), are rescheduled
+//! from the policy's wake-up window after every event while the browser runs; a task runs at
+//! the first instant at or after its window at which the device is online, and starts the
+//! browser if it is not running: that start is a wake-up, counted by cause.
+
+use super::record::{Invariant, WakeCause};
+use super::{DeviceSim, Ev, Trigger};
+use crate::engine::time::{DAY, SimTime};
+use crate::model::browser::Platform;
+use crate::model::policy::chromium::apply_wakeup_spacing;
+use crate::model::registration::{RegState, SyncKind};
+
+impl DeviceSim<'_> {
+    pub(super) fn browser_running(&self) -> bool {
+        !self.crashed && (self.in_session || self.process_alive)
+    }
+
+    fn android(&self) -> bool {
+        self.spec.platform == Platform::Android
+    }
+
+    /// Bookkeeping after every event: awake time, the design-2019 task's lifetime and, while
+    /// the browser runs on android, the wake-up tasks.
+    pub(super) fn after_event(&mut self) {
+        self.update_awake();
+        if self.schedule.is_some() && !self.has_active_periodic() {
+            self.schedule = None; // design-2019: cancelled when no registrations remain
+        }
+        if self.android() && self.browser_running() {
+            self.reschedule_tasks();
+        }
+    }
+
+    pub(super) fn session(&mut self, start: bool) {
+        let was = self.browser_running();
+        self.in_session = start;
+        if start {
+            if !was && self.browser_running() {
+                self.fire_ready(Trigger::Start);
+            }
+        } else if self.android() {
+            // Backgrounded: the process lives on until the OS reclaims it.
+            if was {
+                self.process_alive = true;
+                self.arm_idle_kill();
+            }
+        } else if was {
+            // Closing a desktop browser ends running events like a crash, without a restart.
+            self.interrupt_all();
+        }
+    }
+
+    pub(super) fn schedule_next_crash(&mut self) {
+        let mean = (DAY as f64 / self.spec.crashes.rate_per_day).round() as u64;
+        let rng = self.crash_rng.as_mut().expect("crash process");
+        let gap = rng.exp_ms(mean.max(1));
+        self.queue.schedule(self.now.after(gap), Ev::CrashProcess);
+    }
+
+    pub(super) fn crash(&mut self) {
+        if !self.browser_running() {
+            return; // S7: a crash while the browser is down is ignored.
+        }
+        self.day().crashes += 1;
+        self.interrupt_all();
+        self.crashed = true;
+        self.process_alive = false;
+        let restart = self.now.after(self.spec.crashes.restart_delay);
+        self.queue.schedule(restart, Ev::Restart);
+    }
+
+    /// The end of a crash's downtime. Desktop restarts inside a session; android at the next
+    /// session or wake-up task (one may be waiting already).
+    pub(super) fn restart(&mut self) {
+        self.crashed = false;
+        if self.browser_running() {
+            self.fire_ready(Trigger::Start);
+        } else if self.android() {
+            self.run_waiting_tasks();
+        }
+    }
+
+    fn arm_idle_kill(&mut self) {
+        self.idle_generation += 1;
+        let at = self.now.after(self.spec.idle_kill_after);
+        let generation = self.idle_generation;
+        self.queue.schedule(at, Ev::IdleCheck { generation });
+    }
+
+    pub(super) fn idle_check(&mut self, generation: u32) {
+        if generation != self.idle_generation || !self.process_alive || self.in_session {
+            return;
+        }
+        if self.policy.params.keep_browser_awake_till_events_complete && !self.running.is_empty() {
+            return; // re-armed when the last event ends
+        }
+        // The OS kills the process: running events are interrupted exactly like a crash.
+        self.process_alive = false;
+        self.interrupt_all();
+    }
+
+    /// Called when the last running event ended.
+    pub(super) fn events_drained(&mut self) {
+        if self.android()
+            && self.policy.params.keep_browser_awake_till_events_complete
+            && self.process_alive
+            && !self.in_session
+        {
+            self.arm_idle_kill();
+        }
+    }
+
+    /// Counts a wake-up and checks the policy's wake-up rules (§7).
+    pub(super) fn record_wakeup(&mut self, cause: WakeCause) {
+        let now = self.now;
+        self.day().wakeups[cause as usize] += 1;
+        self.out.wakeups.push((now, cause));
+        if cause != WakeCause::Periodic {
+            return;
+        }
+        if self.policy.has_wake_schedule() {
+            let cap = self.policy.params.max_periodic_wakeups_per_day as u64;
+            if self.day().wakeups[WakeCause::Periodic as usize] > cap {
+                self.out.invariants.record(Invariant::WakeupCap, now, None);
+            }
+        } else if let Some(last) = self.last_periodic_cause_wakeup
+            && now.ms() - last.ms() < self.policy.params.periodic_wakeup_min_spacing
+        {
+            self.out
+                .invariants
+                .record(Invariant::WakeupSpacing, now, None);
+        }
+        self.last_periodic_cause_wakeup = Some(now);
+    }
+
+    /// The policy's wake-up window for one sync type: when the browser should next be started
+    /// and why, or `None` to cancel the task.
+    fn wake_window(&self, kind: SyncKind) -> Option<(SimTime, WakeCause)> {
+        let now = self.now;
+        let params = &self.policy.params;
+        if kind == SyncKind::Periodic && self.policy.has_wake_schedule() {
+            // design-2019: the fixed grid; retries never wake the browser.
+            return self
+                .schedule
+                .map(|s| (SimTime(s.kth_after(now.ms(), 1)), WakeCause::Periodic));
+        }
+        // GetSoonestWakeupDelta (background_sync_manager.cc).
+        let mut soonest: Option<(u64, bool)> = None;
+        let mut need_retries = false;
+        let mut firing = false;
+        for id in self.active_of(kind) {
+            let r = &self.out.registrations[id as usize];
+            if r.num_attempts > 0 && r.num_attempts < r.max_attempts {
+                need_retries = true;
+            }
+            match r.state {
+                RegState::Pending if !r.delay_until.is_never() => {
+                    let delta = r.delay_until.ms().saturating_sub(now.ms());
+                    if soonest.is_none_or(|(d, _)| delta < d) {
+                        soonest = Some((delta, r.num_attempts > 0));
+                    }
+                }
+                RegState::Pending => {}
+                RegState::Firing | RegState::ReregisteredWhileFiring => firing = true,
+            }
+        }
+        let base = if kind == SyncKind::OneShot {
+            WakeCause::OneShot
+        } else {
+            WakeCause::Periodic
+        };
+        let (mut delta, mut cause) = match soonest {
+            Some((d, true)) => (Some(d), WakeCause::Retry),
+            Some((d, false)) => (Some(d), base),
+            None => (None, base),
+        };
+        if firing && delta.is_none_or(|d| d > params.min_sync_recovery_time) {
+            delta = Some(params.min_sync_recovery_time);
+            cause = WakeCause::Recovery;
+        }
+        if kind == SyncKind::Periodic {
+            if need_retries {
+                // The wake-up limit is waived while retries are pending: such wake-ups count as
+                // retries, so `periodic` wake-ups always respect the spacing.
+                if cause == WakeCause::Periodic {
+                    cause = WakeCause::Retry;
+                }
+            } else {
+                delta =
+                    delta.map(|d| apply_wakeup_spacing(params, d, now, self.last_periodic_wakeup));
+            }
+        }
+        delta.map(|d| (now.after(d), cause))
+    }
+
+    fn reschedule_tasks(&mut self) {
+        for kind in [SyncKind::OneShot, SyncKind::Periodic] {
+            let want = self.wake_window(kind);
+            let task = &mut self.tasks[kind as usize];
+            match (task.pending, want) {
+                (Some((key, at, _)), Some((want_at, cause))) if at == want_at => {
+                    task.pending = Some((key, at, cause));
+                }
+                (pending, want) => {
+                    if let Some((key, _, _)) = pending {
+                        self.queue.cancel(key);
+                    }
+                    self.tasks[kind as usize] = Default::default();
+                    if let Some((at, cause)) = want {
+                        let latency = match (&self.spec.task_latency, self.task_rng.as_mut()) {
+                            (Some(dist), Some(rng)) => dist.sample(rng),
+                            _ => 0,
+                        };
+                        let key = self.queue.schedule(at.after(latency), Ev::Task { kind });
+                        self.tasks[kind as usize].pending = Some((key, at, cause));
+                    }
+                }
+            }
+        }
+    }
+
+    pub(super) fn task_fired(&mut self, kind: SyncKind) {
+        let Some((_, _, cause)) = self.tasks[kind as usize].pending.take() else {
+            return;
+        };
+        if !self.online() {
+            // Required network ANY: the task waits for connectivity (it "reschedules").
+            self.tasks[kind as usize].waiting = Some(cause);
+            return;
+        }
+        self.run_task(kind, cause);
+    }
+
+    /// Runs tasks that were waiting for connectivity or for the end of a crash, one-shot first.
+    pub(super) fn run_waiting_tasks(&mut self) {
+        for kind in [SyncKind::OneShot, SyncKind::Periodic] {
+            if let Some(cause) = self.tasks[kind as usize].waiting
+                && self.online()
+            {
+                self.run_task(kind, cause);
+            }
+        }
+    }
+
+    fn run_task(&mut self, kind: SyncKind, cause: WakeCause) {
+        if self.crashed {
+            // The browser cannot start before its restart delay: run again at the restart.
+            self.tasks[kind as usize].waiting = Some(cause);
+            return;
+        }
+        self.tasks[kind as usize].waiting = None;
+        if kind == SyncKind::Periodic {
+            self.last_periodic_wakeup = Some(self.now);
+        }
+        if !self.browser_running() {
+            self.process_alive = true;
+            self.record_wakeup(cause);
+            self.arm_idle_kill();
+        } else if self.process_alive && !self.in_session {
+            self.arm_idle_kill();
+        }
+        self.fire_ready(Trigger::Start);
+    }
+
+    /// Awake time caused by background work: on android the process alive without a user
+    /// session; on desktop (always running in a session) the time with an event running.
+    fn awake_now(&self) -> bool {
+        if self.android() {
+            self.process_alive && !self.in_session && !self.crashed
+        } else {
+            !self.running.is_empty()
+        }
+    }
+
+    fn update_awake(&mut self) {
+        match (self.awake_since, self.awake_now()) {
+            (None, true) => self.awake_since = Some(self.now),
+            (Some(since), false) => {
+                self.awake_since = None;
+                self.add_awake(since, self.now);
+            }
+            _ => {}
+        }
+    }
+
+    pub(super) fn add_awake(&mut self, from: SimTime, to: SimTime) {
+        let mut t = from.ms();
+        while t < to.ms() {
+            let d = (t / DAY) as usize;
+            let until = ((t / DAY) + 1) * DAY;
+            let until = until.min(to.ms());
+            if let Some(day) = self.out.days.get_mut(d) {
+                day.awake_ms += until - t;
+            }
+            t = until;
+        }
+    }
+}
