@@ -191,3 +191,121 @@ fn reregister_with_a_different_min_interval_replaces() {
     assert_eq!(r.regs[1].registered, 6 * H);
     assert_eq!(starts(&r, "news"), vec![30 * H]);
 }
+
+// ---- Reference expectations of background_sync_controller_impl_unittest.cc, through scenarios ----
+
+fn first_fire(level_or_score: serde_json::Value, regs: serde_json::Value) -> Run {
+    let mut s = desktop(json!([{
+        "name": "https://news.example",
+        "installed": true,
+        "engagement": level_or_score,
+        "handler": { "duration": { "fixed": "2s" } },
+        "registrations": regs
+    }]));
+    s["duration"] = json!("4d");
+    run(&s)
+}
+
+#[test]
+fn max_frequency_for_origin_at_high_engagement() {
+    // SnapToMaxOriginFrequency with gap 12 h: 11 h → 12 h, 13 h → 24 h, 48 h → 48 h, 0 → 12 h.
+    for (min_interval, expected_h) in [("11h", 12), ("13h", 24), ("48h", 48), ("0s", 12)] {
+        let r = first_fire(
+            json!({ "level": "HIGH" }),
+            json!([{ "kind": "periodic", "tag": "p", "min_interval": min_interval, "at": "0s" }]),
+        );
+        assert_eq!(
+            starts(&r, "p")[0],
+            expected_h * H,
+            "min_interval {min_interval}"
+        );
+    }
+}
+
+#[test]
+fn engagement_score_at_the_medium_boundary_gives_24h() {
+    // initial_score 15 = the medium boundary → MEDIUM → penalty 2 → 24 h.
+    let r = first_fire(
+        json!({ "initial_score": 15 }),
+        json!([{ "kind": "periodic", "tag": "p", "min_interval": "12h", "at": "0s" }]),
+    );
+    assert_eq!(starts(&r, "p")[0], 24 * H);
+    assert_eq!(r.attempts[0].kind, "periodic");
+}
+
+#[test]
+fn engagement_score_half_gives_36h() {
+    // Score 0.5: MINIMAL (not below the 0.5 cleanup threshold) → penalty 3 → 36 h.
+    let r = first_fire(
+        json!({ "initial_score": 0.5 }),
+        json!([{ "kind": "periodic", "tag": "p", "min_interval": "12h", "at": "0s" }]),
+    );
+    assert_eq!(starts(&r, "p")[0], 36 * H);
+}
+
+#[test]
+fn engagement_score_zero_never_fires_until_revived_by_a_visit() {
+    let r = first_fire(
+        json!({ "initial_score": 0, "visits": { "at": ["10h"] } }),
+        json!([{ "kind": "periodic", "tag": "p", "min_interval": "12h", "at": "0s" }]),
+    );
+    // Suspended at registration (NONE). The 10 h visit gives 1.5 + 1.5 = 3 points → LOW →
+    // revived with penalty 2: due 10 h + 24 h = 34 h.
+    assert_eq!(starts(&r, "p")[0], 34 * H);
+    assert_eq!(r.attempts[0].outcome, "success");
+}
+
+#[test]
+fn without_a_visit_a_score_zero_registration_stays_suspended() {
+    let r = first_fire(
+        json!({ "initial_score": 0 }),
+        json!([{ "kind": "periodic", "tag": "p", "min_interval": "12h", "at": "0s" }]),
+    );
+    assert!(r.attempts.is_empty());
+    assert_eq!(r.regs[0].final_state, "suspended");
+}
+
+#[test]
+fn cross_registration_limits_for_origin() {
+    // "x" (min_interval 11 h → 12 h) registered when the origin's other registration "o" is due
+    // in T. o's due time is fixed by its own min_interval, registered at 0.
+    //   T = 0:    o 12 h, x at 12 h: 12 ≤ 0 + 12 → T + G = 12 h → x at 24 h.
+    //   T = 13 h: o 24 h, x at 11 h: 12 ≤ 13 → T = 13 h → x at 24 h.
+    //   T = 24 h: o 36 h, x at 12 h: 12 ≤ 24 − 12 → 12 h → x at 24 h.
+    //   T = 1 h:  o 12 h, x at 11 h: 12 ≤ 1 + 12 → 13 h → x at 24 h.
+    for (o_interval, x_at) in [
+        ("12h", "12h"),
+        ("24h", "11h"),
+        ("36h", "12h"),
+        ("12h", "11h"),
+    ] {
+        let r = first_fire(
+            json!({ "level": "HIGH" }),
+            json!([
+                { "kind": "periodic", "tag": "o", "min_interval": o_interval, "at": "0s" },
+                { "kind": "periodic", "tag": "x", "min_interval": "11h", "at": x_at }
+            ]),
+        );
+        assert_eq!(starts(&r, "x")[0], 24 * H, "o {o_interval}, x at {x_at}");
+    }
+    // (min_interval 13 h → 24 h, T = 1 h): 24 > 1 + 12 → 24 h → x at 11 h + 24 h = 35 h.
+    let r = first_fire(
+        json!({ "level": "HIGH" }),
+        json!([
+            { "kind": "periodic", "tag": "o", "min_interval": "12h", "at": "0s" },
+            { "kind": "periodic", "tag": "x", "min_interval": "13h", "at": "11h" }
+        ]),
+    );
+    assert_eq!(starts(&r, "x")[0], 35 * H);
+}
+
+#[test]
+fn attempts_record_the_level_at_dispatch() {
+    let r = first_fire(
+        json!({ "initial_score": 15 }),
+        json!([{ "kind": "periodic", "tag": "p", "min_interval": "12h", "at": "0s" }]),
+    );
+    // At 24 h the score 15 has decayed by 12 periods: 15 × 0.984¹² ≈ 12.3 → LOW.
+    let csv = std::fs::read_to_string(r.dir.path().join("out/attempts.csv")).unwrap();
+    assert_eq!(csv.lines().nth(1).unwrap().split(',').nth(6), Some("LOW"));
+}

@@ -475,3 +475,40 @@ fn usage_errors_exit_2() {
     assert_eq!(bgsim(&["run"]).status.code(), Some(2));
     assert_eq!(bgsim(&["frobnicate"]).status.code(), Some(2));
 }
+
+#[test]
+fn visit_event_needs_score_based_engagement() {
+    let text = with(|v| {
+        v["devices"][0]["origins"][0]["events"] = json!([{ "at": "1h", "action": "visit" }]);
+    });
+    rejects(
+        &text,
+        &[],
+        &[
+            "devices[0].origins[0].events[0].action: visit and clear_history need score-based engagement",
+        ],
+    );
+}
+
+#[test]
+fn pinned_level_and_score_together_are_an_error() {
+    let text = with(|v| {
+        v["devices"][0]["origins"][0]["engagement"] =
+            json!({ "level": "HIGH", "initial_score": 3 });
+    });
+    rejects(
+        &text,
+        &[],
+        &["devices[0].origins[0].engagement: expected either a pinned `level` or a score"],
+    );
+}
+
+#[test]
+fn android_only_fields_on_desktop_are_an_error() {
+    let text = with(|v| v["devices"][0]["browser"]["idle_kill_after"] = json!("30s"));
+    rejects(
+        &text,
+        &[],
+        &["devices[0].browser.idle_kill_after: idle_kill_after applies to android only"],
+    );
+}

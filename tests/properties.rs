@@ -1,6 +1,6 @@
 //! Property tests over random small scenarios (bounded sizes so the suite stays fast): the
-//! chromium preset never violates a DESIGN §7 invariant, every run is deterministic, and the
-//! CSV rows respect SEMANTICS S1/S4/S11.
+//! chromium and design-2019 presets, on desktop and android, never violate a DESIGN §7
+//! invariant, every run is deterministic, and the CSV rows respect SEMANTICS S1/S4/S11.
 
 mod common;
 
@@ -23,6 +23,10 @@ prop_compose! {
         needs_network in any::<bool>(),
         p in 0.0f64..1.0,
         notif in any::<bool>(),
+        android in any::<bool>(),
+        design in any::<bool>(),
+        keep_awake in any::<bool>(),
+        visits in proptest::collection::vec(0u64..2 * D, 0..4),
     ) -> Value {
         let outcomes: Vec<&str> = script.iter().map(|i| ["success", "fail", "hang"][*i]).collect();
         let registrations: Vec<Value> = regs.iter().map(|(at, tag, periodic)| {
@@ -34,20 +38,30 @@ prop_compose! {
         }).collect();
         let windows: Vec<Value> = offline.iter().map(|(a, l)| json!([dur(*a), dur(a + l)])).collect();
         let crash_times: Vec<String> = crashes.iter().map(|t| dur(*t)).collect();
+        let visit_times: Vec<String> = visits.iter().map(|t| dur(*t)).collect();
+        let (platform, sessions) = if android {
+            ("android", json!({ "daily": [["08:00", "09:00"], ["18:00", "20:00"]] }))
+        } else {
+            ("desktop", json!("always"))
+        };
         json!({
             "name": "prop",
             "duration": "2d",
             "seed": 9,
+            "policy": {
+                "preset": if design { "design-2019" } else { "chromium" },
+                "params": { "keep_browser_awake_till_events_complete": keep_awake }
+            },
             "devices": [{
-                "platform": "desktop",
-                "browser": { "sessions": "always" },
+                "platform": platform,
+                "browser": { "sessions": sessions },
                 "network": { "model": "schedule", "offline": windows },
                 "crashes": { "at": crash_times, "restart_delay": dur(restart) },
                 "origins": [{
                     "name": "https://p.example",
                     "installed": true,
                     "notification_permission": notif,
-                    "engagement": { "level": "HIGH" },
+                    "engagement": { "initial_score": 20, "visits": { "at": visit_times } },
                     "handler": {
                         "duration": { "uniform": ["1ms", dur(duration_ms)] },
                         "outcomes": outcomes,
@@ -66,7 +80,7 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
 
     #[test]
-    fn chromium_keeps_every_invariant_and_is_deterministic(s in scenario()) {
+    fn presets_keep_every_invariant_and_are_deterministic(s in scenario()) {
         let a = run(&s);
         let b = run(&s);
         prop_assert_eq!(&a.attempts, &b.attempts);

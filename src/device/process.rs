@@ -12,7 +12,7 @@
 //! browser if it is not running: that start is a wake-up, counted by cause.
 
 use super::record::{Invariant, WakeCause};
-use super::{DeviceSim, Ev, Trigger};
+use super::{DeviceSim, Ev, Task, Trigger};
 use crate::engine::time::{DAY, SimTime};
 use crate::model::browser::Platform;
 use crate::model::policy::chromium::apply_wakeup_spacing;
@@ -201,27 +201,36 @@ impl DeviceSim<'_> {
         delta.map(|d| (now.after(d), cause))
     }
 
+    /// Hands the policy's current wake-up windows to the task scheduler (called while the
+    /// browser runs). A window that is already open needs no task while the browser runs and is
+    /// online (it processes ready events itself); offline, the task waits for connectivity.
     fn reschedule_tasks(&mut self) {
         for kind in [SyncKind::OneShot, SyncKind::Periodic] {
             let want = self.wake_window(kind);
-            let task = &mut self.tasks[kind as usize];
-            match (task.pending, want) {
-                (Some((key, at, _)), Some((want_at, cause))) if at == want_at => {
-                    task.pending = Some((key, at, cause));
+            let task = self.tasks[kind as usize];
+            if let (Some((key, at, _)), Some((want_at, cause))) = (task.pending, want)
+                && at == want_at
+            {
+                self.tasks[kind as usize].pending = Some((key, at, cause));
+                continue;
+            }
+            if let Some((key, _, _)) = task.pending {
+                self.queue.cancel(key);
+            }
+            self.tasks[kind as usize] = Task::default();
+            match want {
+                None => {}
+                Some((at, cause)) if at <= self.now && !self.online() => {
+                    self.tasks[kind as usize].waiting = Some(cause);
                 }
-                (pending, want) => {
-                    if let Some((key, _, _)) = pending {
-                        self.queue.cancel(key);
-                    }
-                    self.tasks[kind as usize] = Default::default();
-                    if let Some((at, cause)) = want {
-                        let latency = match (&self.spec.task_latency, self.task_rng.as_mut()) {
-                            (Some(dist), Some(rng)) => dist.sample(rng),
-                            _ => 0,
-                        };
-                        let key = self.queue.schedule(at.after(latency), Ev::Task { kind });
-                        self.tasks[kind as usize].pending = Some((key, at, cause));
-                    }
+                Some((at, _)) if at <= self.now => {}
+                Some((at, cause)) => {
+                    let latency = match (&self.spec.task_latency, self.task_rng.as_mut()) {
+                        (Some(dist), Some(rng)) => dist.sample(rng),
+                        _ => 0,
+                    };
+                    let key = self.queue.schedule(at.after(latency), Ev::Task { kind });
+                    self.tasks[kind as usize].pending = Some((key, at, cause));
                 }
             }
         }
