@@ -1,0 +1,333 @@
+//! Validation of origins: engagement, handlers, registrations and origin events.
+
+use super::format::*;
+use super::{InputError, resolve::Resolver};
+use crate::model::engagement::{EngagementLevel, EngagementSpec};
+use crate::model::handler::{DurationDist, HandlerSpec, Settle};
+use crate::model::registration::SyncKind;
+use crate::model::world::{OriginAction, OriginEvent, OriginSpec, RegisterWhen, RegistrationSpec};
+
+impl Resolver<'_> {
+    pub(super) fn origin(
+        &self,
+        o: OriginFile,
+        path: &str,
+        horizon: u64,
+    ) -> Result<Vec<OriginSpec>, InputError> {
+        if o.name.trim().is_empty() {
+            return Err(self.err(format!("{path}.name"), "expected a non-empty origin name"));
+        }
+        if o.count.0 > 1 && !o.name.contains("{i}") {
+            return Err(self.err(
+                format!("{path}.name"),
+                "an origin block with count > 1 needs `{i}` in its name to keep names unique",
+            ));
+        }
+        let engagement = self.engagement(&o.engagement, &format!("{path}.engagement"), horizon)?;
+        let scored = matches!(engagement, EngagementSpec::Score { .. });
+        let mut registrations = Vec::new();
+        for (i, r) in o.registrations.iter().enumerate() {
+            registrations.push(self.registration(
+                r,
+                &o.handler,
+                &format!("{path}.registrations[{i}]"),
+                horizon,
+            )?);
+        }
+        let mut events = Vec::new();
+        for (i, e) in o.events.iter().enumerate() {
+            events.push(self.event(e, &format!("{path}.events[{i}]"), horizon, scored)?);
+        }
+        Ok((0..o.count.0)
+            .map(|i| OriginSpec {
+                name: o.name.replace("{i}", &i.to_string()),
+                installed: o.installed,
+                notification_permission: o.notification_permission,
+                engagement: engagement.clone(),
+                registrations: registrations.clone(),
+                events: events.clone(),
+            })
+            .collect())
+    }
+
+    pub(super) fn engagement(
+        &self,
+        e: &EngagementFile,
+        path: &str,
+        horizon: u64,
+    ) -> Result<EngagementSpec, InputError> {
+        if let Some(level) = e.level.as_deref() {
+            if e.initial_score.is_some() || e.visits.is_some() {
+                return Err(self.err(
+                    path,
+                    "expected either a pinned `level` or a score (`initial_score`, `visits`), not both",
+                ));
+            }
+            return EngagementLevel::from_name(level)
+                .map(EngagementSpec::Pinned)
+                .ok_or_else(|| {
+                    self.err(
+                        format!("{path}.level"),
+                        format!("unknown engagement level {level:?}, expected NONE, MINIMAL, LOW, MEDIUM, HIGH or MAX"),
+                    )
+                });
+        }
+        if e.initial_score.is_none() && e.visits.is_none() {
+            return Err(self.err(
+                path,
+                "expected {\"level\": \"HIGH\"} or {\"initial_score\": 20, \"visits\": {\"mean_interval\": \"1d\"}}",
+            ));
+        }
+        let initial = e.initial_score.unwrap_or(0.0);
+        if !(0.0..=100.0).contains(&initial) {
+            return Err(self.err(
+                format!("{path}.initial_score"),
+                format!("expected a score between 0 and 100, got {initial}"),
+            ));
+        }
+        let (mean_interval, at, interactions) = match &e.visits {
+            None => (None, Vec::new(), 0),
+            Some(v) => {
+                if let Some(m) = v.mean_interval
+                    && m.0 == 0
+                {
+                    return Err(self.err(
+                        format!("{path}.visits.mean_interval"),
+                        "expected a duration greater than 0",
+                    ));
+                }
+                let mut at = Vec::new();
+                for (i, t) in v.at.iter().flatten().enumerate() {
+                    at.push(self.check_time(&format!("{path}.visits.at[{i}]"), t.0, horizon)?);
+                }
+                at.sort_unstable();
+                (
+                    v.mean_interval.map(|d| d.0),
+                    at,
+                    v.interactions.unwrap_or(0),
+                )
+            }
+        };
+        Ok(EngagementSpec::Score {
+            initial,
+            mean_interval,
+            at,
+            interactions,
+        })
+    }
+
+    pub(super) fn duration_dist(
+        &self,
+        d: DurationDistFile,
+        path: &str,
+    ) -> Result<DurationDist, InputError> {
+        Ok(match d {
+            DurationDistFile::Fixed(d) => DurationDist::Fixed(d.0),
+            DurationDistFile::Uniform((a, b)) => {
+                if a.0 > b.0 {
+                    return Err(self.err(
+                        format!("{path}.uniform"),
+                        "expected [low, high] with low ≤ high",
+                    ));
+                }
+                DurationDist::Uniform(a.0, b.0)
+            }
+            DurationDistFile::Exponential(m) => DurationDist::Exponential(m.0),
+            DurationDistFile::Lognormal(l) => {
+                if l.median.0 == 0 || l.p95.0 < l.median.0 {
+                    return Err(self.err(format!("{path}.lognormal"), "expected 0 < median ≤ p95"));
+                }
+                DurationDist::Lognormal {
+                    median: l.median.0,
+                    p95: l.p95.0,
+                }
+            }
+        })
+    }
+
+    pub(super) fn handler(
+        &self,
+        base: &HandlerFile,
+        over: Option<&HandlerFile>,
+        path: &str,
+    ) -> Result<HandlerSpec, InputError> {
+        let o = over.cloned().unwrap_or_default();
+        let duration = o
+            .duration
+            .or_else(|| base.duration.clone())
+            .ok_or_else(|| {
+                self.err(
+                    format!("{path}.duration"),
+                    "missing field `duration` (e.g. {\"fixed\": \"2s\"})",
+                )
+            })?;
+        let duration = self.duration_dist(duration, &format!("{path}.duration"))?;
+        let outcomes = o
+            .outcomes
+            .or_else(|| base.outcomes.clone())
+            .unwrap_or_default()
+            .into_iter()
+            .map(|x| match x {
+                OutcomeFile::Success => Settle::Success,
+                OutcomeFile::Fail => Settle::Fail,
+                OutcomeFile::Hang => Settle::Hang,
+            })
+            .collect();
+        let success_probability = self.probability(
+            &format!("{path}.success_probability"),
+            o.success_probability
+                .or(base.success_probability)
+                .unwrap_or(1.0),
+        )?;
+        let hang_probability = self.probability(
+            &format!("{path}.hang_probability"),
+            o.hang_probability.or(base.hang_probability).unwrap_or(0.0),
+        )?;
+        Ok(HandlerSpec {
+            duration,
+            outcomes,
+            success_probability,
+            hang_probability,
+            needs_network: o.needs_network.or(base.needs_network).unwrap_or(false),
+        })
+    }
+
+    pub(super) fn registration(
+        &self,
+        r: &RegistrationFile,
+        origin_handler: &HandlerFile,
+        path: &str,
+        horizon: u64,
+    ) -> Result<RegistrationSpec, InputError> {
+        let kind = match r.kind {
+            KindFile::OneShot => SyncKind::OneShot,
+            KindFile::Periodic => SyncKind::Periodic,
+            KindFile::Fetch => {
+                return Err(self.err(
+                    format!("{path}.kind"),
+                    "kind \"fetch\" (Background Fetch) is not implemented in this version yet",
+                ));
+            }
+        };
+        if r.requests.is_some() {
+            return Err(self.err(
+                format!("{path}.requests"),
+                "requests are only for kind \"fetch\"",
+            ));
+        }
+        let min_interval = match (kind, r.min_interval) {
+            (SyncKind::Periodic, Some(d)) => d.0,
+            (SyncKind::Periodic, None) => {
+                return Err(self.err(
+                    format!("{path}.min_interval"),
+                    "missing field `min_interval` (required for periodic registrations)",
+                ));
+            }
+            (SyncKind::OneShot, Some(_)) => {
+                return Err(self.err(
+                    format!("{path}.min_interval"),
+                    "min_interval is only for periodic registrations",
+                ));
+            }
+            (SyncKind::OneShot, None) => 0,
+        };
+        let (when, tag) = match (&r.at, &r.arrivals) {
+            (Some(at), None) => (
+                RegisterWhen::At(self.check_time(&format!("{path}.at"), at.0, horizon)?),
+                r.tag.clone(),
+            ),
+            (None, Some(a)) => {
+                if a.mean_interval.0 == 0 {
+                    return Err(self.err(
+                        format!("{path}.arrivals.mean_interval"),
+                        "expected a duration greater than 0",
+                    ));
+                }
+                (
+                    RegisterWhen::Arrivals {
+                        mean_interval: a.mean_interval.0,
+                    },
+                    a.tag.clone().or_else(|| r.tag.clone()),
+                )
+            }
+            (Some(_), Some(_)) => {
+                return Err(self.err(path, "expected either `at` or `arrivals`, not both"));
+            }
+            (None, None) => {
+                return Err(self.err(
+                    path,
+                    "expected `at` (a time) or `arrivals` (a Poisson process)",
+                ));
+            }
+        };
+        let tag = tag.ok_or_else(|| self.err(format!("{path}.tag"), "missing field `tag`"))?;
+        if tag.is_empty() {
+            return Err(self.err(format!("{path}.tag"), "expected a non-empty tag"));
+        }
+        let handler = self.handler(
+            origin_handler,
+            r.handler.as_ref(),
+            &format!("{path}.handler"),
+        )?;
+        Ok(RegistrationSpec {
+            kind,
+            tag,
+            min_interval,
+            when,
+            handler,
+        })
+    }
+
+    pub(super) fn event(
+        &self,
+        e: &EventFile,
+        path: &str,
+        horizon: u64,
+        scored: bool,
+    ) -> Result<OriginEvent, InputError> {
+        let at = self.check_time(&format!("{path}.at"), e.at.0, horizon)?;
+        let action = match e.action {
+            ActionFile::Unregister => {
+                let kind = match e.kind {
+                    Some(KindFile::OneShot) => SyncKind::OneShot,
+                    Some(KindFile::Periodic) => SyncKind::Periodic,
+                    Some(KindFile::Fetch) => {
+                        return Err(self.err(
+                            format!("{path}.kind"),
+                            "kind \"fetch\" is not implemented in this version yet",
+                        ));
+                    }
+                    None => {
+                        return Err(self.err(
+                            format!("{path}.kind"),
+                            "missing field `kind` (one_shot or periodic) for unregister",
+                        ));
+                    }
+                };
+                let tag = e.tag.clone().filter(|t| !t.is_empty()).ok_or_else(|| {
+                    self.err(
+                        format!("{path}.tag"),
+                        "expected a non-empty tag for unregister",
+                    )
+                })?;
+                OriginAction::Unregister { kind, tag }
+            }
+            ActionFile::ClearSiteData => OriginAction::ClearSiteData,
+            ActionFile::UnregisterServiceWorker => OriginAction::UnregisterServiceWorker,
+            ActionFile::Visit | ActionFile::ClearHistory if !scored => {
+                return Err(self.err(
+                    format!("{path}.action"),
+                    "visit and clear_history need score-based engagement ({\"initial_score\": …}), not a pinned level",
+                ));
+            }
+            ActionFile::Visit => OriginAction::Visit,
+            ActionFile::ClearHistory => OriginAction::ClearHistory,
+        };
+        if !matches!(action, OriginAction::Unregister { .. })
+            && (e.kind.is_some() || e.tag.is_some())
+        {
+            return Err(self.err(path, "kind and tag are only for the unregister action"));
+        }
+        Ok(OriginEvent { at, action })
+    }
+}

@@ -1,0 +1,370 @@
+//! Validation of the parsed scenario file into `model::world` types: every semantic check
+//! (times inside the horizon, unique names, kind-specific fields) with the JSON path it concerns.
+//! Origins and what they hold are validated in `origin.rs`.
+
+use std::collections::BTreeSet;
+
+use super::format::*;
+use super::{DeviceBlock, InputError, Scenario};
+use crate::experiment::{Expect, Rule};
+use crate::model::browser::{CrashSpec, Platform};
+use crate::model::network::{Flaky, NetworkSpec};
+use crate::model::params::{Params, Unit, Value};
+use crate::model::policy::Preset;
+use crate::model::timeline::Windows;
+use crate::model::world::DeviceSpec;
+
+/// DESIGN §4.2: the OS kills an idle android browser after 60 s unless configured otherwise.
+const DEFAULT_IDLE_KILL_AFTER: u64 = 60 * crate::engine::time::SECOND;
+
+pub(super) struct Resolver<'a> {
+    pub(super) file: &'a str,
+}
+
+impl Resolver<'_> {
+    pub(super) fn err(&self, path: impl Into<String>, message: impl Into<String>) -> InputError {
+        InputError::new(self.file, path, message)
+    }
+
+    pub(super) fn scenario(
+        &self,
+        raw: ScenarioFile,
+        digest: String,
+    ) -> Result<Scenario, InputError> {
+        if raw.name.trim().is_empty() {
+            return Err(self.err("name", "expected a non-empty name"));
+        }
+        if raw.duration.0 == 0 {
+            return Err(self.err("duration", "expected a duration greater than 0"));
+        }
+        let preset = Preset::from_name(&raw.policy.preset).ok_or_else(|| {
+            let known: Vec<_> = Preset::ALL.iter().map(|p| p.name()).collect();
+            self.err(
+                "policy.preset",
+                format!(
+                    "unknown preset {:?}, expected one of {}",
+                    raw.policy.preset,
+                    known.join(", ")
+                ),
+            )
+        })?;
+        if !preset.is_implemented() {
+            return Err(self.err(
+                "policy.preset",
+                format!(
+                    "preset {:?} is not implemented in this version yet",
+                    preset.name()
+                ),
+            ));
+        }
+        let params = self.params(&raw.policy.params)?;
+        if raw.devices.is_empty() {
+            return Err(self.err("devices", "expected at least one device block"));
+        }
+        let horizon = raw.duration.0;
+        let blocks = raw
+            .devices
+            .into_iter()
+            .enumerate()
+            .map(|(i, d)| self.device(d, &format!("devices[{i}]"), horizon))
+            .collect::<Result<Vec<_>, _>>()?;
+        let expect = raw
+            .expect
+            .into_iter()
+            .enumerate()
+            .map(|(i, e)| self.expect(e, &format!("expect[{i}]")))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Scenario {
+            name: raw.name,
+            description: raw.description,
+            duration: horizon,
+            seed: raw.seed,
+            preset,
+            params,
+            blocks,
+            expect,
+            digest,
+            source: self.file.to_string(),
+        })
+    }
+
+    fn params(
+        &self,
+        raw: &std::collections::BTreeMap<String, serde_json::Value>,
+    ) -> Result<Params, InputError> {
+        let mut params = Params::default();
+        for (name, value) in raw {
+            let path = format!("policy.params.{name}");
+            let def = Params::def(name).ok_or_else(|| {
+                self.err(
+                    &path,
+                    format!("unknown parameter {name:?} (`bgsim params` lists them)"),
+                )
+            })?;
+            let v = match (def.unit, value) {
+                (Unit::Duration, serde_json::Value::String(s)) => {
+                    def.parse(s).map_err(|m| self.err(&path, m))?
+                }
+                (Unit::Count, serde_json::Value::Number(n)) if n.as_u64().is_some() => {
+                    Value::Count(n.as_u64().unwrap_or_default())
+                }
+                (Unit::Bool, serde_json::Value::Bool(b)) => Value::Bool(*b),
+                (Unit::Real, serde_json::Value::Number(n))
+                    if n.as_f64().is_some_and(|x| x >= 0.0) =>
+                {
+                    Value::Real(n.as_f64().unwrap_or_default())
+                }
+                (unit, other) => {
+                    let expected = match unit {
+                        Unit::Duration => "a duration like \"5m\"",
+                        Unit::Count => "a whole number",
+                        Unit::Bool => "true or false",
+                        Unit::Real => "a number ≥ 0",
+                    };
+                    return Err(self.err(&path, format!("expected {expected}, got {other}")));
+                }
+            };
+            def.set(&mut params, v);
+        }
+        params
+            .check()
+            .map_err(|(p, m)| self.err(format!("policy.params.{p}"), m))?;
+        Ok(params)
+    }
+
+    pub(super) fn check_time(&self, path: &str, t: u64, horizon: u64) -> Result<u64, InputError> {
+        if t >= horizon {
+            return Err(self.err(
+                path,
+                format!(
+                    "expected a time before the scenario's duration ({}), got {}",
+                    crate::model::duration::format_ms(horizon),
+                    crate::model::duration::format_ms(t)
+                ),
+            ));
+        }
+        Ok(t)
+    }
+
+    pub(super) fn probability(&self, path: &str, p: f64) -> Result<f64, InputError> {
+        if !(0.0..=1.0).contains(&p) {
+            return Err(self.err(
+                path,
+                format!("expected a probability between 0 and 1, got {p}"),
+            ));
+        }
+        Ok(p)
+    }
+
+    fn device(&self, d: DeviceFile, path: &str, horizon: u64) -> Result<DeviceBlock, InputError> {
+        let platform = match d.platform {
+            PlatformFile::Desktop => Platform::Desktop,
+            PlatformFile::Android => Platform::Android,
+        };
+        if platform == Platform::Desktop {
+            if d.browser.idle_kill_after.is_some() {
+                return Err(self.err(
+                    format!("{path}.browser.idle_kill_after"),
+                    "idle_kill_after applies to android only",
+                ));
+            }
+            if d.browser.task_latency.is_some() {
+                return Err(self.err(
+                    format!("{path}.browser.task_latency"),
+                    "task_latency applies to android only (desktop has no wake-up tasks)",
+                ));
+            }
+        }
+        let idle_kill_after = d
+            .browser
+            .idle_kill_after
+            .map_or(DEFAULT_IDLE_KILL_AFTER, |d| d.0);
+        let task_latency = d
+            .browser
+            .task_latency
+            .clone()
+            .map(|t| self.duration_dist(t, &format!("{path}.browser.task_latency")))
+            .transpose()?;
+        let sessions = match d.browser.sessions {
+            SessionsFile::Always => Windows::always(),
+            SessionsFile::Never => Windows::default(),
+            SessionsFile::Daily(w) => {
+                let w = self.daily_windows(&w, &format!("{path}.browser.sessions.daily"))?;
+                Windows::daily(&w, horizon)
+            }
+            SessionsFile::At(w) => {
+                let w = self.windows(&w, &format!("{path}.browser.sessions.at"))?;
+                Windows::merged(w)
+            }
+        };
+        let network = match d.network {
+            NetworkFile::AlwaysOnline {} => NetworkSpec::AlwaysOnline,
+            NetworkFile::Schedule { offline } => {
+                let w = self.windows(&offline, &format!("{path}.network.offline"))?;
+                NetworkSpec::Schedule(Windows::merged(w))
+            }
+            NetworkFile::Markov {
+                mean_online,
+                mean_offline,
+            } => NetworkSpec::Markov(self.flaky(
+                mean_online,
+                mean_offline,
+                &format!("{path}.network"),
+            )?),
+            NetworkFile::Diurnal {
+                offline_daily,
+                flaky,
+            } => NetworkSpec::Diurnal {
+                offline_daily: self
+                    .daily_windows(&offline_daily, &format!("{path}.network.offline_daily"))?,
+                flaky: flaky
+                    .map(|f| {
+                        self.flaky(
+                            f.mean_online,
+                            f.mean_offline,
+                            &format!("{path}.network.flaky"),
+                        )
+                    })
+                    .transpose()?,
+            },
+        };
+        let crashes = match d.crashes {
+            None => CrashSpec::default(),
+            Some(c) => self.crashes(c, &format!("{path}.crashes"), horizon)?,
+        };
+        let mut origins = Vec::new();
+        let mut names = BTreeSet::new();
+        for (i, o) in d.origins.into_iter().enumerate() {
+            let opath = format!("{path}.origins[{i}]");
+            for spec in self.origin(o, &opath, horizon)? {
+                if !names.insert(spec.name.clone()) {
+                    return Err(self.err(
+                        format!("{opath}.name"),
+                        format!("duplicate origin name {:?} on this device", spec.name),
+                    ));
+                }
+                origins.push(spec);
+            }
+        }
+        Ok(DeviceBlock {
+            count: d.count.0,
+            spec: DeviceSpec {
+                platform,
+                sessions,
+                network,
+                crashes,
+                idle_kill_after,
+                task_latency,
+                origins,
+            },
+        })
+    }
+
+    fn windows(&self, raw: &[(Dur, Dur)], path: &str) -> Result<Vec<(u64, u64)>, InputError> {
+        raw.iter()
+            .enumerate()
+            .map(|(i, (a, b))| {
+                if a.0 >= b.0 {
+                    Err(self.err(format!("{path}[{i}]"), "expected [from, to] with from < to"))
+                } else {
+                    Ok((a.0, b.0))
+                }
+            })
+            .collect()
+    }
+
+    fn daily_windows(&self, raw: &[(Tod, Tod)], path: &str) -> Result<Vec<(u64, u64)>, InputError> {
+        raw.iter()
+            .enumerate()
+            .map(|(i, (a, b))| {
+                if a.0 >= b.0 {
+                    Err(self.err(
+                        format!("{path}[{i}]"),
+                        "expected [\"HH:MM\", \"HH:MM\"] with from < to (split a window that crosses midnight in two)",
+                    ))
+                } else {
+                    Ok((a.0, b.0))
+                }
+            })
+            .collect()
+    }
+
+    fn flaky(&self, on: Dur, off: Dur, path: &str) -> Result<Flaky, InputError> {
+        if on.0 == 0 {
+            return Err(self.err(
+                format!("{path}.mean_online"),
+                "expected a duration greater than 0",
+            ));
+        }
+        if off.0 == 0 {
+            return Err(self.err(
+                format!("{path}.mean_offline"),
+                "expected a duration greater than 0",
+            ));
+        }
+        Ok(Flaky {
+            mean_online: on.0,
+            mean_offline: off.0,
+        })
+    }
+
+    fn crashes(&self, c: CrashesFile, path: &str, horizon: u64) -> Result<CrashSpec, InputError> {
+        let restart_delay = c.restart_delay.ok_or_else(|| {
+            self.err(
+                format!("{path}.restart_delay"),
+                "missing field `restart_delay` (required when crashes are given)",
+            )
+        })?;
+        if !c.rate_per_day.is_finite() || c.rate_per_day < 0.0 {
+            return Err(self.err(
+                format!("{path}.rate_per_day"),
+                "expected a rate of at least 0",
+            ));
+        }
+        if let Some(p) = c.during_event_probability {
+            self.probability(&format!("{path}.during_event_probability"), p)?;
+            if p > 0.0 {
+                return Err(self.err(
+                    format!("{path}.during_event_probability"),
+                    "crashes during events are not implemented in this version yet",
+                ));
+            }
+        }
+        let mut at =
+            c.at.iter()
+                .enumerate()
+                .map(|(i, t)| self.check_time(&format!("{path}.at[{i}]"), t.0, horizon))
+                .collect::<Result<Vec<_>, _>>()?;
+        at.sort_unstable();
+        Ok(CrashSpec {
+            at,
+            rate_per_day: c.rate_per_day,
+            restart_delay: restart_delay.0,
+        })
+    }
+
+    fn expect(&self, e: ExpectFile, path: &str) -> Result<Expect, InputError> {
+        if e.metric.is_empty() {
+            return Err(self.err(
+                format!("{path}.metric"),
+                "expected a metric name such as \"one_shot.success_rate\"",
+            ));
+        }
+        let rules: Vec<Rule> = [
+            e.le.map(Rule::Le),
+            e.ge.map(Rule::Ge),
+            e.eq.map(Rule::Eq),
+            e.between.map(|(a, b)| Rule::Between(a, b)),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        match rules.as_slice() {
+            [rule] => Ok(Expect {
+                metric: e.metric,
+                rule: *rule,
+            }),
+            _ => Err(self.err(path, "expected exactly one of le, ge, eq, between")),
+        }
+    }
+}
