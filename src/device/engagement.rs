@@ -79,6 +79,7 @@ impl DeviceSim<'_> {
         for (id, delay_until) in suspended.into_iter().zip(delays) {
             if !delay_until.is_never() {
                 self.out.registrations[id as usize].delay_until = delay_until;
+                self.persist(id);
                 self.arm_timer(delay_until);
             }
         }

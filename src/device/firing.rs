@@ -7,6 +7,7 @@ use crate::engine::time::SimTime;
 use crate::model::browser::Platform;
 use crate::model::handler::Settle;
 use crate::model::policy::Completion;
+use crate::model::policy::firefox::{self, Ending};
 use crate::model::registration::{FinalState, RegState, SyncKind};
 
 impl DeviceSim<'_> {
@@ -87,12 +88,24 @@ impl DeviceSim<'_> {
         let ctx = self.periodic_ctx(&self.out.registrations[id]);
         let policy = self.policy;
         let reg = &mut self.out.registrations[id];
-        let completion = policy.complete(reg, outcome == Outcome::Success, now, |_| {
-            policy.periodic_delay_until(&ctx)
-        });
+        let completion = if policy.counts_at_dispatch() {
+            let ending = match outcome {
+                Outcome::Success => Ending::Success,
+                Outcome::NetworkLost => Ending::Doomed,
+                _ => Ending::Failed,
+            };
+            firefox::complete(&policy.params, reg, ending, now)
+        } else {
+            policy.complete(reg, outcome == Outcome::Success, now, |_| {
+                policy.periodic_delay_until(&ctx)
+            })
+        };
         let (kind, origin, delay_until) = (reg.kind, reg.origin, reg.delay_until);
         match completion {
-            Completion::Rescheduled => self.arm_timer(delay_until),
+            Completion::Rescheduled | Completion::FireAgain => {
+                self.persist(id as u32);
+                self.arm_timer(delay_until);
+            }
             Completion::Removed(state) => {
                 if state == FinalState::GaveUp {
                     self.day().gave_ups += 1;
@@ -100,8 +113,8 @@ impl DeviceSim<'_> {
                 let n = self.spec.origins.len();
                 self.active[kind as usize * n + origin as usize]
                     .remove(&*self.out.registrations[id].tag);
+                self.unpersist(id as u32);
             }
-            Completion::FireAgain => {}
         }
         self.fire_ready(Trigger::Completion);
     }
@@ -150,6 +163,10 @@ impl DeviceSim<'_> {
         }
         let concurrent = reg.running > 0;
         let over_max = reg.num_attempts >= reg.max_attempts;
+        let attempts_before = reg.num_attempts;
+        if self.policy.counts_at_dispatch() {
+            firefox::on_dispatch(reg, now);
+        }
         let handler =
             &self.spec.origins[reg.origin as usize].registrations[reg.spec as usize].handler;
         let key = StreamKey {
@@ -187,8 +204,8 @@ impl DeviceSim<'_> {
         };
         let row = AttemptRow {
             reg: id,
-            attempt: reg.num_attempts + 1,
-            last_chance: reg.kind == SyncKind::OneShot && reg.num_attempts + 1 == reg.max_attempts,
+            attempt: attempts_before + 1,
+            last_chance: reg.kind == SyncKind::OneShot && attempts_before + 1 == reg.max_attempts,
             level,
             start: now,
             end: None,
@@ -203,8 +220,30 @@ impl DeviceSim<'_> {
             let inv = &mut self.out.invariants;
             inv.record(Invariant::AttemptsOverMax, now, Some(id));
         }
+        let (ordinal, stream_b, origin) = (reg.dispatches as u64 - 1, reg.stream_b, reg.origin);
+        if self.policy.counts_at_dispatch() {
+            self.persist(id); // Firefox persists its online attempts (and maybe firing) now
+        }
         let row_id = self.out.attempts.len() as u32;
         self.out.attempts.push(row);
+        // A crash during this event (§4.3), drawn from the registration's own crash stream so
+        // every policy sees the same fate for its k-th dispatch. Enqueued before the end, so a
+        // crash at the very end instant still interrupts it.
+        let p = self.spec.crashes.during_event_probability;
+        if p > 0.0 {
+            let key = StreamKey {
+                seed: self.seed,
+                device: self.index,
+                purpose: Purpose::Crashes,
+                a: origin + 1,
+                b: stream_b,
+            };
+            let mut s = key.block(ordinal);
+            if s.unit() < p {
+                let offset = s.range_inclusive(0, end.ms() - now.ms());
+                self.queue.schedule(now.after(offset), Ev::Crash);
+            }
+        }
         let end_key = self.queue.schedule(end, Ev::AttemptEnd { row: row_id });
         self.running.push(Running {
             row: row_id,

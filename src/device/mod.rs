@@ -18,11 +18,13 @@
 
 mod engagement;
 mod firing;
+mod persistence;
 mod process;
 pub mod record;
 mod registry;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use crate::engine::rng::{Purpose, Stream, StreamKey};
 use crate::engine::time::{DAY, SimTime};
@@ -30,6 +32,7 @@ use crate::engine::{EventKey, EventQueue};
 use crate::model::engagement::{EngagementLevel, EngagementScore, EngagementSpec, ScoreParams};
 use crate::model::policy::{Policy, WakeSchedule};
 use crate::model::registration::{Registration, SyncKind};
+use crate::model::store::DurableStore;
 use crate::model::world::{DeviceSpec, RegisterWhen};
 
 use record::{AttemptRow, DayStats, InvariantLog, Outcome, WakeCause};
@@ -47,6 +50,10 @@ pub struct DeviceResult {
     pub intervals: Vec<(EngagementLevel, u64)>,
     /// Engagement-level changes observed at visits and history clears.
     pub level_changes: u64,
+    /// Durable writes lost to a crash before they committed.
+    pub lost_writes: u64,
+    /// Register calls that failed (Firefox `persisted`: key collision with a stuck registration).
+    pub register_errors: u64,
     /// Events popped from the queue (for `--stats`).
     pub events: u64,
     pub online_transitions: u64,
@@ -142,11 +149,12 @@ pub struct DeviceSim<'a> {
     origins: Vec<OriginState>,
     /// Active registrations per (kind, origin), keyed by tag: iterating kinds, then origins, then
     /// tags by code point is exactly the dispatch order of SEMANTICS S3.
-    active: Vec<BTreeMap<Box<str>, u32>>,
+    active: Vec<BTreeMap<Arc<str>, u32>>,
     /// Next arrival index and stream per (origin, registration entry), for Poisson arrivals.
     arrivals: BTreeMap<(u32, u32), (u64, Stream)>,
     running: Vec<Running>,
     ready_buf: Vec<u32>,
+    store: DurableStore,
     out: DeviceResult,
 }
 
@@ -206,6 +214,7 @@ impl<'a> DeviceSim<'a> {
             arrivals: BTreeMap::new(),
             running: Vec::new(),
             ready_buf: Vec::new(),
+            store: DurableStore::default(),
             out: DeviceResult {
                 days: vec![DayStats::default(); days.max(1)],
                 ..DeviceResult::default()

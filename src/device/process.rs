@@ -53,8 +53,9 @@ impl DeviceSim<'_> {
                 self.arm_idle_kill();
             }
         } else if was {
-            // Closing a desktop browser ends running events like a crash, without a restart.
-            self.interrupt_all();
+            // Closing a desktop browser ends running events like a crash, without a restart,
+            // but its writes are flushed (a clean shutdown).
+            self.process_died(true);
         }
     }
 
@@ -70,9 +71,9 @@ impl DeviceSim<'_> {
             return; // S7: a crash while the browser is down is ignored.
         }
         self.day().crashes += 1;
-        self.interrupt_all();
         self.crashed = true;
         self.process_alive = false;
+        self.process_died(false);
         let restart = self.now.after(self.spec.crashes.restart_delay);
         self.queue.schedule(restart, Ev::Restart);
     }
@@ -104,7 +105,7 @@ impl DeviceSim<'_> {
         }
         // The OS kills the process: running events are interrupted exactly like a crash.
         self.process_alive = false;
-        self.interrupt_all();
+        self.process_died(false);
     }
 
     /// Called when the last running event ended.
@@ -146,6 +147,9 @@ impl DeviceSim<'_> {
     fn wake_window(&self, kind: SyncKind) -> Option<(SimTime, WakeCause)> {
         let now = self.now;
         let params = &self.policy.params;
+        if !self.policy.wakes_browser() {
+            return None;
+        }
         if kind == SyncKind::Periodic && self.policy.has_wake_schedule() {
             // design-2019: the fixed grid; retries never wake the browser.
             return self

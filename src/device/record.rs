@@ -127,10 +127,14 @@ pub enum Invariant {
     WakeupSpacing = 4,
     /// design-2019: more periodic wake-ups in a day than `max_periodic_wakeups_per_day`.
     WakeupCap = 5,
+    /// A registration came back from the store in the firing state (nothing will end it).
+    StuckAfterRestart = 6,
+    /// A committed registration record is missing after a restart.
+    StoredLostAfterRestart = 7,
 }
 
 /// Number of monitored invariants.
-pub const INVARIANTS: usize = 6;
+pub const INVARIANTS: usize = 8;
 
 impl Invariant {
     pub const ALL: [Invariant; INVARIANTS] = [
@@ -140,6 +144,8 @@ impl Invariant {
         Invariant::FiredAfterRemoval,
         Invariant::WakeupSpacing,
         Invariant::WakeupCap,
+        Invariant::StuckAfterRestart,
+        Invariant::StoredLostAfterRestart,
     ];
 
     pub fn name(self) -> &'static str {
@@ -150,6 +156,8 @@ impl Invariant {
             Invariant::FiredAfterRemoval => "fired_after_removal",
             Invariant::WakeupSpacing => "wakeup_spacing",
             Invariant::WakeupCap => "wakeup_cap",
+            Invariant::StuckAfterRestart => "stuck_after_restart",
+            Invariant::StoredLostAfterRestart => "stored_lost_after_restart",
         }
     }
 }

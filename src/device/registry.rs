@@ -1,6 +1,7 @@
 //! Register, re-register, unregister and origin actions (SEMANTICS S8, S9, S12).
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use super::{DeviceSim, Trigger};
 use crate::model::policy::{PeriodicContext, WakeSchedule};
@@ -12,7 +13,7 @@ impl DeviceSim<'_> {
         &mut self,
         kind: SyncKind,
         origin: u32,
-    ) -> &mut BTreeMap<Box<str>, u32> {
+    ) -> &mut BTreeMap<Arc<str>, u32> {
         let n = self.spec.origins.len();
         &mut self.active[kind as usize * n + origin as usize]
     }
@@ -59,7 +60,7 @@ impl DeviceSim<'_> {
         let mut reg = Registration {
             origin,
             spec: spec_idx,
-            tag: tag.into_boxed_str(),
+            tag: Arc::from(tag),
             kind,
             min_interval: rs.min_interval,
             state: RegState::Pending,
@@ -77,10 +78,14 @@ impl DeviceSim<'_> {
             running: 0,
             last_period_start: None,
             redo: false,
+            doomed_attempts: 0,
+            last_attempt: None,
         };
         // S8: no page can register while the browser is down; S12: periodic sync needs an
-        // installed app.
-        if !self.browser_running() || (kind == SyncKind::Periodic && !o.installed) {
+        // installed app; Firefox implements no periodic sync at all.
+        let periodic_refused =
+            kind == SyncKind::Periodic && (!o.installed || !self.policy.supports_periodic());
+        if !self.browser_running() || periodic_refused {
             reg.removed = Some(FinalState::Rejected);
             self.out.registrations.push(reg);
             return;
@@ -91,7 +96,13 @@ impl DeviceSim<'_> {
             let old = &mut self.out.registrations[id as usize];
             if kind == SyncKind::OneShot || old.min_interval == reg.min_interval {
                 create = false;
-                if old.state == RegState::Firing {
+                let stuck = old.state != RegState::Pending && old.running == 0;
+                if !self.policy.supports_reregister_while_firing() {
+                    if self.policy.persists_firing() && stuck {
+                        // The original Firefox bug: the stuck row's primary key collides.
+                        self.out.register_errors += 1;
+                    }
+                } else if old.state == RegState::Firing {
                     old.state = RegState::ReregisteredWhileFiring;
                 }
             } else {
@@ -111,6 +122,7 @@ impl DeviceSim<'_> {
             let id = self.out.registrations.len() as u32;
             self.active_map(kind, origin).insert(reg.tag.clone(), id);
             self.out.registrations.push(reg);
+            self.persist(id);
         }
         if kind == SyncKind::OneShot {
             self.fire_ready(Trigger::Register);
@@ -132,6 +144,7 @@ impl DeviceSim<'_> {
             OriginAction::Unregister { kind, tag } => {
                 if let Some(id) = self.active_map(*kind, origin).remove(tag.as_str()) {
                     self.out.registrations[id as usize].removed = Some(FinalState::Unregistered);
+                    self.unpersist(id);
                 }
             }
             OriginAction::ClearSiteData | OriginAction::UnregisterServiceWorker => {
@@ -140,6 +153,7 @@ impl DeviceSim<'_> {
                     for id in removed.into_values() {
                         self.out.registrations[id as usize].removed =
                             Some(FinalState::Unregistered);
+                        self.unpersist(id);
                     }
                 }
             }

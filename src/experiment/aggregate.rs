@@ -79,6 +79,10 @@ pub struct Fleet {
     /// Periodic intervals (ms) by the engagement level at the later dispatch.
     pub intervals: BTreeMap<EngagementLevel, Histogram>,
     pub level_changes: u64,
+    pub lost_writes: u64,
+    pub register_errors: u64,
+    /// Firefox doomed attempts (network vanished mid-event), over all registrations.
+    pub doomed_attempts: u64,
     /// Origins × days, the denominator of level changes per origin-day.
     pub origin_days: u64,
     /// Registration objects by kind and final state.
@@ -110,6 +114,9 @@ impl Fleet {
             device_day_periodic_wakeups: Histogram::default(),
             intervals: BTreeMap::new(),
             level_changes: 0,
+            lost_writes: 0,
+            register_errors: 0,
+            doomed_attempts: 0,
             origin_days: 0,
             reg_states: BTreeMap::new(),
             registrations: [0; 2],
@@ -141,6 +148,13 @@ impl Fleet {
             self.intervals.entry(*level).or_default().add(*ms);
         }
         self.level_changes += r.level_changes;
+        self.lost_writes += r.lost_writes;
+        self.register_errors += r.register_errors;
+        self.doomed_attempts += r
+            .registrations
+            .iter()
+            .map(|g| g.doomed_attempts as u64)
+            .sum::<u64>();
         self.origin_days += origins as u64 * r.days.len() as u64;
         for reg in &r.registrations {
             let state = reg.final_state();

@@ -30,6 +30,10 @@ pub struct CrashSpec {
     pub rate_per_day: f64,
     /// Downtime after a crash before the browser may restart.
     pub restart_delay: u64,
+    /// Probability that a dispatched event is cut short by a crash (at a uniform instant of it).
+    pub during_event_probability: f64,
+    /// Time for a durable write to commit; a crash before then loses it.
+    pub storage_write_latency: u64,
 }
 
 /// The windows during which a user session keeps the browser open.

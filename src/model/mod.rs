@@ -13,5 +13,6 @@ pub mod params;
 pub mod periodic;
 pub mod policy;
 pub mod registration;
+pub mod store;
 pub mod timeline;
 pub mod world;

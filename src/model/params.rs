@@ -19,6 +19,8 @@ pub enum Unit {
     Bool,
     /// A real number (points, proportions).
     Real,
+    /// One of a fixed set of names (see [`ParamDef::choices`]).
+    Choice,
 }
 
 impl Unit {
@@ -28,6 +30,7 @@ impl Unit {
             Unit::Count => "count",
             Unit::Bool => "bool",
             Unit::Real => "real",
+            Unit::Choice => "choice",
         }
     }
 }
@@ -39,6 +42,7 @@ pub enum Value {
     Count(u64),
     Bool(bool),
     Real(f64),
+    Choice(&'static str),
 }
 
 impl fmt::Display for Value {
@@ -48,6 +52,7 @@ impl fmt::Display for Value {
             Value::Count(n) => write!(f, "{n}"),
             Value::Bool(b) => write!(f, "{b}"),
             Value::Real(x) => write!(f, "{x}"),
+            Value::Choice(c) => f.write_str(c),
         }
     }
 }
@@ -58,6 +63,8 @@ pub struct ParamDef {
     pub unit: Unit,
     pub source: &'static str,
     pub doc: &'static str,
+    /// The allowed names of a `Choice` parameter.
+    pub choices: &'static [&'static str],
     get: fn(&Params) -> Value,
     set: fn(&mut Params, Value),
 }
@@ -85,6 +92,14 @@ impl ParamDef {
                 "false" => Ok(Value::Bool(false)),
                 _ => Err(format!("expected true or false, got {text:?}")),
             },
+            Unit::Choice => self
+                .choices
+                .iter()
+                .find(|c| **c == text)
+                .map(|c| Value::Choice(c))
+                .ok_or_else(|| {
+                    format!("expected one of {}, got {text:?}", self.choices.join(", "))
+                }),
             Unit::Real => match text.parse::<f64>() {
                 Ok(x) if x.is_finite() && x >= 0.0 => Ok(Value::Real(x)),
                 _ => Err(format!("expected a number ≥ 0, got {text:?}")),
@@ -99,7 +114,7 @@ impl ParamDef {
 }
 
 macro_rules! params {
-    ($( $(#[doc = $doc:literal])+ $name:ident : $unit:ident = $default:expr, source = $source:literal; )*) => {
+    ($( $(#[doc = $doc:literal])+ $name:ident : $unit:ident = $default:expr, $(choices = [$($choice:literal),*],)? source = $source:literal; )*) => {
         /// The resolved scheduler parameters of one run (Finch-style: every field can be overridden).
         #[derive(Clone, Debug, PartialEq)]
         pub struct Params {
@@ -120,6 +135,7 @@ macro_rules! params {
                 unit: Unit::$unit,
                 source: $source,
                 doc: concat!($($doc),+),
+                choices: &[$($($choice),*)?],
                 get: |p| params!(@wrap $unit, p.$name),
                 set: |p, v| p.$name = params!(@unwrap $unit, v),
             }, )*
@@ -129,14 +145,17 @@ macro_rules! params {
     (@ty Count) => { u32 };
     (@ty Bool) => { bool };
     (@ty Real) => { f64 };
+    (@ty Choice) => { &'static str };
     (@wrap Duration, $e:expr) => { Value::Ms($e) };
     (@wrap Count, $e:expr) => { Value::Count($e as u64) };
     (@wrap Bool, $e:expr) => { Value::Bool($e) };
     (@wrap Real, $e:expr) => { Value::Real($e) };
+    (@wrap Choice, $e:expr) => { Value::Choice($e) };
     (@unwrap Duration, $v:expr) => { match $v { Value::Ms(x) => x, other => panic!("unit mismatch: {other:?}") } };
     (@unwrap Count, $v:expr) => { match $v { Value::Count(x) => x.min(u32::MAX as u64) as u32, other => panic!("unit mismatch: {other:?}") } };
     (@unwrap Bool, $v:expr) => { match $v { Value::Bool(x) => x, other => panic!("unit mismatch: {other:?}") } };
     (@unwrap Real, $v:expr) => { match $v { Value::Real(x) => x, other => panic!("unit mismatch: {other:?}") } };
+    (@unwrap Choice, $v:expr) => { match $v { Value::Choice(x) => x, other => panic!("unit mismatch: {other:?}") } };
 }
 
 params! {
@@ -170,6 +189,10 @@ params! {
     /// Minimum spacing between periodic browser wake-ups when no retries are pending.
     periodic_wakeup_min_spacing: Duration = 12 * HOUR,
         source = "content/browser/background_sync/background_sync_manager.cc (MaybeApplyBrowserWakeupCountLimit)";
+    /// firefox: where the firing state lives. `in_memory` is the shipped fix; `persisted` is the
+    /// original bug (firing written to disk before dispatch, stuck forever after a crash).
+    firing_state: Choice = "in_memory", choices = ["in_memory", "persisted"],
+        source = "seeds/firefox-background-sync-landing-notes.txt (Part 10: crash resiliency)";
     /// design-2019: how many times a day the browser may be woken for periodic sync.
     max_periodic_wakeups_per_day: Count = 2,
         source = "seeds/periodic-background-sync-design.txt (Waking up the browser: cap defaults to 2)";

@@ -10,6 +10,8 @@
 //! ```
 //! The firing states live only in memory: nothing here is ever persisted as "firing" (chromium).
 
+use std::sync::Arc;
+
 use crate::engine::time::SimTime;
 
 /// One-shot or periodic (fetch arrives with Background Fetch).
@@ -46,6 +48,8 @@ pub enum FinalState {
     Suspended,
     Stuck,
     Rejected,
+    /// Its registration write was lost to a crash before it committed (storage latency).
+    Lost,
 }
 
 impl FinalState {
@@ -58,6 +62,7 @@ impl FinalState {
             FinalState::Suspended => "suspended",
             FinalState::Stuck => "stuck",
             FinalState::Rejected => "rejected",
+            FinalState::Lost => "lost",
         }
     }
 }
@@ -71,7 +76,7 @@ pub struct Registration {
     /// Index of the scenario registration entry that created it (handler and tag source).
     pub spec: u32,
     /// The registration's tag (arrival templates already expanded).
-    pub tag: Box<str>,
+    pub tag: Arc<str>,
     pub kind: SyncKind,
     /// Periodic only: the requested minimum interval.
     pub min_interval: u64,
@@ -101,6 +106,10 @@ pub struct Registration {
     pub last_period_start: Option<SimTime>,
     /// The last dispatch was interrupted, so the next one is its redo (not a new period).
     pub redo: bool,
+    /// Firefox: attempts whose network vanished during the event.
+    pub doomed_attempts: u32,
+    /// Firefox: when the last attempt was dispatched.
+    pub last_attempt: Option<SimTime>,
 }
 
 impl Registration {
@@ -123,6 +132,8 @@ impl Registration {
             None if self.delay_until.is_never() && self.state == RegState::Pending => {
                 FinalState::Suspended
             }
+            // Left firing with no event running: only a persisted firing state does that.
+            None if self.state != RegState::Pending && self.running == 0 => FinalState::Stuck,
             None => FinalState::PendingAtEnd,
         }
     }

@@ -58,6 +58,7 @@ fn states(fleet: &Fleet, kind: SyncKind) -> Value {
         FinalState::Suspended,
         FinalState::Stuck,
         FinalState::Rejected,
+        FinalState::Lost,
     ] {
         m.insert(s.name().into(), json!(fleet.reg_count(kind, s)));
     }
@@ -91,6 +92,7 @@ pub fn summary_json(scenario: &Scenario, fleet: &Fleet) -> Value {
     let gave_up = fleet.reg_count(SyncKind::OneShot, FinalState::GaveUp);
     one_shot["success_rate"] = ratio(succeeded, succeeded + gave_up);
     one_shot["latency_s"] = dist(&fleet.one_shot_latency_ms, 1000.0);
+    one_shot["register_errors"] = json!(fleet.register_errors);
     let mut invariants = serde_json::Map::new();
     invariants.insert("violations".into(), json!(fleet.invariant_total()));
     for inv in Invariant::ALL {
@@ -164,10 +166,12 @@ pub fn summary_json(scenario: &Scenario, fleet: &Fleet) -> Value {
             "network_lost": total.network_lost,
             "interrupted": total.interrupted,
             "gave_up": total.gave_ups,
+            "doomed": fleet.doomed_attempts,
             "retries": fleet.retry_dispatches,
             "retries_per_registration": ratio(fleet.retry_dispatches, registered),
         },
         "crashes": total.crashes,
+        "storage": { "lost_writes": fleet.lost_writes },
         "awake_s": {
             "total": round6(total.awake_ms as f64 / 1000.0),
             "per_device_day": if device_days == 0 { Value::Null } else { round6(total.awake_ms as f64 / 1000.0 / device_days as f64) },

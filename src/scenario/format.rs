@@ -218,6 +218,8 @@ pub struct CrashesFile {
     pub during_event_probability: Option<f64>,
     /// Required (SEMANTICS S7: DESIGN has no default).
     pub restart_delay: Option<Dur>,
+    /// Time for a durable write to commit. Default: 0 (immediate).
+    pub storage_write_latency: Option<Dur>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -109,6 +109,9 @@ impl Resolver<'_> {
                     Value::Count(n.as_u64().unwrap_or_default())
                 }
                 (Unit::Bool, serde_json::Value::Bool(b)) => Value::Bool(*b),
+                (Unit::Choice, serde_json::Value::String(text)) => {
+                    def.parse(text).map_err(|m| self.err(&path, m))?
+                }
                 (Unit::Real, serde_json::Value::Number(n))
                     if n.as_f64().is_some_and(|x| x >= 0.0) =>
                 {
@@ -120,6 +123,7 @@ impl Resolver<'_> {
                         Unit::Count => "a whole number",
                         Unit::Bool => "true or false",
                         Unit::Real => "a number ≥ 0",
+                        Unit::Choice => "one of the names `bgsim params` lists",
                     };
                     return Err(self.err(&path, format!("expected {expected}, got {other}")));
                 }
@@ -321,15 +325,10 @@ impl Resolver<'_> {
                 "expected a rate of at least 0",
             ));
         }
-        if let Some(p) = c.during_event_probability {
-            self.probability(&format!("{path}.during_event_probability"), p)?;
-            if p > 0.0 {
-                return Err(self.err(
-                    format!("{path}.during_event_probability"),
-                    "crashes during events are not implemented in this version yet",
-                ));
-            }
-        }
+        let during_event_probability = self.probability(
+            &format!("{path}.during_event_probability"),
+            c.during_event_probability.unwrap_or(0.0),
+        )?;
         let mut at =
             c.at.iter()
                 .enumerate()
@@ -340,6 +339,8 @@ impl Resolver<'_> {
             at,
             rate_per_day: c.rate_per_day,
             restart_delay: restart_delay.0,
+            during_event_probability,
+            storage_write_latency: c.storage_write_latency.map_or(0, |d| d.0),
         })
     }
 

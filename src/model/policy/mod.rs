@@ -8,6 +8,7 @@
 
 pub mod chromium;
 pub mod design2019;
+pub mod firefox;
 
 use crate::engine::time::SimTime;
 use crate::model::backoff::retry_delay;
@@ -50,7 +51,10 @@ impl Preset {
     /// Whether this build simulates the preset. The others are named in DESIGN §3 and are
     /// rejected with a clear error until they land.
     pub fn is_implemented(self) -> bool {
-        matches!(self, Preset::Chromium | Preset::Design2019)
+        matches!(
+            self,
+            Preset::Chromium | Preset::Design2019 | Preset::Firefox
+        )
     }
 }
 
@@ -96,6 +100,9 @@ impl Policy {
         if kind == SyncKind::Periodic && self.preset == Preset::Design2019 {
             return self.params.periodic_retries + 1;
         }
+        if self.preset == Preset::Firefox {
+            return self.params.max_sync_attempts;
+        }
         if notification_permission {
             self.params.max_sync_attempts_with_notification_permission
         } else {
@@ -117,9 +124,30 @@ impl Policy {
         self.preset == Preset::Design2019
     }
 
-    /// Whether periodic retries may wake the browser (chromium: yes; design-2019: never).
-    pub fn periodic_retries_wake(&self) -> bool {
-        self.preset != Preset::Design2019
+    /// Whether the preset supports periodic sync at all (Firefox implements one-shot only).
+    pub fn supports_periodic(&self) -> bool {
+        self.preset != Preset::Firefox
+    }
+
+    /// Whether the preset wakes a dead browser with OS tasks (Firefox has no such mechanism).
+    pub fn wakes_browser(&self) -> bool {
+        self.preset != Preset::Firefox
+    }
+
+    /// Firefox counts its online attempts at dispatch and persists them then.
+    pub fn counts_at_dispatch(&self) -> bool {
+        self.preset == Preset::Firefox
+    }
+
+    /// Firefox's original bug: the firing state is written to disk before dispatch.
+    pub fn persists_firing(&self) -> bool {
+        self.preset == Preset::Firefox && self.params.firing_state == "persisted"
+    }
+
+    /// Whether a re-register while firing is remembered (Chromium's REREGISTERED_WHILE_FIRING;
+    /// Firefox deferred it to bug 1260141).
+    pub fn supports_reregister_while_firing(&self) -> bool {
+        self.preset != Preset::Firefox
     }
 
     /// Applies a counted completion to an active registration (S5). `periodic_delay_until` is
