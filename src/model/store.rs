@@ -148,7 +148,7 @@ mod tests {
             key(3, "outbox").to_string(),
             "bgsync_registration_0000000003_one_shot_outbox"
         );
-        let mut typed = vec![key(10, "a"), key(2, "b"), key(2, "a")];
+        let mut typed = [key(10, "a"), key(2, "b"), key(2, "a")];
         typed.sort();
         let strings: Vec<String> = typed.iter().map(|k| k.to_string()).collect();
         let mut sorted = strings.clone();
