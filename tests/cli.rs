@@ -512,3 +512,57 @@ fn android_only_fields_on_desktop_are_an_error() {
         &["devices[0].browser.idle_kill_after: idle_kill_after applies to android only"],
     );
 }
+
+#[test]
+fn unknown_choice_for_firing_state_is_an_error() {
+    let text = with(|v| {
+        v["policy"] = json!({ "preset": "firefox", "params": { "firing_state": "on_disk" } })
+    });
+    rejects(
+        &text,
+        &[],
+        &["policy.params.firing_state: expected one of in_memory, persisted"],
+    );
+}
+
+#[test]
+fn strict_exits_1_on_invariant_violations() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("ff");
+    let args = [
+        "run",
+        "scenarios/firefox-persisted-bug.json",
+        "--quiet",
+        "--strict",
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    let o = bgsim(&args);
+    // The persisted firing state leaves registrations stuck after crashes: violations → exit 1,
+    // with the outputs still written for inspection.
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(out.join("summary.json").exists());
+    // The fix: no violations, exit 0.
+    let fixed = tmp.path().join("fixed");
+    let o = bgsim(&[
+        "run",
+        "scenarios/firefox-persisted-bug.json",
+        "--quiet",
+        "--strict",
+        "--set",
+        "firing_state=in_memory",
+        "--out",
+        fixed.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}

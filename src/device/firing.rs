@@ -140,12 +140,35 @@ impl DeviceSim<'_> {
                 }
             }
         }
+        let mut n = 0;
         for &id in &ready {
+            if self.policy.counts_at_dispatch() {
+                let reg = &self.out.registrations[id as usize];
+                if reg.num_attempts >= reg.max_attempts {
+                    // Firefox persisted an online attempt for a dispatch a crash interrupted:
+                    // with no online attempt left, it gives up instead of dispatching again.
+                    self.give_up(id);
+                    continue;
+                }
+            }
             self.dispatch(id);
+            n += 1;
         }
-        let n = ready.len();
         self.ready_buf = ready;
         n
+    }
+
+    fn give_up(&mut self, id: u32) {
+        let now = self.now;
+        let reg = &mut self.out.registrations[id as usize];
+        reg.removed = Some(FinalState::GaveUp);
+        reg.completed = Some(now);
+        let (kind, origin) = (reg.kind, reg.origin);
+        let n = self.spec.origins.len();
+        self.active[kind as usize * n + origin as usize]
+            .remove(&*self.out.registrations[id as usize].tag);
+        self.unpersist(id);
+        self.day().gave_ups += 1;
     }
 
     fn dispatch(&mut self, id: u32) {
