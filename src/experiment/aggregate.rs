@@ -1,4 +1,4 @@
-//! Mergeable fleet aggregates: integer counters and exact value histograms, reduced in device
+//! Mergeable fleet aggregates: integer counters and log-linear histograms, reduced in device
 //! order so sums never depend on thread scheduling.
 
 use std::collections::BTreeMap;
@@ -10,48 +10,7 @@ use crate::model::engagement::EngagementLevel;
 use crate::model::registration::{FinalState, SyncKind};
 use crate::scenario::Scenario;
 
-/// A histogram of non-negative integer values (value → occurrences): exact quantiles, mergeable.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Histogram(BTreeMap<u64, u64>);
-
-impl Histogram {
-    pub fn add(&mut self, value: u64) {
-        *self.0.entry(value).or_default() += 1;
-    }
-
-    pub fn count(&self) -> u64 {
-        self.0.values().sum()
-    }
-
-    pub fn max(&self) -> Option<u64> {
-        self.0.keys().next_back().copied()
-    }
-
-    pub fn mean(&self) -> Option<f64> {
-        let n = self.count();
-        (n > 0).then(|| {
-            let sum: u128 = self.0.iter().map(|(v, c)| *v as u128 * *c as u128).sum();
-            sum as f64 / n as f64
-        })
-    }
-
-    /// Nearest-rank quantile: the smallest value with at least `ceil(p·n)` values ≤ it.
-    pub fn quantile(&self, p: f64) -> Option<u64> {
-        let n = self.count();
-        if n == 0 {
-            return None;
-        }
-        let rank = ((p * n as f64).ceil() as u64).clamp(1, n);
-        let mut seen = 0;
-        for (v, c) in &self.0 {
-            seen += c;
-            if seen >= rank {
-                return Some(*v);
-            }
-        }
-        self.max()
-    }
-}
+use super::histogram::Histogram;
 
 /// A violation with the device it happened on.
 #[derive(Clone, Debug, PartialEq, Eq)]

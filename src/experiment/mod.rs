@@ -6,6 +6,7 @@
 //! per-event CSVs.
 
 mod aggregate;
+mod histogram;
 
 use rayon::prelude::*;
 
@@ -14,7 +15,8 @@ use crate::engine::time::SimTime;
 use crate::model::policy::Policy;
 use crate::scenario::Scenario;
 
-pub use aggregate::{Fleet, Histogram};
+pub use aggregate::Fleet;
+pub use histogram::Histogram;
 
 /// One `expect` rule of a scenario (checked by `bgsim check`).
 #[derive(Clone, Debug, PartialEq)]
