@@ -34,6 +34,13 @@ pub enum Command {
         #[arg(required = true)]
         files: Vec<String>,
     },
+    /// Re-render the charts and report.html of an output directory from its CSVs and summary.
+    Plot {
+        /// A directory written by `bgsim run`.
+        dir: PathBuf,
+    },
+    /// Print the JSON Schema of the scenario format.
+    Schema,
     /// List every scheduler parameter with its default, unit and source.
     Params {
         /// The preset whose defaults to show.
@@ -79,6 +86,15 @@ pub struct RunArgs {
     /// Print events processed and events/s to stderr (never into the outputs).
     #[arg(long)]
     pub stats: bool,
+    /// Skip the charts and report.html.
+    #[arg(long)]
+    pub no_charts: bool,
+    /// Write trace.json (Chrome Trace Event format, for Perfetto).
+    #[arg(long)]
+    pub trace: bool,
+    /// Devices to trace with --trace.
+    #[arg(long, default_value_t = 10)]
+    pub trace_devices: u64,
 }
 
 /// Parses argv and runs the command.
@@ -88,6 +104,11 @@ pub fn main() -> ExitCode {
         Command::Run(args) => run(args),
         Command::Validate { files } => validate(&files),
         Command::Params { policy } => params(&policy),
+        Command::Plot { dir } => plot(&dir),
+        Command::Schema => {
+            println!("{}", crate::scenario::schema_json());
+            ExitCode::SUCCESS
+        }
     }
 }
 
@@ -136,15 +157,22 @@ fn run(args: RunArgs) -> ExitCode {
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("results").join(&scenario.name));
+    let bar = progress_bar(args.quiet, scenario.device_count());
+    let report = |done: u64, _total: u64| bar.set_position(done);
     let opts = RunOptions {
         jobs: args.jobs,
         detail_devices: args.detail_devices,
-        progress: None,
+        trace_devices: if args.trace { args.trace_devices } else { 0 },
+        progress: Some(&report),
     };
     let started = Instant::now();
     let fleet = experiment::run(&scenario, &opts);
     let elapsed = started.elapsed().as_secs_f64();
-    if let Err(e) = crate::output::write_run(&out, &scenario, &fleet) {
+    bar.finish_and_clear();
+    let write = crate::output::WriteOptions {
+        charts: !args.no_charts,
+    };
+    if let Err(e) = crate::output::write_run(&out, &scenario, &fleet, &write) {
         eprintln!("error: {e:#}");
         return ExitCode::from(2);
     }
@@ -172,6 +200,40 @@ fn run(args: RunArgs) -> ExitCode {
         return ExitCode::from(1);
     }
     ExitCode::SUCCESS
+}
+
+/// A progress bar with ETA on stderr; hidden with --quiet and when stderr is not a terminal.
+fn progress_bar(quiet: bool, devices: u64) -> indicatif::ProgressBar {
+    if quiet {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::with_draw_target(
+        Some(devices),
+        indicatif::ProgressDrawTarget::stderr(),
+    );
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{spinner} simulating {pos}/{len} devices [{bar:30}] {percent}% eta {eta}",
+    ) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar
+}
+
+fn plot(dir: &std::path::Path) -> ExitCode {
+    match crate::output::render(dir) {
+        Ok(()) => {
+            eprintln!(
+                "rendered {}/charts and {}/report.html",
+                dir.display(),
+                dir.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {}: {e:#}", dir.display());
+            ExitCode::from(2)
+        }
+    }
 }
 
 fn validate(files: &[String]) -> ExitCode {

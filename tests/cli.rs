@@ -15,15 +15,24 @@ fn bgsim(args: &[&str]) -> Output {
         .expect("run bgsim")
 }
 
+/// Every file under `dir`, name → bytes; a subdirectory (e.g. `charts/`) appears by name with
+/// the concatenated names and bytes of its files.
 fn read_dir_bytes(dir: &Path) -> Vec<(String, Vec<u8>)> {
     let mut files: Vec<_> = fs::read_dir(dir)
         .unwrap()
         .map(|e| {
             let e = e.unwrap();
-            (
-                e.file_name().to_string_lossy().into_owned(),
-                fs::read(e.path()).unwrap(),
-            )
+            let name = e.file_name().to_string_lossy().into_owned();
+            if e.path().is_dir() {
+                let inner = read_dir_bytes(&e.path());
+                let bytes = inner
+                    .into_iter()
+                    .flat_map(|(n, b)| n.into_bytes().into_iter().chain(b))
+                    .collect();
+                (name, bytes)
+            } else {
+                (name, fs::read(e.path()).unwrap())
+            }
         })
         .collect();
     files.sort();
@@ -55,8 +64,11 @@ fn same_scenario_and_seed_give_identical_bytes_at_any_thread_count() {
         names,
         vec![
             "attempts.csv",
+            "charts",
             "daily.csv",
+            "latency.csv",
             "registrations.csv",
+            "report.html",
             "retries.csv",
             "summary.json",
             "tiers.csv",

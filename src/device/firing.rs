@@ -1,7 +1,7 @@
 //! FireReadyEvents, dispatch, completion and interruption (SEMANTICS S3–S7).
 
 use super::record::{AttemptRow, Invariant, Outcome};
-use super::{DeviceSim, Ev, Running, Trigger};
+use super::{DeviceSim, Ev, Mark, Running, Trigger};
 use crate::engine::rng::{Purpose, StreamKey};
 use crate::engine::time::SimTime;
 use crate::model::browser::Platform;
@@ -13,6 +13,10 @@ use crate::model::registration::{FinalState, RegState, SyncKind};
 impl DeviceSim<'_> {
     pub(super) fn network_changed(&mut self, was_online: bool) {
         let online = self.online();
+        if self.tracing && was_online != online {
+            let mark = if online { Mark::Online } else { Mark::Offline };
+            self.out.marks.push((self.now, mark));
+        }
         if was_online && !online {
             // S6: every running needs_network event ends now, in dispatch order.
             let mut i = 0;

@@ -59,6 +59,18 @@ pub struct DeviceResult {
     pub online_transitions: u64,
     /// Dispatches made by the FireReadyEvents of an online transition (Firefox telemetry).
     pub online_dispatches: u64,
+    /// Environment changes for `trace.json`, recorded only when tracing this device.
+    pub marks: Vec<(SimTime, Mark)>,
+}
+
+/// An environment change worth showing on a trace timeline.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mark {
+    Online,
+    Offline,
+    BrowserUp,
+    BrowserDown,
+    Crash,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -155,6 +167,10 @@ pub struct DeviceSim<'a> {
     running: Vec<Running>,
     ready_buf: Vec<u32>,
     store: DurableStore,
+    /// Record `marks` for a trace.
+    tracing: bool,
+    /// Whether the browser ran after the previous event (for trace marks).
+    was_running: bool,
     out: DeviceResult,
 }
 
@@ -215,6 +231,8 @@ impl<'a> DeviceSim<'a> {
             running: Vec::new(),
             ready_buf: Vec::new(),
             store: DurableStore::default(),
+            tracing: false,
+            was_running: false,
             out: DeviceResult {
                 days: vec![DayStats::default(); days.max(1)],
                 ..DeviceResult::default()
@@ -225,6 +243,15 @@ impl<'a> DeviceSim<'a> {
     /// Runs to the horizon and returns what happened.
     pub fn run(mut self) -> DeviceResult {
         self.enqueue_timeline();
+        if self.tracing {
+            self.was_running = self.browser_running();
+            if self.was_running {
+                self.out.marks.push((SimTime::ZERO, Mark::BrowserUp));
+            }
+            if !self.online() {
+                self.out.marks.push((SimTime::ZERO, Mark::Offline));
+            }
+        }
         while let Some(t) = self.queue.peek_time() {
             if t >= self.horizon {
                 break;
@@ -445,6 +472,9 @@ pub fn simulate(
     seed: u64,
     index: u64,
     horizon: SimTime,
+    trace: bool,
 ) -> DeviceResult {
-    DeviceSim::new(spec, policy, seed, index, horizon).run()
+    let mut sim = DeviceSim::new(spec, policy, seed, index, horizon);
+    sim.tracing = trace;
+    sim.run()
 }

@@ -12,7 +12,7 @@
 //! browser if it is not running: that start is a wake-up, counted by cause.
 
 use super::record::{Invariant, WakeCause};
-use super::{DeviceSim, Ev, Task, Trigger};
+use super::{DeviceSim, Ev, Mark, Task, Trigger};
 use crate::engine::time::{DAY, SimTime};
 use crate::model::browser::Platform;
 use crate::model::policy::chromium::apply_wakeup_spacing;
@@ -31,6 +31,15 @@ impl DeviceSim<'_> {
     /// the browser runs on android, the wake-up tasks.
     pub(super) fn after_event(&mut self) {
         self.update_awake();
+        if self.tracing && self.was_running != self.browser_running() {
+            self.was_running = !self.was_running;
+            let mark = if self.was_running {
+                Mark::BrowserUp
+            } else {
+                Mark::BrowserDown
+            };
+            self.out.marks.push((self.now, mark));
+        }
         if self.schedule.is_some() && !self.has_active_periodic() {
             self.schedule = None; // design-2019: cancelled when no registrations remain
         }
@@ -71,6 +80,9 @@ impl DeviceSim<'_> {
             return; // S7: a crash while the browser is down is ignored.
         }
         self.day().crashes += 1;
+        if self.tracing {
+            self.out.marks.push((self.now, Mark::Crash));
+        }
         self.crashed = true;
         self.process_alive = false;
         self.process_died(false);

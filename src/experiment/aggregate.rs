@@ -58,12 +58,16 @@ pub struct Fleet {
     pub events: u64,
     pub online_transitions: u64,
     pub online_dispatches: u64,
-    /// Per-event rows of the first `detail_devices` devices, in device order.
+    /// Full results of the first `max(detail_devices, trace_devices)` devices, in device order.
     pub detail: Vec<(u64, DeviceResult)>,
+    /// Devices whose rows go to the per-event CSVs.
+    pub detail_devices: u64,
+    /// Devices traced into `trace.json`.
+    pub trace_devices: u64,
 }
 
 impl Fleet {
-    pub fn new(scenario: &Scenario) -> Fleet {
+    pub fn new(scenario: &Scenario, detail_devices: u64, trace_devices: u64) -> Fleet {
         let days = scenario.duration.div_ceil(DAY).max(1) as usize;
         Fleet {
             devices: 0,
@@ -89,11 +93,13 @@ impl Fleet {
             online_transitions: 0,
             online_dispatches: 0,
             detail: Vec::new(),
+            detail_devices,
+            trace_devices,
         }
     }
 
     /// Adds device `index`'s result; must be called in device-index order.
-    pub fn add(&mut self, index: u64, origins: usize, r: DeviceResult, keep_detail: bool) {
+    pub fn add(&mut self, index: u64, origins: usize, r: DeviceResult) {
         debug_assert_eq!(index, self.devices, "devices must be reduced in order");
         self.devices += 1;
         for (d, day) in r.days.iter().enumerate() {
@@ -175,9 +181,15 @@ impl Fleet {
         self.events += r.events;
         self.online_transitions += r.online_transitions;
         self.online_dispatches += r.online_dispatches;
-        if keep_detail {
+        if index < self.detail_devices.max(self.trace_devices) {
             self.detail.push((index, r));
         }
+    }
+
+    /// The devices whose rows go to the per-event CSVs.
+    pub fn csv_detail(&self) -> impl Iterator<Item = &(u64, DeviceResult)> {
+        let n = self.detail_devices;
+        self.detail.iter().filter(move |(i, _)| *i < n)
     }
 
     pub fn reg_count(&self, kind: SyncKind, state: FinalState) -> u64 {

@@ -6,6 +6,7 @@
 //! per-event CSVs.
 
 mod aggregate;
+pub mod check;
 mod histogram;
 
 use rayon::prelude::*;
@@ -34,21 +35,24 @@ pub enum Rule {
 }
 
 /// How to run a fleet.
-#[derive(Clone, Debug)]
-pub struct RunOptions {
+#[derive(Clone)]
+pub struct RunOptions<'a> {
     /// Worker threads (0 = one per core). Never changes the results.
     pub jobs: usize,
     /// Devices whose per-event rows are kept for `attempts.csv` / `registrations.csv`.
     pub detail_devices: u64,
-    /// Called with the number of devices finished so far (progress reporting).
-    pub progress: Option<fn(u64, u64)>,
+    /// Devices traced for `trace.json` (0 = no trace).
+    pub trace_devices: u64,
+    /// Called with (devices finished, devices in all) after each chunk (progress reporting).
+    pub progress: Option<&'a (dyn Fn(u64, u64) + Sync)>,
 }
 
-impl Default for RunOptions {
+impl Default for RunOptions<'_> {
     fn default() -> Self {
         RunOptions {
             jobs: 0,
             detail_devices: 1000,
+            trace_devices: 0,
             progress: None,
         }
     }
@@ -59,7 +63,7 @@ impl Default for RunOptions {
 const CHUNK: u64 = 1024;
 
 /// Simulates every device of the scenario and reduces the results.
-pub fn run(scenario: &Scenario, opts: &RunOptions) -> Fleet {
+pub fn run(scenario: &Scenario, opts: &RunOptions<'_>) -> Fleet {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.jobs)
         .build()
@@ -67,22 +71,32 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Fleet {
     pool.install(|| run_in_pool(scenario, opts))
 }
 
-fn run_in_pool(scenario: &Scenario, opts: &RunOptions) -> Fleet {
+fn run_in_pool(scenario: &Scenario, opts: &RunOptions<'_>) -> Fleet {
     let policy = Policy::new(scenario.preset, scenario.params.clone());
     let horizon = SimTime(scenario.duration);
     let n = scenario.device_count();
-    let mut fleet = Fleet::new(scenario);
+    let mut fleet = Fleet::new(scenario, opts.detail_devices, opts.trace_devices);
     let mut start = 0;
     while start < n {
         let end = (start + CHUNK).min(n);
         let results: Vec<DeviceResult> = (start..end)
             .into_par_iter()
-            .map(|i| device::simulate(scenario.device(i), &policy, scenario.seed, i, horizon))
+            .map(|i| {
+                let trace = i < opts.trace_devices;
+                device::simulate(
+                    scenario.device(i),
+                    &policy,
+                    scenario.seed,
+                    i,
+                    horizon,
+                    trace,
+                )
+            })
             .collect();
         for (offset, result) in results.into_iter().enumerate() {
             let index = start + offset as u64;
             let origins = scenario.device(index).origins.len();
-            fleet.add(index, origins, result, index < opts.detail_devices);
+            fleet.add(index, origins, result);
         }
         if let Some(progress) = opts.progress {
             progress(end, n);

@@ -84,7 +84,7 @@ pub fn write_attempts(path: &Path, scenario: &Scenario, fleet: &Fleet) -> Result
         "end_ms",
         "outcome",
     ])?;
-    for (device, result) in &fleet.detail {
+    for (device, result) in fleet.csv_detail() {
         let spec = scenario.device(*device);
         let device = device.to_string();
         for row in &result.attempts {
@@ -124,7 +124,7 @@ pub fn write_registrations(path: &Path, scenario: &Scenario, fleet: &Fleet) -> R
         "attempts",
         "latency_ms",
     ])?;
-    for (device, result) in &fleet.detail {
+    for (device, result) in fleet.csv_detail() {
         let spec = scenario.device(*device);
         let device = device.to_string();
         for reg in &result.registrations {
@@ -197,11 +197,23 @@ pub fn write_tiers(path: &Path, fleet: &Fleet) -> Result<()> {
 pub fn write_wakeups(path: &Path, fleet: &Fleet) -> Result<()> {
     let mut w = csv::Writer::from_path(path)?;
     w.write_record(["device", "time_ms", "cause"])?;
-    for (device, result) in &fleet.detail {
+    for (device, result) in fleet.csv_detail() {
         let device = device.to_string();
         for (t, cause) in &result.wakeups {
             w.write_record([device.as_str(), &t.ms().to_string(), cause.name()])?;
         }
+    }
+    w.flush()?;
+    Ok(())
+}
+
+/// The one-shot latency histogram (every device): `from_ms,to_ms,count`, one row per non-empty
+/// bucket, for the latency CDF.
+pub fn write_latency(path: &Path, fleet: &Fleet) -> Result<()> {
+    let mut w = csv::Writer::from_path(path)?;
+    w.write_record(["from_ms", "to_ms", "count"])?;
+    for (lo, hi, count) in fleet.one_shot_latency_ms.buckets() {
+        w.write_record([lo.to_string(), hi.to_string(), count.to_string()])?;
     }
     w.flush()?;
     Ok(())

@@ -3,8 +3,11 @@
 //! API boundary: this layer turns the fleet's aggregates into bytes. Numbers use fixed formats
 //! (integers as is, ratios with 6 decimals, seconds with 3) so outputs are byte-stable.
 
+pub mod charts;
 mod csv_files;
+mod report;
 mod summary;
+pub mod trace;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -19,7 +22,12 @@ pub use summary::summary_json;
 /// Writes every output of a run into `dir`, atomically: all files go to a temporary sibling
 /// directory first, which then replaces `dir` in one rename. A failed run leaves no
 /// half-written directory behind.
-pub fn write_run(dir: &Path, scenario: &Scenario, fleet: &Fleet) -> Result<()> {
+pub fn write_run(
+    dir: &Path,
+    scenario: &Scenario,
+    fleet: &Fleet,
+    opts: &WriteOptions,
+) -> Result<()> {
     write_atomically(dir, |tmp| {
         let summary = summary_json(scenario, fleet);
         let mut text = serde_json::to_string_pretty(&summary)?;
@@ -31,8 +39,35 @@ pub fn write_run(dir: &Path, scenario: &Scenario, fleet: &Fleet) -> Result<()> {
         csv_files::write_retries(&tmp.join("retries.csv"), fleet)?;
         csv_files::write_tiers(&tmp.join("tiers.csv"), fleet)?;
         csv_files::write_wakeups(&tmp.join("wakeups.csv"), fleet)?;
+        csv_files::write_latency(&tmp.join("latency.csv"), fleet)?;
+        if fleet.trace_devices > 0 {
+            trace::write_trace(&tmp.join("trace.json"), scenario, fleet)?;
+        }
+        if opts.charts {
+            render(tmp)?;
+        }
         Ok(())
     })
+}
+
+/// What `write_run` writes besides the CSVs and the summary.
+#[derive(Clone, Debug)]
+pub struct WriteOptions {
+    /// Charts (SVG and PNG) and `report.html`.
+    pub charts: bool,
+}
+
+impl Default for WriteOptions {
+    fn default() -> Self {
+        WriteOptions { charts: true }
+    }
+}
+
+/// Draws the charts and the report of an output directory from its files (`bgsim plot`).
+pub fn render(dir: &Path) -> Result<()> {
+    let data = charts::ChartData::load(dir)?;
+    charts::render_all(dir, &data)?;
+    report::write_report(dir, &data)
 }
 
 /// Runs `fill` on a fresh temporary directory beside `dir`, then moves it into place.

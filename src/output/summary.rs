@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use crate::device::record::{Invariant, WakeCause};
 use crate::engine::time::DAY;
-use crate::experiment::{Fleet, Histogram};
+use crate::experiment::{Expect, Fleet, Histogram, Rule};
 use crate::model::params::PARAMS;
 use crate::model::registration::{FinalState, SyncKind};
 use crate::scenario::Scenario;
@@ -64,6 +64,18 @@ fn states(fleet: &Fleet, kind: SyncKind) -> Value {
     }
     m.insert("events".into(), json!(fleet.dispatches[kind as usize]));
     Value::Object(m)
+}
+
+fn expect_json(e: &Expect) -> Value {
+    let rule = match e.rule {
+        Rule::Le(x) => json!({ "le": x }),
+        Rule::Ge(x) => json!({ "ge": x }),
+        Rule::Eq(x) => json!({ "eq": x }),
+        Rule::Between(a, b) => json!({ "between": [a, b] }),
+    };
+    let mut v = rule;
+    v["metric"] = json!(e.metric);
+    v
 }
 
 /// Builds the summary document.
@@ -136,6 +148,7 @@ pub fn summary_json(scenario: &Scenario, fleet: &Fleet) -> Value {
             "digest_sha256": scenario.digest,
             "duration_ms": scenario.duration,
             "days": scenario.duration.div_ceil(DAY),
+            "expect": scenario.expect.iter().map(expect_json).collect::<Vec<_>>(),
         },
         "bgsim_version": crate::VERSION,
         "seed": scenario.seed,

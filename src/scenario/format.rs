@@ -6,8 +6,10 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::Deserialize;
 use serde::de::{self, Deserializer, Visitor};
+use std::borrow::Cow;
 
 use crate::model::duration::{parse_ms, parse_time_of_day};
 
@@ -96,6 +98,45 @@ impl<'de> Deserialize<'de> for Count {
     }
 }
 
+impl JsonSchema for Dur {
+    fn schema_name() -> Cow<'static, str> {
+        "Duration".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "type": "string",
+            "pattern": "^([0-9]+(ms|s|m|h|d))+$",
+            "description": "A duration: <integer><unit> pairs with units ms, s, m, h, d, e.g. \"12h\" or \"1d2h30m\". A bare number is an error."
+        })
+    }
+}
+
+impl JsonSchema for Tod {
+    fn schema_name() -> Cow<'static, str> {
+        "TimeOfDay".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "type": "string",
+            "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$",
+            "description": "A time of day \"HH:MM\", 00:00 to 24:00."
+        })
+    }
+}
+
+impl JsonSchema for Count {
+    fn schema_name() -> Cow<'static, str> {
+        "Count".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "type": "integer",
+            "minimum": 1,
+            "description": "A whole number of at least 1."
+        })
+    }
+}
+
 fn one() -> Count {
     Count(1)
 }
@@ -104,9 +145,12 @@ fn chromium() -> String {
     "chromium".to_string()
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScenarioFile {
+    /// Editors' schema reference (e.g. "./schema.json"); ignored by bgsim.
+    #[serde(rename = "$schema", default)]
+    pub schema: Option<String>,
     pub name: String,
     /// Default: empty.
     #[serde(default)]
@@ -123,7 +167,7 @@ pub struct ScenarioFile {
     pub expect: Vec<ExpectFile>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PolicyFile {
     #[serde(default = "chromium")]
@@ -142,7 +186,7 @@ impl Default for PolicyFile {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DeviceFile {
     /// Default: 1.
@@ -156,14 +200,14 @@ pub struct DeviceFile {
     pub origins: Vec<OriginFile>,
 }
 
-#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Deserialize, JsonSchema, Clone, Copy, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum PlatformFile {
     Desktop,
     Android,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BrowserFile {
     pub sessions: SessionsFile,
@@ -174,7 +218,7 @@ pub struct BrowserFile {
 }
 
 /// `"always"`, `"never"`, `{ "daily": [["08:00", "18:00"]] }` or `{ "at": [["1h", "5h"]] }`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum SessionsFile {
     Always,
@@ -183,7 +227,7 @@ pub enum SessionsFile {
     At(Vec<(Dur, Dur)>),
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(tag = "model", rename_all = "snake_case", deny_unknown_fields)]
 pub enum NetworkFile {
     AlwaysOnline {},
@@ -200,14 +244,14 @@ pub enum NetworkFile {
     },
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FlakyFile {
     pub mean_online: Dur,
     pub mean_offline: Dur,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CrashesFile {
     #[serde(default)]
@@ -222,7 +266,7 @@ pub struct CrashesFile {
     pub storage_write_latency: Option<Dur>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OriginFile {
     pub name: String,
@@ -243,7 +287,7 @@ pub struct OriginFile {
     pub events: Vec<EventFile>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EngagementFile {
     pub level: Option<String>,
@@ -251,7 +295,7 @@ pub struct EngagementFile {
     pub visits: Option<VisitsFile>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VisitsFile {
     /// Poisson visits with this mean gap.
@@ -262,7 +306,7 @@ pub struct VisitsFile {
     pub interactions: Option<u32>,
 }
 
-#[derive(Debug, Deserialize, Default, Clone)]
+#[derive(Debug, Deserialize, JsonSchema, Default, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct HandlerFile {
     pub duration: Option<DurationDistFile>,
@@ -275,7 +319,7 @@ pub struct HandlerFile {
     pub needs_network: Option<bool>,
 }
 
-#[derive(Debug, Deserialize, Clone)]
+#[derive(Debug, Deserialize, JsonSchema, Clone)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum DurationDistFile {
     Fixed(Dur),
@@ -284,14 +328,14 @@ pub enum DurationDistFile {
     Lognormal(LognormalFile),
 }
 
-#[derive(Debug, Deserialize, Clone)]
+#[derive(Debug, Deserialize, JsonSchema, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct LognormalFile {
     pub median: Dur,
     pub p95: Dur,
 }
 
-#[derive(Debug, Deserialize, Clone, Copy)]
+#[derive(Debug, Deserialize, JsonSchema, Clone, Copy)]
 #[serde(rename_all = "snake_case")]
 pub enum OutcomeFile {
     Success,
@@ -299,7 +343,7 @@ pub enum OutcomeFile {
     Hang,
 }
 
-#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Deserialize, JsonSchema, Clone, Copy, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum KindFile {
     OneShot,
@@ -307,7 +351,7 @@ pub enum KindFile {
     Fetch,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RegistrationFile {
     pub kind: KindFile,
@@ -319,7 +363,7 @@ pub struct RegistrationFile {
     pub handler: Option<HandlerFile>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ArrivalsFile {
     pub mean_interval: Dur,
@@ -327,7 +371,7 @@ pub struct ArrivalsFile {
     pub tag: Option<String>,
 }
 
-#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Deserialize, JsonSchema, Clone, Copy, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum ActionFile {
     Unregister,
@@ -337,7 +381,7 @@ pub enum ActionFile {
     UnregisterServiceWorker,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EventFile {
     pub at: Dur,
@@ -346,7 +390,7 @@ pub struct EventFile {
     pub tag: Option<String>,
 }
 
-#[derive(Debug, Deserialize, Clone)]
+#[derive(Debug, Deserialize, JsonSchema, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct ExpectFile {
     pub metric: String,

@@ -46,6 +46,13 @@ pub struct Scenario {
     pub source: String,
 }
 
+/// The JSON Schema of the scenario format (`bgsim schema`, `scenarios/schema.json`), derived
+/// from the serde types so it cannot drift from what the loader accepts.
+pub fn schema_json() -> String {
+    let schema = schemars::schema_for!(ScenarioFile);
+    serde_json::to_string_pretty(&schema).unwrap_or_default()
+}
+
 impl Scenario {
     /// Reads and validates a scenario file.
     pub fn load(path: &str) -> Result<Scenario, InputError> {

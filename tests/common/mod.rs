@@ -98,7 +98,8 @@ pub fn run_scenario(s: &Scenario) -> Run {
     );
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
-    bgsim::output::write_run(&out, s, &fleet).unwrap();
+    let opts = bgsim::output::WriteOptions { charts: false };
+    bgsim::output::write_run(&out, s, &fleet, &opts).unwrap();
     read_outputs(&out, dir)
 }
 

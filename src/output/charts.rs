@@ -1,0 +1,431 @@
+//! The four charts of DESIGN §6, drawn with plotters as SVG and PNG.
+//!
+//! Charts are drawn only from the files a run writes (`daily.csv`, `retries.csv`,
+//! `latency.csv`, `tiers.csv`, `summary.json`), so `bgsim plot DIR` re-renders exactly what
+//! `bgsim run` drew. Text uses the Ubuntu Light font embedded by the `epaint_default_fonts`
+//! crate: PNGs render the same on a machine with no font packages at all.
+
+use std::path::Path;
+use std::sync::Once;
+
+use anyhow::{Context, Result, anyhow};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use serde_json::Value;
+
+/// Chart size in pixels (SVG user units and PNG pixels).
+const SIZE: (u32, u32) = (900, 520);
+const FONT: &str = "sans-serif";
+
+/// The chart files, by stem, in report order.
+pub const CHARTS: [(&str, &str); 4] = [
+    ("wakeups", "Wake-ups per device-day"),
+    ("retries", "Attempts needed"),
+    ("latency_cdf", "One-shot latency (CDF)"),
+    ("tiers", "Periodic interval by engagement tier"),
+];
+
+/// Everything the charts show, read back from a run's output directory.
+pub struct ChartData {
+    /// (day, mean, p50, p95, max) of wake-ups per device-day.
+    pub days: Vec<(u32, f64, f64, f64, f64)>,
+    /// (kind, attempts, outcome, count).
+    pub retries: Vec<(String, u32, String, u64)>,
+    /// (from_ms, to_ms, count) of one-shot latencies.
+    pub latency: Vec<(u64, u64, u64)>,
+    /// (level, count, p50_h, p95_h).
+    pub tiers: Vec<(String, u64, Option<f64>, Option<f64>)>,
+    pub summary: Value,
+}
+
+fn records(path: &Path) -> Result<Vec<csv::StringRecord>> {
+    let mut r =
+        csv::Reader::from_path(path).with_context(|| format!("cannot read {}", path.display()))?;
+    r.records()
+        .map(|x| x.with_context(|| format!("malformed {}", path.display())))
+        .collect()
+}
+
+fn num<T: std::str::FromStr>(rec: &csv::StringRecord, i: usize) -> Result<T> {
+    rec.get(i)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| anyhow!("expected a number in column {i} of {rec:?}"))
+}
+
+fn opt_f(rec: &csv::StringRecord, i: usize) -> Option<f64> {
+    rec.get(i).and_then(|s| s.parse().ok())
+}
+
+impl ChartData {
+    pub fn load(dir: &Path) -> Result<ChartData> {
+        let daily = records(&dir.join("daily.csv"))?;
+        let header = csv::Reader::from_path(dir.join("daily.csv"))?
+            .headers()?
+            .clone();
+        let col = |name: &str| {
+            header
+                .iter()
+                .position(|h| h == name)
+                .ok_or_else(|| anyhow!("daily.csv has no column {name}"))
+        };
+        let (m, p50, p95, max) = (
+            col("wakeups_per_device_mean")?,
+            col("wakeups_per_device_p50")?,
+            col("wakeups_per_device_p95")?,
+            col("wakeups_per_device_max")?,
+        );
+        let days = daily
+            .iter()
+            .map(|r| {
+                Ok((
+                    num(r, 0)?,
+                    num(r, m)?,
+                    opt_f(r, p50).unwrap_or(0.0),
+                    opt_f(r, p95).unwrap_or(0.0),
+                    opt_f(r, max).unwrap_or(0.0),
+                ))
+            })
+            .collect::<Result<_>>()?;
+        let retries = records(&dir.join("retries.csv"))?
+            .iter()
+            .map(|r| Ok((r[0].to_string(), num(r, 1)?, r[2].to_string(), num(r, 3)?)))
+            .collect::<Result<_>>()?;
+        let latency = records(&dir.join("latency.csv"))?
+            .iter()
+            .map(|r| Ok((num(r, 0)?, num(r, 1)?, num(r, 2)?)))
+            .collect::<Result<_>>()?;
+        let tiers = records(&dir.join("tiers.csv"))?
+            .iter()
+            .map(|r| Ok((r[0].to_string(), num(r, 1)?, opt_f(r, 3), opt_f(r, 4))))
+            .collect::<Result<_>>()?;
+        let summary: Value = serde_json::from_slice(&std::fs::read(dir.join("summary.json"))?)?;
+        Ok(ChartData {
+            days,
+            retries,
+            latency,
+            tiers,
+            summary,
+        })
+    }
+
+    /// The periodic wake-up cap to draw, if the policy has one (design-2019).
+    fn cap(&self) -> Option<f64> {
+        if self.summary.pointer("/policy/preset")?.as_str()? != "design-2019" {
+            return None;
+        }
+        self.summary
+            .pointer("/policy/params/max_periodic_wakeups_per_day")?
+            .as_str()?
+            .parse()
+            .ok()
+    }
+}
+
+fn register_font() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        // The bytes are a valid TrueType font shipped by the crate; failure would be a build bug.
+        let _ = plotters::style::register_font(
+            FONT,
+            FontStyle::Normal,
+            epaint_default_fonts::UBUNTU_LIGHT,
+        );
+    });
+}
+
+fn draw<DB: DrawingBackend>(i: usize, root: &DrawingArea<DB, Shift>, d: &ChartData) -> Result<()> {
+    match i {
+        0 => wakeups(root, d),
+        1 => retries(root, d),
+        2 => latency_cdf(root, d),
+        _ => tiers(root, d),
+    }
+}
+
+/// Renders every chart into `dir/charts/` as `<stem>.svg` and `<stem>.png`.
+pub fn render_all(dir: &Path, data: &ChartData) -> Result<()> {
+    register_font();
+    let charts = dir.join("charts");
+    std::fs::create_dir_all(&charts)?;
+    for (i, (stem, _)) in CHARTS.iter().enumerate() {
+        let mut text = String::new();
+        {
+            let root = SVGBackend::with_string(&mut text, SIZE).into_drawing_area();
+            draw(i, &root, data)?;
+            root.present().map_err(|e| anyhow!("{e}"))?;
+        }
+        std::fs::write(charts.join(format!("{stem}.svg")), text)?;
+        let path = charts.join(format!("{stem}.png"));
+        let root = BitMapBackend::new(&path, SIZE).into_drawing_area();
+        draw(i, &root, data)?;
+        root.present().map_err(|e| anyhow!("{e}"))?;
+    }
+    Ok(())
+}
+
+macro_rules! try_plot {
+    ($e:expr) => {
+        $e.map_err(|e| anyhow!("drawing failed: {e}"))?
+    };
+}
+
+const BLUE_: RGBColor = RGBColor(31, 119, 180);
+const ORANGE_: RGBColor = RGBColor(255, 127, 14);
+const GREEN_: RGBColor = RGBColor(44, 160, 44);
+const RED_: RGBColor = RGBColor(214, 39, 40);
+const LIGHT_BLUE: RGBColor = RGBColor(120, 170, 210);
+const GREY_: RGBColor = RGBColor(120, 120, 120);
+
+fn legend(color: RGBColor) -> impl Fn((i32, i32)) -> PathElement<(i32, i32)> {
+    move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(3))
+}
+
+fn caption<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, title: &str) -> Result<()> {
+    try_plot!(root.fill(&WHITE));
+    let _ = title;
+    Ok(())
+}
+
+/// Wake-ups per device-day over time: mean line, a p95–max band, the cap when there is one.
+fn wakeups<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) -> Result<()> {
+    caption(root, CHARTS[0].1)?;
+    let days = d.days.len().max(1) as f64;
+    let ymax = d
+        .days
+        .iter()
+        .map(|x| x.4)
+        .fold(d.cap().unwrap_or(0.0), f64::max)
+        .max(1.0)
+        * 1.15;
+    let mut chart = try_plot!(
+        ChartBuilder::on(root)
+            .caption(CHARTS[0].1, (FONT, 24))
+            .margin(16)
+            .x_label_area_size(44)
+            .y_label_area_size(60)
+            .build_cartesian_2d(0f64..days, 0f64..ymax)
+    );
+    try_plot!(
+        chart
+            .configure_mesh()
+            .x_desc("day")
+            .y_desc("wake-ups per device-day")
+            .label_style((FONT, 15))
+            .draw()
+    );
+    let at = |i: u32| i as f64 + 0.5;
+    let mut band: Vec<(f64, f64)> = d.days.iter().map(|x| (at(x.0), x.4)).collect();
+    band.extend(d.days.iter().rev().map(|x| (at(x.0), x.3)));
+    try_plot!(chart.draw_series(std::iter::once(Polygon::new(band, BLUE_.mix(0.18)))))
+        .label("p95 – max")
+        .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 20, y + 5)], BLUE_.mix(0.18).filled()));
+    try_plot!(chart.draw_series(LineSeries::new(
+        d.days.iter().map(|x| (at(x.0), x.3)),
+        LIGHT_BLUE.stroke_width(1),
+    )))
+    .label("p95")
+    .legend(legend(LIGHT_BLUE));
+    try_plot!(chart.draw_series(LineSeries::new(
+        d.days.iter().map(|x| (at(x.0), x.1)),
+        BLUE_.stroke_width(3),
+    )))
+    .label("mean")
+    .legend(legend(BLUE_));
+    if let Some(cap) = d.cap() {
+        try_plot!(chart.draw_series(LineSeries::new(
+            [(0.0, cap), (days, cap)],
+            RED_.stroke_width(2),
+        )))
+        .label("periodic wake-up cap")
+        .legend(legend(RED_));
+    }
+    try_plot!(
+        chart
+            .configure_series_labels()
+            .label_font((FONT, 15))
+            .background_style(WHITE.mix(0.85))
+            .border_style(GREY_)
+            .draw()
+    );
+    Ok(())
+}
+
+/// How many attempts registrations (one-shot) and periodic events needed, by kind.
+fn retries<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) -> Result<()> {
+    caption(root, CHARTS[1].1)?;
+    let max_attempts = d.retries.iter().map(|r| r.1).max().unwrap_or(1).max(1);
+    // Columns 1..=max: succeeded after n attempts; one more column: gave up.
+    let columns = max_attempts + 1;
+    let count = |kind: &str, col: u32| -> u64 {
+        d.retries
+            .iter()
+            .filter(|r| r.0 == kind)
+            .filter(|r| {
+                if col == columns {
+                    r.2 == "gave_up"
+                } else {
+                    r.2 == "succeeded" && r.1 == col
+                }
+            })
+            .map(|r| r.3)
+            .sum()
+    };
+    let ymax = (1..=columns)
+        .flat_map(|c| [count("one_shot", c), count("periodic", c)])
+        .max()
+        .unwrap_or(1)
+        .max(1) as f64
+        * 1.15;
+    let mut chart = try_plot!(
+        ChartBuilder::on(root)
+            .caption(CHARTS[1].1, (FONT, 24))
+            .margin(16)
+            .x_label_area_size(44)
+            .y_label_area_size(70)
+            .build_cartesian_2d(0.5f64..columns as f64 + 0.5, 0f64..ymax)
+    );
+    try_plot!(
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_labels(columns as usize)
+            .x_label_formatter(&|x| {
+                let c = x.round() as u32;
+                if c == columns {
+                    "gave up".to_string()
+                } else {
+                    format!("{c}")
+                }
+            })
+            .x_desc("attempts needed to succeed")
+            .y_desc("count")
+            .label_style((FONT, 15))
+            .draw()
+    );
+    for (k, (kind, color)) in [("one_shot", BLUE_), ("periodic", ORANGE_)]
+        .into_iter()
+        .enumerate()
+    {
+        let offset = if k == 0 { -0.38 } else { 0.02 };
+        try_plot!(chart.draw_series((1..=columns).map(|c| {
+            let x = c as f64 + offset;
+            Rectangle::new(
+                [(x, 0.0), (x + 0.36, count(kind, c) as f64)],
+                color.filled(),
+            )
+        })))
+        .label(kind)
+        .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 20, y + 5)], color.filled()));
+    }
+    try_plot!(
+        chart
+            .configure_series_labels()
+            .label_font((FONT, 15))
+            .background_style(WHITE.mix(0.85))
+            .border_style(GREY_)
+            .draw()
+    );
+    Ok(())
+}
+
+/// Fraction of succeeded one-shots completed within x seconds of registering (log x axis).
+fn latency_cdf<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) -> Result<()> {
+    caption(root, CHARTS[2].1)?;
+    let total: u64 = d.latency.iter().map(|b| b.2).sum();
+    let lo = 0.001f64;
+    let hi = d
+        .latency
+        .last()
+        .map(|b| (b.1 as f64 / 1000.0).max(1.0) * 2.0)
+        .unwrap_or(10.0);
+    let mut chart = try_plot!(
+        ChartBuilder::on(root)
+            .caption(CHARTS[2].1, (FONT, 24))
+            .margin(16)
+            .x_label_area_size(44)
+            .y_label_area_size(60)
+            .build_cartesian_2d((lo..hi).log_scale(), 0f64..1.02f64)
+    );
+    try_plot!(
+        chart
+            .configure_mesh()
+            .x_desc("time from registration to success (s, log scale)")
+            .y_desc("fraction of succeeded one-shots")
+            .label_style((FONT, 15))
+            .draw()
+    );
+    let mut seen = 0u64;
+    let mut points = vec![(lo, 0.0)];
+    for (_, to, c) in &d.latency {
+        seen += c;
+        let x = (*to as f64 / 1000.0).max(lo);
+        points.push((x, points.last().map_or(0.0, |p| p.1)));
+        points.push((x, seen as f64 / total.max(1) as f64));
+    }
+    points.push((hi, points.last().map_or(0.0, |p| p.1)));
+    try_plot!(chart.draw_series(LineSeries::new(points, GREEN_.stroke_width(3))))
+        .label(format!("one-shot ({total} succeeded)"))
+        .legend(legend(GREEN_));
+    try_plot!(
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::LowerRight)
+            .label_font((FONT, 15))
+            .background_style(WHITE.mix(0.85))
+            .border_style(GREY_)
+            .draw()
+    );
+    Ok(())
+}
+
+/// Median and 95th-percentile periodic interval for each engagement tier.
+fn tiers<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) -> Result<()> {
+    caption(root, CHARTS[3].1)?;
+    let n = d.tiers.len().max(1);
+    let ymax = d.tiers.iter().filter_map(|t| t.3).fold(12.0, f64::max) * 1.2;
+    let mut chart = try_plot!(
+        ChartBuilder::on(root)
+            .caption(CHARTS[3].1, (FONT, 24))
+            .margin(16)
+            .x_label_area_size(44)
+            .y_label_area_size(60)
+            .build_cartesian_2d(-0.5f64..n as f64 - 0.5, 0f64..ymax)
+    );
+    let names: Vec<String> = d
+        .tiers
+        .iter()
+        .map(|t| format!("{} ({})", t.0, t.1))
+        .collect();
+    try_plot!(
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_labels(n)
+            .x_label_formatter(&|x| names.get(x.round() as usize).cloned().unwrap_or_default())
+            .x_desc("engagement level (intervals measured)")
+            .y_desc("hours between periodic events")
+            .label_style((FONT, 14))
+            .draw()
+    );
+    for (k, (label, color)) in [("p50", ORANGE_), ("p95", RED_)].into_iter().enumerate() {
+        let offset = if k == 0 { -0.36 } else { 0.02 };
+        try_plot!(
+            chart.draw_series(d.tiers.iter().enumerate().filter_map(|(i, t)| {
+                let v = if k == 0 { t.2 } else { t.3 }?;
+                let x = i as f64 + offset;
+                Some(Rectangle::new([(x, 0.0), (x + 0.34, v)], color.filled()))
+            }))
+        )
+        .label(label)
+        .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 20, y + 5)], color.filled()));
+    }
+    try_plot!(
+        chart
+            .configure_series_labels()
+            .label_font((FONT, 15))
+            .background_style(WHITE.mix(0.85))
+            .border_style(GREY_)
+            .draw()
+    );
+    Ok(())
+}

@@ -1,0 +1,282 @@
+//! DESIGN §6 (charts, report.html, trace.json) and §9 (`bgsim plot`, `bgsim schema`): what people
+//! look at, checked for structure and for reproducibility.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+fn bgsim(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_bgsim"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("run bgsim")
+}
+
+fn run_to(dir: &Path, scenario: &str, extra: &[&str]) {
+    let mut args = vec!["run", scenario, "--quiet", "--out", dir.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    let o = bgsim(&args);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+const CHARTS: [&str; 4] = ["wakeups", "retries", "latency_cdf", "tiers"];
+
+#[test]
+fn every_chart_is_a_valid_svg_and_png_with_its_series() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("qs");
+    run_to(&out, "scenarios/quickstart.json", &[]);
+    let series = [
+        ("wakeups", vec!["mean", "p95", "wake-ups per device-day"]),
+        ("retries", vec!["one_shot", "periodic", "gave up"]),
+        ("latency_cdf", vec!["one-shot", "log scale"]),
+        ("tiers", vec!["p50", "p95", "HIGH"]),
+    ];
+    for (stem, names) in series {
+        let svg = fs::read_to_string(out.join(format!("charts/{stem}.svg"))).unwrap();
+        assert!(
+            svg.contains("<svg") && svg.trim_end().ends_with("</svg>"),
+            "{stem}.svg"
+        );
+        assert!(svg.len() > 3_000, "{stem}.svg is suspiciously small");
+        for name in names {
+            assert!(svg.contains(name), "{stem}.svg lacks {name:?}");
+        }
+        let png = fs::File::open(out.join(format!("charts/{stem}.png"))).unwrap();
+        let decoder = png::Decoder::new(std::io::BufReader::new(png));
+        let reader = decoder.read_info().expect("a valid PNG");
+        let info = reader.info();
+        assert_eq!((info.width, info.height), (900, 520), "{stem}.png size");
+    }
+}
+
+#[test]
+fn design_2019_wakeup_chart_draws_the_cap() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("cap");
+    run_to(
+        &out,
+        "scenarios/android-wake-cap.json",
+        &["--policy", "design-2019", "--devices", "3", "--days", "3"],
+    );
+    let svg = fs::read_to_string(out.join("charts/wakeups.svg")).unwrap();
+    assert!(svg.contains("periodic wake-up cap"));
+}
+
+#[test]
+fn report_is_self_contained_and_has_every_chart() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("rb");
+    run_to(&out, "scenarios/retry-basics.json", &[]);
+    let html = fs::read_to_string(out.join("report.html")).unwrap();
+    for bad in [
+        "<script",
+        "<link",
+        "src=\"http",
+        "href=\"http",
+        "@import",
+        "url(http",
+        "<img",
+    ] {
+        assert!(!html.contains(bad), "report.html must not reference {bad}");
+    }
+    for stem in CHARTS {
+        assert!(
+            html.contains(&format!("id=\"chart-{stem}\"><svg")),
+            "chart {stem} inline"
+        );
+    }
+    assert!(html.contains("retry-basics"));
+    assert!(html.contains("initial_retry_delay"));
+    // retry-basics expects success rate 1 and 2 retries: both pass.
+    assert!(html.contains("Expectations"));
+    assert_eq!(html.matches("class=\"pass\">pass<").count(), 2);
+}
+
+fn chromium() -> Option<PathBuf> {
+    ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.exists())
+}
+
+#[test]
+fn report_renders_in_headless_chromium() {
+    let Some(browser) = chromium() else {
+        // .ci/run installs Chromium; on a developer machine without it this check cannot run.
+        assert!(
+            std::env::var("CI").is_err(),
+            "CI must have Chromium (.ci/run installs it)"
+        );
+        eprintln!("skipped: no Chromium on this machine (apt-get install chromium)");
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("rb");
+    run_to(&out, "scenarios/retry-basics.json", &[]);
+    let url = format!("file://{}", out.join("report.html").display());
+    let profile = tmp.path().join("profile");
+    let common = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+    ];
+    let shot = tmp.path().join("shot.png");
+    let o = Command::new(&browser)
+        .args(common)
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg(format!("--screenshot={}", shot.display()))
+        .arg("--window-size=1200,2400")
+        .arg(&url)
+        .output()
+        .unwrap();
+    assert!(
+        shot.exists(),
+        "no screenshot: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    // Non-blank: a good share of the pixels are not white.
+    let decoder = png::Decoder::new(std::io::BufReader::new(fs::File::open(&shot).unwrap()));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let frame = reader.next_frame(&mut buf).unwrap();
+    let bytes = &buf[..frame.buffer_size()];
+    let px = frame.color_type.samples();
+    let non_white = bytes
+        .chunks(px)
+        .filter(|p| p.iter().take(3).any(|c| *c < 240))
+        .count();
+    assert!(
+        non_white > bytes.len() / px / 50,
+        "the page looks blank ({non_white} non-white pixels)"
+    );
+    // Every chart made it into the rendered DOM.
+    let dom = Command::new(&browser)
+        .args(common)
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg("--dump-dom")
+        .arg(&url)
+        .output()
+        .unwrap();
+    let dom = String::from_utf8_lossy(&dom.stdout);
+    for stem in CHARTS {
+        assert!(
+            dom.contains(&format!("id=\"chart-{stem}\"")),
+            "chart {stem} missing from the DOM"
+        );
+    }
+}
+
+#[test]
+fn plot_reproduces_the_charts_and_report_of_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = tmp.path().join("a");
+    run_to(&a, "scenarios/quickstart.json", &[]);
+    let b = tmp.path().join("b");
+    fs::create_dir(&b).unwrap();
+    for f in [
+        "daily.csv",
+        "retries.csv",
+        "latency.csv",
+        "tiers.csv",
+        "summary.json",
+    ] {
+        fs::copy(a.join(f), b.join(f)).unwrap();
+    }
+    let o = bgsim(&["plot", b.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        fs::read(a.join("report.html")).unwrap(),
+        fs::read(b.join("report.html")).unwrap()
+    );
+    for stem in CHARTS {
+        for ext in ["svg", "png"] {
+            let f = format!("charts/{stem}.{ext}");
+            assert_eq!(
+                fs::read(a.join(&f)).unwrap(),
+                fs::read(b.join(&f)).unwrap(),
+                "{f}"
+            );
+        }
+    }
+}
+
+#[test]
+fn plot_on_a_directory_without_results_exits_2() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = bgsim(&["plot", tmp.path().to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("daily.csv"));
+}
+
+#[test]
+fn trace_has_a_process_per_device_and_slices_per_sync_event() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("t");
+    run_to(&out, "scenarios/retry-basics.json", &["--trace"]);
+    let doc: Value = serde_json::from_slice(&fs::read(out.join("trace.json")).unwrap()).unwrap();
+    let events = doc["traceEvents"].as_array().unwrap();
+    let named = |name: &str| events.iter().filter(|e| e["name"] == name).count();
+    assert_eq!(named("process_name"), 1);
+    // Network, browser process, wake-ups and the one origin.
+    assert_eq!(named("thread_name"), 4);
+    let slices: Vec<&Value> = events
+        .iter()
+        .filter(|e| e["ph"] == "X" && e["cat"] == "one_shot")
+        .collect();
+    assert_eq!(slices.len(), 3);
+    // First attempt at 1 h = 3.6e9 µs, lasting 2 s = 2e6 µs, a failure.
+    assert_eq!(slices[0]["ts"], 3_600_000_000u64);
+    assert_eq!(slices[0]["dur"], 2_000_000u64);
+    assert_eq!(slices[0]["args"]["outcome"], "failure");
+    assert_eq!(slices[0]["args"]["attempt"], 1);
+    assert_eq!(slices[2]["args"]["last_chance"], true);
+    // The first hour offline is a slice on the network track.
+    let offline = events.iter().find(|e| e["name"] == "offline").unwrap();
+    assert_eq!(
+        (offline["ts"].as_u64(), offline["dur"].as_u64()),
+        (Some(0), Some(3_600_000_000))
+    );
+}
+
+#[test]
+fn trace_devices_limits_the_trace() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("t");
+    run_to(
+        &out,
+        "scenarios/quickstart.json",
+        &["--trace", "--trace-devices", "3"],
+    );
+    let doc: Value = serde_json::from_slice(&fs::read(out.join("trace.json")).unwrap()).unwrap();
+    let processes = doc["traceEvents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["name"] == "process_name")
+        .count();
+    assert_eq!(processes, 3);
+}
+
+#[test]
+fn committed_schema_is_in_sync_with_the_scenario_types() {
+    let committed =
+        fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/schema.json"))
+            .unwrap();
+    assert_eq!(
+        committed.trim_end(),
+        bgsim::scenario::schema_json().trim_end(),
+        "scenarios/schema.json is stale: run `cargo run -- schema > scenarios/schema.json`"
+    );
+    let o = bgsim(&["schema"]);
+    assert!(o.status.success());
+    let schema: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(schema["$defs"]["Duration"]["pattern"].is_string());
+}
