@@ -38,7 +38,7 @@ use crate::model::world::{DeviceSpec, RegisterWhen};
 use record::{AttemptRow, DayStats, InvariantLog, Outcome, WakeCause};
 
 /// Everything a finished device run reports.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct DeviceResult {
     pub attempts: Vec<AttemptRow>,
     pub registrations: Vec<Registration>,
@@ -64,7 +64,7 @@ pub struct DeviceResult {
 }
 
 /// An environment change worth showing on a trace timeline.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Mark {
     Online,
     Offline,

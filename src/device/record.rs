@@ -6,7 +6,7 @@ use crate::engine::time::SimTime;
 use crate::model::engagement::EngagementLevel;
 
 /// How a dispatched event ended (DESIGN §6 `outcome`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Outcome {
     Success,
     Failure,
@@ -33,7 +33,7 @@ impl Outcome {
 }
 
 /// One dispatched event (a row of `attempts.csv`).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AttemptRow {
     /// Index into the device's registration objects.
     pub reg: u32,
@@ -49,7 +49,7 @@ pub struct AttemptRow {
 }
 
 /// Why the browser was woken (DESIGN §5).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum WakeCause {
     OneShot = 0,
     Periodic = 1,
@@ -80,7 +80,7 @@ impl WakeCause {
 }
 
 /// Counters of one device-day (or, summed, of one fleet-day).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct DayStats {
     pub wakeups: [u64; 5],
     pub sync_events: u64,
@@ -117,7 +117,7 @@ impl DayStats {
 }
 
 /// The invariants of DESIGN §7 that this build monitors, counted per run.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Invariant {
     DispatchWhileOffline = 0,
     ConcurrentDispatch = 1,
@@ -163,7 +163,7 @@ impl Invariant {
 }
 
 /// A violation worth describing in `summary.json`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Violation {
     pub invariant: Invariant,
     pub time: SimTime,
@@ -172,7 +172,7 @@ pub struct Violation {
 }
 
 /// Per-invariant counts and the first few violations.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct InvariantLog {
     pub counts: [u64; INVARIANTS],
     pub first: Vec<Violation>,

@@ -13,7 +13,7 @@ use crate::scenario::Scenario;
 use super::histogram::Histogram;
 
 /// A violation with the device it happened on.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FleetViolation {
     pub device: u64,
     pub violation: Violation,
@@ -25,8 +25,11 @@ pub struct FleetViolation {
 const KEEP_VIOLATIONS: usize = 10;
 
 /// Everything the outputs need, for the whole fleet.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Fleet {
+    /// Index of the first device this aggregate covers (0 unless it is a shard or a chunk).
+    pub first: u64,
+    /// Devices covered: `first .. first + devices`.
     pub devices: u64,
     pub days: Vec<DayStats>,
     /// Per day: the distribution of wake-ups over devices.
@@ -45,12 +48,14 @@ pub struct Fleet {
     /// Origins × days, the denominator of level changes per origin-day.
     pub origin_days: u64,
     /// Registration objects by kind and final state.
-    pub reg_states: BTreeMap<(SyncKind, &'static str), u64>,
+    #[serde(with = "pairs")]
+    pub reg_states: BTreeMap<(SyncKind, FinalState), u64>,
     /// Register calls that created an object (all final states).
     pub registrations: [u64; 2],
     pub one_shot_latency_ms: Histogram,
     /// (kind, attempts, how it ended) → registrations or periodic events (retries.csv).
-    pub retries: BTreeMap<(SyncKind, u32, &'static str), u64>,
+    #[serde(with = "pairs")]
+    pub retries: BTreeMap<(SyncKind, u32, FinalState), u64>,
     pub dispatches: [u64; 2],
     pub retry_dispatches: u64,
     pub invariant_counts: [u64; INVARIANTS],
@@ -67,9 +72,10 @@ pub struct Fleet {
 }
 
 impl Fleet {
-    pub fn new(scenario: &Scenario, detail_devices: u64, trace_devices: u64) -> Fleet {
+    pub fn new(scenario: &Scenario, first: u64, detail_devices: u64, trace_devices: u64) -> Fleet {
         let days = scenario.duration.div_ceil(DAY).max(1) as usize;
         Fleet {
+            first,
             devices: 0,
             days: vec![DayStats::default(); days],
             day_wakeups: vec![Histogram::default(); days],
@@ -100,7 +106,7 @@ impl Fleet {
 
     /// Adds device `index`'s result; must be called in device-index order.
     pub fn add(&mut self, index: u64, origins: usize, r: DeviceResult) {
-        debug_assert_eq!(index, self.devices, "devices must be reduced in order");
+        debug_assert_eq!(index, self.first + self.devices, "devices must be reduced in order");
         self.devices += 1;
         for (d, day) in r.days.iter().enumerate() {
             self.days[d].add(day);
@@ -123,7 +129,7 @@ impl Fleet {
         self.origin_days += origins as u64 * r.days.len() as u64;
         for reg in &r.registrations {
             let state = reg.final_state();
-            *self.reg_states.entry((reg.kind, state.name())).or_default() += 1;
+            *self.reg_states.entry((reg.kind, state)).or_default() += 1;
             self.registrations[reg.kind as usize] += 1;
             if reg.kind == SyncKind::OneShot {
                 if let (FinalState::Succeeded, Some(done)) = (state, reg.completed) {
@@ -133,7 +139,7 @@ impl Fleet {
                 if matches!(state, FinalState::Succeeded | FinalState::GaveUp) {
                     *self
                         .retries
-                        .entry((SyncKind::OneShot, reg.counted_attempts, state.name()))
+                        .entry((SyncKind::OneShot, reg.counted_attempts, state))
                         .or_default() += 1;
                 }
             }
@@ -149,13 +155,13 @@ impl Fleet {
                     Some(Outcome::Success) => {
                         *self
                             .retries
-                            .entry((SyncKind::Periodic, row.attempt, "succeeded"))
+                            .entry((SyncKind::Periodic, row.attempt, FinalState::Succeeded))
                             .or_default() += 1;
                     }
                     Some(o) if o.is_counted() && row.attempt == reg.max_attempts => {
                         *self
                             .retries
-                            .entry((SyncKind::Periodic, row.attempt, "gave_up"))
+                            .entry((SyncKind::Periodic, row.attempt, FinalState::GaveUp))
                             .or_default() += 1;
                     }
                     _ => {}
@@ -186,6 +192,52 @@ impl Fleet {
         }
     }
 
+    /// Appends the aggregate of the devices that directly follow this one's. Every field is an
+    /// integer sum, a histogram merge or an in-order concatenation, so merging chunks or shards
+    /// gives exactly the aggregate of one sequential pass.
+    pub fn merge(&mut self, other: Fleet) {
+        assert_eq!(other.first, self.first + self.devices, "fleets must be merged in device order");
+        self.devices += other.devices;
+        for (d, day) in other.days.iter().enumerate() {
+            self.days[d].add(day);
+            self.day_wakeups[d].merge(&other.day_wakeups[d]);
+        }
+        self.device_day_wakeups.merge(&other.device_day_wakeups);
+        self.device_day_periodic_wakeups
+            .merge(&other.device_day_periodic_wakeups);
+        for (level, h) in &other.intervals {
+            self.intervals.entry(*level).or_default().merge(h);
+        }
+        self.level_changes += other.level_changes;
+        self.lost_writes += other.lost_writes;
+        self.register_errors += other.register_errors;
+        self.doomed_attempts += other.doomed_attempts;
+        self.origin_days += other.origin_days;
+        for (k, v) in other.reg_states {
+            *self.reg_states.entry(k).or_default() += v;
+        }
+        for (a, b) in self.registrations.iter_mut().zip(other.registrations) {
+            *a += b;
+        }
+        self.one_shot_latency_ms.merge(&other.one_shot_latency_ms);
+        for (k, v) in other.retries {
+            *self.retries.entry(k).or_default() += v;
+        }
+        for (a, b) in self.dispatches.iter_mut().zip(other.dispatches) {
+            *a += b;
+        }
+        self.retry_dispatches += other.retry_dispatches;
+        for (a, b) in self.invariant_counts.iter_mut().zip(other.invariant_counts) {
+            *a += b;
+        }
+        let room = KEEP_VIOLATIONS.saturating_sub(self.violations.len());
+        self.violations.extend(other.violations.into_iter().take(room));
+        self.events += other.events;
+        self.online_transitions += other.online_transitions;
+        self.online_dispatches += other.online_dispatches;
+        self.detail.extend(other.detail);
+    }
+
     /// The devices whose rows go to the per-event CSVs.
     pub fn csv_detail(&self) -> impl Iterator<Item = &(u64, DeviceResult)> {
         let n = self.detail_devices;
@@ -194,7 +246,7 @@ impl Fleet {
 
     pub fn reg_count(&self, kind: SyncKind, state: FinalState) -> u64 {
         self.reg_states
-            .get(&(kind, state.name()))
+            .get(&(kind, state))
             .copied()
             .unwrap_or(0)
     }
@@ -205,5 +257,28 @@ impl Fleet {
 
     pub fn invariant_names() -> impl Iterator<Item = &'static str> {
         Invariant::ALL.iter().map(|i| i.name())
+    }
+}
+
+/// Serializes a map with composite keys as a list of pairs (JSON keys must be strings).
+mod pairs {
+    use std::collections::BTreeMap;
+
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<K: Serialize, V: Serialize, S: Serializer>(
+        map: &BTreeMap<K, V>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        s.collect_seq(map.iter())
+    }
+
+    pub fn deserialize<'de, K, V, D>(d: D) -> Result<BTreeMap<K, V>, D::Error>
+    where
+        K: Deserialize<'de> + Ord,
+        V: Deserialize<'de>,
+        D: Deserializer<'de>,
+    {
+        Vec::<(K, V)>::deserialize(d).map(|v| v.into_iter().collect())
     }
 }

@@ -12,7 +12,7 @@ const EXACT: u64 = 1024;
 const SUB_BITS: u32 = 9;
 const SUBS: u64 = 1 << SUB_BITS;
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Histogram {
     buckets: BTreeMap<u32, u64>,
     count: u64,

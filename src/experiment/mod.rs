@@ -9,9 +9,11 @@ mod aggregate;
 pub mod check;
 mod histogram;
 
+use std::ops::Range;
+
 use rayon::prelude::*;
 
-use crate::device::{self, DeviceResult};
+use crate::device;
 use crate::engine::time::SimTime;
 use crate::model::policy::Policy;
 use crate::scenario::Scenario;
@@ -58,50 +60,60 @@ impl Default for RunOptions<'_> {
     }
 }
 
-/// Devices simulated per parallel chunk: large enough to keep both cores busy, small enough
-/// that memory does not grow with the fleet.
-const CHUNK: u64 = 1024;
+/// Most devices reduced together by one worker before the partial aggregates are merged.
+const MAX_CHUNK: u64 = 1024;
+/// Chunks in flight at once: bounds memory whatever the fleet size.
+const WAVE: usize = 64;
 
 /// Simulates every device of the scenario and reduces the results.
 pub fn run(scenario: &Scenario, opts: &RunOptions<'_>) -> Fleet {
+    run_range(scenario, opts, 0..scenario.device_count())
+}
+
+/// Simulates the devices `range` (a shard) and reduces their results.
+pub fn run_range(scenario: &Scenario, opts: &RunOptions<'_>, range: Range<u64>) -> Fleet {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.jobs)
         .build()
         .expect("thread pool");
-    pool.install(|| run_in_pool(scenario, opts))
+    pool.install(|| run_in_pool(scenario, opts, range))
 }
 
-fn run_in_pool(scenario: &Scenario, opts: &RunOptions<'_>) -> Fleet {
+/// Each worker reduces a contiguous chunk of devices into a partial `Fleet`; partials are merged
+/// in chunk order. Neither the chunk size nor the thread count can change a result: merging is
+/// exact and order-preserving.
+fn run_in_pool(scenario: &Scenario, opts: &RunOptions<'_>, range: Range<u64>) -> Fleet {
     let policy = Policy::new(scenario.preset, scenario.params.clone());
     let horizon = SimTime(scenario.duration);
-    let n = scenario.device_count();
-    let mut fleet = Fleet::new(scenario, opts.detail_devices, opts.trace_devices);
-    let mut start = 0;
-    while start < n {
-        let end = (start + CHUNK).min(n);
-        let results: Vec<DeviceResult> = (start..end)
-            .into_par_iter()
-            .map(|i| {
-                let trace = i < opts.trace_devices;
-                device::simulate(
-                    scenario.device(i),
-                    &policy,
-                    scenario.seed,
-                    i,
-                    horizon,
-                    trace,
-                )
+    let n = range.end - range.start;
+    let threads = rayon::current_num_threads() as u64;
+    let chunk = (n / (threads * 4)).clamp(1, MAX_CHUNK);
+    let chunks: Vec<Range<u64>> = (range.start..range.end)
+        .step_by(chunk as usize)
+        .map(|s| s..(s + chunk).min(range.end))
+        .collect();
+    let (detail, trace) = (opts.detail_devices, opts.trace_devices);
+    let mut fleet = Fleet::new(scenario, range.start, detail, trace);
+    for wave in chunks.chunks(WAVE) {
+        let partials: Vec<Fleet> = wave
+            .par_iter()
+            .map(|r| {
+                let mut part = Fleet::new(scenario, r.start, detail, trace);
+                for i in r.clone() {
+                    let spec = scenario.device(i);
+                    let result =
+                        device::simulate(spec, &policy, scenario.seed, i, horizon, i < trace);
+                    part.add(i, spec.origins.len(), result);
+                }
+                part
             })
             .collect();
-        for (offset, result) in results.into_iter().enumerate() {
-            let index = start + offset as u64;
-            let origins = scenario.device(index).origins.len();
-            fleet.add(index, origins, result);
+        for part in partials {
+            fleet.merge(part);
         }
         if let Some(progress) = opts.progress {
-            progress(end, n);
+            progress(fleet.first + fleet.devices - range.start, n);
         }
-        start = end;
     }
     fleet
 }

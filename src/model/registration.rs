@@ -15,7 +15,7 @@ use std::sync::Arc;
 use crate::engine::time::SimTime;
 
 /// One-shot or periodic (fetch arrives with Background Fetch).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 pub enum SyncKind {
     OneShot,
     Periodic,
@@ -31,7 +31,7 @@ impl SyncKind {
 }
 
 /// The in-memory state of an active registration.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum RegState {
     Pending,
     Firing,
@@ -39,7 +39,7 @@ pub enum RegState {
 }
 
 /// How a registration object ended up, as written to `registrations.csv`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub enum FinalState {
     Succeeded,
     GaveUp,
@@ -69,7 +69,7 @@ impl FinalState {
 
 /// One registration object: created by a register call, alive until removed (S8). A later
 /// registration of the same tag is a new object with its own row, counters and outcome script.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Registration {
     /// Origin index on the device.
     pub origin: u32,

@@ -164,7 +164,7 @@ pub fn write_retries(path: &Path, fleet: &Fleet) -> Result<()> {
         w.write_record([
             kind.name(),
             &attempts.to_string(),
-            outcome,
+            outcome.name(),
             &count.to_string(),
         ])?;
     }
