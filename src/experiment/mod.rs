@@ -7,6 +7,8 @@
 
 mod aggregate;
 pub mod check;
+pub mod metrics;
+pub mod stats;
 mod histogram;
 
 use std::ops::Range;

@@ -1,0 +1,201 @@
+//! The headline metrics of a fleet as a nested object whose dotted paths are the metric names
+//! that `summary.json`, `expect` rules, baselines, sweeps and comparisons all refer to (DESIGN §6).
+//!
+//! Keys are sorted (serde_json's default map) and ratios rounded to 6 decimals, so the bytes are
+//! stable. Undefined ratios (no data) are `null`.
+
+use serde_json::{Value, json};
+
+use crate::device::record::{Invariant, WakeCause};
+use crate::engine::time::DAY;
+use crate::experiment::{Expect, Fleet, Histogram, Rule};
+use crate::model::params::PARAMS;
+use crate::model::registration::{FinalState, SyncKind};
+use crate::scenario::Scenario;
+
+/// Milliseconds per hour, for `periodic.interval_h`.
+const HOUR_MS: f64 = crate::engine::time::HOUR as f64;
+
+fn round6(x: f64) -> Value {
+    let r = (x * 1e6).round() / 1e6;
+    json!(r)
+}
+
+fn ratio(num: u64, den: u64) -> Value {
+    if den == 0 {
+        Value::Null
+    } else {
+        round6(num as f64 / den as f64)
+    }
+}
+
+fn opt_f(x: Option<f64>) -> Value {
+    x.map(round6).unwrap_or(Value::Null)
+}
+
+/// Mean, p50, p95 and max of a histogram, scaled by `scale` (e.g. ms → s).
+fn dist(h: &Histogram, scale: f64) -> Value {
+    json!({
+        "count": h.count(),
+        "mean": opt_f(h.mean().map(|m| m / scale)),
+        "p50": opt_f(h.quantile(0.5).map(|v| v as f64 / scale)),
+        "p95": opt_f(h.quantile(0.95).map(|v| v as f64 / scale)),
+        "max": opt_f(h.max().map(|v| v as f64 / scale)),
+    })
+}
+
+fn states(fleet: &Fleet, kind: SyncKind) -> Value {
+    let mut m = serde_json::Map::new();
+    m.insert(
+        "registered".into(),
+        json!(fleet.registrations[kind as usize]),
+    );
+    for s in [
+        FinalState::Succeeded,
+        FinalState::GaveUp,
+        FinalState::Unregistered,
+        FinalState::PendingAtEnd,
+        FinalState::Suspended,
+        FinalState::Stuck,
+        FinalState::Rejected,
+        FinalState::Lost,
+    ] {
+        m.insert(s.name().into(), json!(fleet.reg_count(kind, s)));
+    }
+    m.insert("events".into(), json!(fleet.dispatches[kind as usize]));
+    Value::Object(m)
+}
+
+fn expect_json(e: &Expect) -> Value {
+    let rule = match e.rule {
+        Rule::Le(x) => json!({ "le": x }),
+        Rule::Ge(x) => json!({ "ge": x }),
+        Rule::Eq(x) => json!({ "eq": x }),
+        Rule::Between(a, b) => json!({ "between": [a, b] }),
+    };
+    let mut v = rule;
+    v["metric"] = json!(e.metric);
+    v
+}
+
+/// The run's identity: scenario, version, seed, resolved parameters (the head of `summary.json`).
+pub fn identity(scenario: &Scenario) -> Value {
+    let mut params = serde_json::Map::new();
+    for def in PARAMS {
+        params.insert(
+            def.name.into(),
+            json!(def.get(&scenario.params).to_string()),
+        );
+    }
+    json!({
+        "scenario": {
+            "name": scenario.name,
+            "description": scenario.description,
+            "digest_sha256": scenario.digest,
+            "duration_ms": scenario.duration,
+            "days": scenario.duration.div_ceil(DAY),
+            "expect": scenario.expect.iter().map(expect_json).collect::<Vec<_>>(),
+        },
+        "bgsim_version": crate::VERSION,
+        "seed": scenario.seed,
+        "policy": { "preset": scenario.preset.name(), "params": params },
+    })
+}
+
+/// Every headline metric of a fleet.
+pub fn metrics(scenario: &Scenario, fleet: &Fleet) -> Value {
+    let total = fleet.days.iter().fold(
+        Default::default(),
+        |mut acc: crate::device::record::DayStats, d| {
+            acc.add(d);
+            acc
+        },
+    );
+    let device_days = fleet.device_day_wakeups.count();
+    let mut by_cause = serde_json::Map::new();
+    for c in WakeCause::ALL {
+        by_cause.insert(c.name().into(), json!(total.wakeups[c as usize]));
+    }
+    let mut one_shot = states(fleet, SyncKind::OneShot);
+    let succeeded = fleet.reg_count(SyncKind::OneShot, FinalState::Succeeded);
+    let gave_up = fleet.reg_count(SyncKind::OneShot, FinalState::GaveUp);
+    one_shot["success_rate"] = ratio(succeeded, succeeded + gave_up);
+    one_shot["latency_s"] = dist(&fleet.one_shot_latency_ms, 1000.0);
+    one_shot["register_errors"] = json!(fleet.register_errors);
+    let mut invariants = serde_json::Map::new();
+    invariants.insert("violations".into(), json!(fleet.invariant_total()));
+    for inv in Invariant::ALL {
+        invariants.insert(
+            inv.name().into(),
+            json!(fleet.invariant_counts[inv as usize]),
+        );
+    }
+    let first: Vec<Value> = fleet
+        .violations
+        .iter()
+        .map(|v| {
+            let (origin, tag) = match &v.registration {
+                Some((o, tag)) => (
+                    json!(scenario.device(v.device).origins[*o as usize].name),
+                    json!(tag),
+                ),
+                None => (Value::Null, Value::Null),
+            };
+            json!({
+                "invariant": v.violation.invariant.name(),
+                "device": v.device,
+                "time_ms": v.violation.time.ms(),
+                "origin": origin,
+                "tag": tag,
+            })
+        })
+        .collect();
+    invariants.insert("first".into(), Value::Array(first));
+    let registered = fleet.registrations[0] + fleet.registrations[1];
+    let mut periodic = states(fleet, SyncKind::Periodic);
+    let mut intervals = serde_json::Map::new();
+    for (level, h) in &fleet.intervals {
+        intervals.insert(level.name().into(), dist(h, HOUR_MS));
+    }
+    periodic["interval_h"] = Value::Object(intervals);
+    json!({
+        "devices": fleet.devices,
+        "device_days": device_days,
+        "wakeups": {
+            "total": total.wakeups_total(),
+            "by_cause": by_cause,
+            "per_device_day": dist(&fleet.device_day_wakeups, 1.0),
+            "periodic_per_device_day": dist(&fleet.device_day_periodic_wakeups, 1.0),
+        },
+        "sync_events": {
+            "total": total.sync_events,
+            "per_online_transition": ratio(fleet.online_dispatches, fleet.online_transitions),
+        },
+        "one_shot": one_shot,
+        "periodic": periodic,
+        "engagement": {
+            "level_changes": fleet.level_changes,
+            "level_changes_per_origin_day": ratio(fleet.level_changes, fleet.origin_days),
+        },
+        "attempts": {
+            "total": total.sync_events,
+            "success": total.successes,
+            "failure": total.failures,
+            "timeout": total.timeouts,
+            "network_lost": total.network_lost,
+            "interrupted": total.interrupted,
+            "gave_up": total.gave_ups,
+            "doomed": fleet.doomed_attempts,
+            "retries": fleet.retry_dispatches,
+            "retries_per_registration": ratio(fleet.retry_dispatches, registered),
+        },
+        "crashes": total.crashes,
+        "storage": { "lost_writes": fleet.lost_writes },
+        "awake_s": {
+            "total": round6(total.awake_ms as f64 / 1000.0),
+            "per_device_day": if device_days == 0 { Value::Null } else { round6(total.awake_ms as f64 / 1000.0 / device_days as f64) },
+        },
+        "network": { "online_transitions": fleet.online_transitions },
+        "invariants": invariants,
+    })
+}
