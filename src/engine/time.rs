@@ -14,7 +14,19 @@ pub const DAY: u64 = 24 * HOUR;
 ///
 /// `SimTime::NEVER` stands for "not before the end of time" (Chromium's `TimeDelta::Max()`), used
 /// for suspended registrations.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 pub struct SimTime(pub u64);
 
 impl SimTime {

@@ -106,7 +106,11 @@ impl Fleet {
 
     /// Adds device `index`'s result; must be called in device-index order.
     pub fn add(&mut self, index: u64, origins: usize, r: DeviceResult) {
-        debug_assert_eq!(index, self.first + self.devices, "devices must be reduced in order");
+        debug_assert_eq!(
+            index,
+            self.first + self.devices,
+            "devices must be reduced in order"
+        );
         self.devices += 1;
         for (d, day) in r.days.iter().enumerate() {
             self.days[d].add(day);
@@ -196,7 +200,11 @@ impl Fleet {
     /// integer sum, a histogram merge or an in-order concatenation, so merging chunks or shards
     /// gives exactly the aggregate of one sequential pass.
     pub fn merge(&mut self, other: Fleet) {
-        assert_eq!(other.first, self.first + self.devices, "fleets must be merged in device order");
+        assert_eq!(
+            other.first,
+            self.first + self.devices,
+            "fleets must be merged in device order"
+        );
         self.devices += other.devices;
         for (d, day) in other.days.iter().enumerate() {
             self.days[d].add(day);
@@ -231,7 +239,8 @@ impl Fleet {
             *a += b;
         }
         let room = KEEP_VIOLATIONS.saturating_sub(self.violations.len());
-        self.violations.extend(other.violations.into_iter().take(room));
+        self.violations
+            .extend(other.violations.into_iter().take(room));
         self.events += other.events;
         self.online_transitions += other.online_transitions;
         self.online_dispatches += other.online_dispatches;
@@ -245,10 +254,7 @@ impl Fleet {
     }
 
     pub fn reg_count(&self, kind: SyncKind, state: FinalState) -> u64 {
-        self.reg_states
-            .get(&(kind, state))
-            .copied()
-            .unwrap_or(0)
+        self.reg_states.get(&(kind, state)).copied().unwrap_or(0)
     }
 
     pub fn invariant_total(&self) -> u64 {

@@ -101,3 +101,128 @@ mod tests {
         assert!(!missing.pass && missing.actual.is_none());
     }
 }
+
+/// A baseline: expected values of metrics with tolerances (`results/baselines/NAME.json`).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Baseline {
+    pub scenario: String,
+    pub metrics: std::collections::BTreeMap<String, Tolerance>,
+}
+
+/// A metric's expected value: it passes when `|actual − value| ≤ max(abs_tol, rel_tol·|value|)`.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tolerance {
+    pub value: f64,
+    #[serde(default)]
+    pub abs_tol: f64,
+    #[serde(default)]
+    pub rel_tol: f64,
+}
+
+/// The metrics a new baseline records (plus the scenario's `expect` metrics).
+pub const BASELINE_METRICS: [&str; 14] = [
+    "wakeups.per_device_day.mean",
+    "wakeups.per_device_day.p95",
+    "wakeups.per_device_day.max",
+    "wakeups.periodic_per_device_day.max",
+    "sync_events.total",
+    "one_shot.success_rate",
+    "one_shot.latency_s.p50",
+    "one_shot.latency_s.p95",
+    "attempts.retries",
+    "attempts.interrupted",
+    "periodic.suspended",
+    "crashes",
+    "awake_s.per_device_day",
+    "invariants.violations",
+];
+
+/// Default tolerances of a new baseline: 5 % relative, 0.001 absolute (so zeros stay zeros).
+pub const DEFAULT_REL_TOL: f64 = 0.05;
+pub const DEFAULT_ABS_TOL: f64 = 0.001;
+
+impl Baseline {
+    /// Records the current values of the baseline metrics (those present in `summary`).
+    pub fn from_summary(summary: &Value, extra: &[Expect]) -> Baseline {
+        let name = summary
+            .pointer("/scenario/name")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        let metrics = BASELINE_METRICS
+            .iter()
+            .map(|m| m.to_string())
+            .chain(extra.iter().map(|e| e.metric.clone()))
+            .filter_map(|m| {
+                let value = lookup(summary, &m)?;
+                Some((
+                    m,
+                    Tolerance {
+                        value,
+                        abs_tol: DEFAULT_ABS_TOL,
+                        rel_tol: DEFAULT_REL_TOL,
+                    },
+                ))
+            })
+            .collect();
+        Baseline {
+            scenario: name,
+            metrics,
+        }
+    }
+
+    /// Evaluates every metric of the baseline; a missing metric fails.
+    pub fn check(&self, summary: &Value) -> Vec<Verdict> {
+        self.metrics
+            .iter()
+            .map(|(metric, t)| {
+                let actual = lookup(summary, metric);
+                let allowed = t.abs_tol.max(t.rel_tol * t.value.abs());
+                Verdict {
+                    metric: metric.clone(),
+                    expected: format!("{} ± {}", t.value, allowed),
+                    actual,
+                    pass: actual.is_some_and(|x| (x - t.value).abs() <= allowed),
+                }
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod baseline_tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn tolerance_is_the_larger_of_absolute_and_relative() {
+        let mut metrics = std::collections::BTreeMap::new();
+        metrics.insert(
+            "a".to_string(),
+            Tolerance {
+                value: 100.0,
+                abs_tol: 1.0,
+                rel_tol: 0.05,
+            },
+        );
+        metrics.insert(
+            "b".to_string(),
+            Tolerance {
+                value: 0.0,
+                abs_tol: 0.001,
+                rel_tol: 0.05,
+            },
+        );
+        let b = Baseline {
+            scenario: "s".into(),
+            metrics,
+        };
+        // a: allowed max(1, 5) = 5 → 104.9 passes, 105.1 fails. b: allowed 0.001 → 0.002 fails.
+        let v = b.check(&json!({ "a": 104.9, "b": 0.0 }));
+        assert!(v.iter().all(|x| x.pass));
+        let v = b.check(&json!({ "a": 105.1, "b": 0.002 }));
+        assert!(v.iter().all(|x| !x.pass));
+    }
+}

@@ -7,9 +7,10 @@
 
 mod aggregate;
 pub mod check;
+mod histogram;
 pub mod metrics;
 pub mod stats;
-mod histogram;
+pub mod sweep;
 
 use std::ops::Range;
 

@@ -3,7 +3,9 @@
 use std::fmt;
 
 /// Chromium's `blink::mojom::EngagementLevel`, ordered from least to most engaged.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum EngagementLevel {
     None,
     Minimal,

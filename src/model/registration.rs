@@ -15,7 +15,9 @@ use std::sync::Arc;
 use crate::engine::time::SimTime;
 
 /// One-shot or periodic (fetch arrives with Background Fetch).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum SyncKind {
     OneShot,
     Periodic,
@@ -39,7 +41,9 @@ pub enum RegState {
 }
 
 /// How a registration object ended up, as written to `registrations.csv`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum FinalState {
     Succeeded,
     GaveUp,

@@ -121,7 +121,8 @@ impl ChartData {
     }
 }
 
-fn register_font() {
+/// Registers the embedded font once per process (plotters keeps a global font table).
+pub fn register_font() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         // The bytes are a valid TrueType font shipped by the crate; failure would be a build bug.

@@ -5,6 +5,7 @@
 
 pub mod charts;
 mod csv_files;
+pub mod experiments;
 mod report;
 mod summary;
 pub mod trace;

@@ -1,14 +1,17 @@
-//! The command line (DESIGN §9): clap definitions and glue only.
+//! The command line (DESIGN §9): clap definitions and glue only. Every subcommand turns its
+//! arguments into calls to `scenario`, `experiment` and `output`.
 //!
 //! Exit codes: 0 ok; 1 a check or (with `--strict`) an invariant failed; 2 bad input or usage.
 
+mod check;
+mod run;
+mod study;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Instant;
 
 use clap::{Parser, Subcommand};
 
-use crate::experiment::{self, RunOptions};
 use crate::model::params::{PARAMS, Params};
 use crate::model::policy::Preset;
 use crate::scenario::{InputError, Scenario};
@@ -26,8 +29,16 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Simulate a scenario and write summary.json and CSVs.
-    Run(RunArgs),
+    /// Simulate a scenario and write summary.json, CSVs, charts and report.html.
+    Run(run::RunArgs),
+    /// Combine the partial results of `run --shard K/N` into the outputs of one run.
+    Merge(run::MergeArgs),
+    /// Run a scenario over a grid of parameter values × replications (common random numbers).
+    Sweep(study::SweepArgs),
+    /// Run the same world under several policies and compare them.
+    Compare(study::CompareArgs),
+    /// Evaluate a scenario's `expect` rules and/or a baseline; exit 1 on any miss.
+    Check(check::CheckArgs),
     /// Check scenario files without running them.
     Validate {
         /// Scenario files.
@@ -49,19 +60,12 @@ pub enum Command {
     },
 }
 
-#[derive(clap::Args, Debug)]
-pub struct RunArgs {
-    /// The scenario JSON file.
-    pub scenario: String,
+/// Overrides of the simulated world shared by run, sweep, compare and check.
+#[derive(clap::Args, Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct WorldArgs {
     /// Override the scenario's seed.
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Output directory (default: results/<scenario name>/). Replaced atomically.
-    #[arg(long)]
-    pub out: Option<PathBuf>,
-    /// Override the policy preset.
-    #[arg(long)]
-    pub policy: Option<String>,
     /// Override a parameter, e.g. --set initial_retry_delay=1m (repeatable).
     #[arg(long = "set", value_name = "NAME=VALUE")]
     pub set: Vec<String>,
@@ -71,37 +75,17 @@ pub struct RunArgs {
     /// Override the duration, in days.
     #[arg(long)]
     pub days: Option<u64>,
-    /// Worker threads (default: one per core). Results are identical for any value.
-    #[arg(long, default_value_t = 0)]
-    pub jobs: usize,
-    /// Devices whose per-event rows go to attempts.csv and registrations.csv.
-    #[arg(long, default_value_t = 1000)]
-    pub detail_devices: u64,
-    /// Exit 1 if any invariant is violated.
-    #[arg(long)]
-    pub strict: bool,
-    /// Print nothing on success.
-    #[arg(long)]
-    pub quiet: bool,
-    /// Print events processed and events/s to stderr (never into the outputs).
-    #[arg(long)]
-    pub stats: bool,
-    /// Skip the charts and report.html.
-    #[arg(long)]
-    pub no_charts: bool,
-    /// Write trace.json (Chrome Trace Event format, for Perfetto).
-    #[arg(long)]
-    pub trace: bool,
-    /// Devices to trace with --trace.
-    #[arg(long, default_value_t = 10)]
-    pub trace_devices: u64,
 }
 
 /// Parses argv and runs the command.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Run(args) => run(args),
+        Command::Run(args) => run::run(args),
+        Command::Merge(args) => run::merge(args),
+        Command::Sweep(args) => study::sweep(args),
+        Command::Compare(args) => study::compare(args),
+        Command::Check(args) => check::check(args),
         Command::Validate { files } => validate(&files),
         Command::Params { policy } => params(&policy),
         Command::Plot { dir } => plot(&dir),
@@ -117,103 +101,67 @@ fn input_error(e: &InputError) -> ExitCode {
     ExitCode::from(2)
 }
 
-/// Loads the scenario and applies the command-line overrides.
-pub fn prepare(args: &RunArgs) -> Result<Scenario, InputError> {
-    let mut s = Scenario::load(&args.scenario)?;
-    if let Some(seed) = args.seed {
-        s.seed = seed;
+fn parse_preset(flag: &str, name: &str) -> Result<Preset, InputError> {
+    let preset = Preset::from_name(name)
+        .ok_or_else(|| InputError::new(flag, "", format!("unknown preset {name:?}")))?;
+    if !preset.is_implemented() {
+        return Err(InputError::new(
+            flag,
+            "",
+            format!("preset {name:?} is not implemented in this version yet"),
+        ));
     }
-    if let Some(p) = &args.policy {
-        let preset = Preset::from_name(p)
-            .ok_or_else(|| InputError::new("--policy", "", format!("unknown preset {p:?}")))?;
-        if !preset.is_implemented() {
-            return Err(InputError::new(
-                "--policy",
-                "",
-                format!("preset {p:?} is not implemented in this version yet"),
-            ));
-        }
-        s.preset = preset;
-    }
-    for assignment in &args.set {
-        s.set_param(assignment)?;
-    }
-    if let Some(days) = args.days {
-        s.set_days(days)?;
-    }
-    if let Some(n) = args.devices {
-        s.set_devices(n)
-            .map_err(|m| InputError::new("--devices", "", m))?;
-    }
+    Ok(preset)
+}
+
+/// Loads a scenario and applies the world overrides and an optional policy override.
+pub fn prepare(
+    file: &str,
+    world: &WorldArgs,
+    policy: Option<&str>,
+) -> Result<Scenario, InputError> {
+    let mut s = Scenario::load(file)?;
+    apply_world(&mut s, world, policy)?;
     Ok(s)
 }
 
-fn run(args: RunArgs) -> ExitCode {
-    let scenario = match prepare(&args) {
-        Ok(s) => s,
-        Err(e) => return input_error(&e),
-    };
-    let out = args
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("results").join(&scenario.name));
-    let bar = progress_bar(args.quiet, scenario.device_count());
-    let report = |done: u64, _total: u64| bar.set_position(done);
-    let opts = RunOptions {
-        jobs: args.jobs,
-        detail_devices: args.detail_devices,
-        trace_devices: if args.trace { args.trace_devices } else { 0 },
-        progress: Some(&report),
-    };
-    let started = Instant::now();
-    let fleet = experiment::run(&scenario, &opts);
-    let elapsed = started.elapsed().as_secs_f64();
-    bar.finish_and_clear();
-    let write = crate::output::WriteOptions {
-        charts: !args.no_charts,
-    };
-    if let Err(e) = crate::output::write_run(&out, &scenario, &fleet, &write) {
-        eprintln!("error: {e:#}");
-        return ExitCode::from(2);
+/// Applies the command-line overrides to a parsed scenario.
+pub fn apply_world(
+    s: &mut Scenario,
+    world: &WorldArgs,
+    policy: Option<&str>,
+) -> Result<(), InputError> {
+    if let Some(seed) = world.seed {
+        s.seed = seed;
     }
-    if args.stats {
-        eprintln!(
-            "stats: {} events in {:.3} s = {:.0} events/s ({} devices)",
-            fleet.events,
-            elapsed,
-            fleet.events as f64 / elapsed.max(1e-9),
-            fleet.devices
-        );
+    if let Some(p) = policy {
+        s.preset = parse_preset("--policy", p)?;
     }
-    let violations = fleet.invariant_total();
-    if !args.quiet {
-        eprintln!(
-            "wrote {}: {} devices, {} sync events, {} invariant violations",
-            out.display(),
-            fleet.devices,
-            fleet.days.iter().map(|d| d.sync_events).sum::<u64>(),
-            violations
-        );
+    for assignment in &world.set {
+        s.set_param(assignment)?;
     }
-    if args.strict && violations > 0 {
-        eprintln!("error: {violations} invariant violations (--strict)");
-        return ExitCode::from(1);
+    if let Some(days) = world.days {
+        s.set_days(days)?;
     }
-    ExitCode::SUCCESS
+    if let Some(n) = world.devices {
+        s.set_devices(n)
+            .map_err(|m| InputError::new("--devices", "", m))?;
+    }
+    Ok(())
 }
 
 /// A progress bar with ETA on stderr; hidden with --quiet and when stderr is not a terminal.
-fn progress_bar(quiet: bool, devices: u64) -> indicatif::ProgressBar {
+fn progress_bar(quiet: bool, len: u64, what: &str) -> indicatif::ProgressBar {
     if quiet {
         return indicatif::ProgressBar::hidden();
     }
     let bar = indicatif::ProgressBar::with_draw_target(
-        Some(devices),
+        Some(len),
         indicatif::ProgressDrawTarget::stderr(),
     );
-    if let Ok(style) = indicatif::ProgressStyle::with_template(
-        "{spinner} simulating {pos}/{len} devices [{bar:30}] {percent}% eta {eta}",
-    ) {
+    let template =
+        format!("{{spinner}} {what} {{pos}}/{{len}} [{{bar:30}}] {{percent}}% eta {{eta}}");
+    if let Ok(style) = indicatif::ProgressStyle::with_template(&template) {
         bar.set_style(style.progress_chars("=> "));
     }
     bar

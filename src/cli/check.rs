@@ -1,0 +1,149 @@
+//! `bgsim check`: what CI pipelines call. Evaluates the scenario's `expect` rules and/or a
+//! baseline with tolerances, prints a table, exits 1 on any miss and 2 on bad input.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use serde_json::Value;
+
+use super::{WorldArgs, input_error, prepare};
+use crate::experiment::check::{Baseline, Verdict, evaluate, expects_in_summary};
+use crate::experiment::{self, RunOptions};
+use crate::output;
+use crate::scenario::InputError;
+
+#[derive(clap::Args, Debug)]
+pub struct CheckArgs {
+    /// A scenario file (it is run first) or an output directory of `bgsim run`.
+    pub target: PathBuf,
+    /// Baseline file (default: results/baselines/<scenario name>.json if it exists).
+    #[arg(long)]
+    pub baseline: Option<PathBuf>,
+    /// Write (or overwrite) the baseline from this run instead of checking against it.
+    #[arg(long)]
+    pub update_baseline: bool,
+    #[command(flatten)]
+    pub world: WorldArgs,
+    /// Override the policy preset (scenario targets only).
+    #[arg(long)]
+    pub policy: Option<String>,
+    /// Worker threads (default: one per core).
+    #[arg(long, default_value_t = 0)]
+    pub jobs: usize,
+}
+
+/// The summary to check: read from a directory, or computed by running a scenario.
+fn summary_of(args: &CheckArgs) -> Result<Value, InputError> {
+    let target = args.target.display().to_string();
+    if args.target.is_dir() {
+        let file = args.target.join("summary.json");
+        let text = std::fs::read(&file)
+            .map_err(|e| InputError::new(&target, "", format!("no summary.json: {e}")))?;
+        return serde_json::from_slice(&text)
+            .map_err(|e| InputError::new(&target, "summary.json", e.to_string()));
+    }
+    let scenario = prepare(&target, &args.world, args.policy.as_deref())?;
+    let opts = RunOptions {
+        jobs: args.jobs,
+        detail_devices: 0,
+        trace_devices: 0,
+        progress: None,
+    };
+    let fleet = experiment::run(&scenario, &opts);
+    Ok(output::summary_json(&scenario, &fleet))
+}
+
+fn baseline_path(args: &CheckArgs, summary: &Value) -> PathBuf {
+    args.baseline.clone().unwrap_or_else(|| {
+        let name = summary
+            .pointer("/scenario/name")
+            .and_then(Value::as_str)
+            .unwrap_or("scenario");
+        Path::new("results/baselines").join(format!("{name}.json"))
+    })
+}
+
+fn load_baseline(path: &Path) -> Result<Baseline, InputError> {
+    let name = path.display().to_string();
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| InputError::new(&name, "", format!("cannot read: {e}")))?;
+    let de = &mut serde_json::Deserializer::from_str(&text);
+    serde_path_to_error::deserialize(de)
+        .map_err(|e| InputError::new(&name, e.path().to_string(), e.inner().to_string()))
+}
+
+fn print_table(rows: &[(String, Verdict)]) {
+    println!(
+        "{:<10} {:<44} {:>26} {:>14}  verdict",
+        "source", "metric", "expected", "actual"
+    );
+    for (source, v) in rows {
+        let actual = v.actual.map_or("missing".to_string(), |x| format!("{x}"));
+        let verdict = if v.pass { "pass" } else { "FAIL" };
+        println!(
+            "{source:<10} {:<44} {:>26} {actual:>14}  {verdict}",
+            v.metric, v.expected
+        );
+    }
+}
+
+pub fn check(args: CheckArgs) -> ExitCode {
+    let summary = match summary_of(&args) {
+        Ok(s) => s,
+        Err(e) => return input_error(&e),
+    };
+    let expects = expects_in_summary(&summary);
+    let path = baseline_path(&args, &summary);
+    if args.update_baseline {
+        let baseline = Baseline::from_summary(&summary, &expects);
+        let text = serde_json::to_string_pretty(&baseline).unwrap_or_default() + "\n";
+        let write = path
+            .parent()
+            .map_or(Ok(()), std::fs::create_dir_all)
+            .and_then(|_| std::fs::write(&path, text));
+        return match write {
+            Ok(()) => {
+                eprintln!(
+                    "wrote baseline {} ({} metrics)",
+                    path.display(),
+                    baseline.metrics.len()
+                );
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: {}: {e}", path.display());
+                ExitCode::from(2)
+            }
+        };
+    }
+    let mut rows: Vec<(String, Verdict)> = expects
+        .iter()
+        .map(|e| ("expect".to_string(), evaluate(e, &summary)))
+        .collect();
+    if args.baseline.is_some() || path.exists() {
+        match load_baseline(&path) {
+            Ok(b) => rows.extend(
+                b.check(&summary)
+                    .into_iter()
+                    .map(|v| ("baseline".to_string(), v)),
+            ),
+            Err(e) => return input_error(&e),
+        }
+    }
+    if rows.is_empty() {
+        return input_error(&InputError::new(
+            &args.target.display().to_string(),
+            "",
+            "nothing to check: the scenario has no `expect` rules and there is no baseline (create one with --update-baseline)",
+        ));
+    }
+    print_table(&rows);
+    let failed = rows.iter().filter(|(_, v)| !v.pass).count();
+    if failed > 0 {
+        eprintln!("{failed} of {} checks failed", rows.len());
+        ExitCode::from(1)
+    } else {
+        eprintln!("all {} checks passed", rows.len());
+        ExitCode::SUCCESS
+    }
+}

@@ -1,0 +1,283 @@
+//! `bgsim sweep` and `bgsim compare`: replicated experiments for researchers.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use super::{WorldArgs, input_error, parse_preset, prepare, progress_bar};
+use crate::experiment::RunOptions;
+use crate::experiment::stats::Summary;
+use crate::experiment::sweep;
+use crate::output::{self, experiments};
+use crate::scenario::InputError;
+
+/// The metric charted by default.
+const DEFAULT_METRIC: &str = "wakeups.per_device_day.mean";
+
+/// Metrics printed in the compare table.
+const COMPARE_TABLE: [&str; 8] = [
+    "wakeups.per_device_day.mean",
+    "wakeups.per_device_day.p95",
+    "one_shot.success_rate",
+    "one_shot.latency_s.p50",
+    "one_shot.latency_s.p95",
+    "attempts.retries",
+    "periodic.events",
+    "awake_s.per_device_day",
+];
+
+#[derive(clap::Args, Debug)]
+pub struct SweepArgs {
+    /// The scenario JSON file.
+    pub scenario: String,
+    /// A parameter and its values, e.g. --vary initial_retry_delay=1m,5m,15m (repeatable: full grid).
+    #[arg(long, required = true, value_name = "NAME=V1,V2,...")]
+    pub vary: Vec<String>,
+    /// Replications per grid point (seeds seed, seed+1, …, the same at every point).
+    #[arg(long, default_value_t = 5)]
+    pub replications: u64,
+    /// The metric to chart against the first varied parameter.
+    #[arg(long, default_value = DEFAULT_METRIC)]
+    pub metric: String,
+    #[command(flatten)]
+    pub world: WorldArgs,
+    /// Override the policy preset.
+    #[arg(long)]
+    pub policy: Option<String>,
+    /// Output directory (default: results/<scenario name>-sweep/).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Worker threads (default: one per core).
+    #[arg(long, default_value_t = 0)]
+    pub jobs: usize,
+    /// Print nothing on success.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct CompareArgs {
+    /// The scenario JSON file.
+    pub scenario: String,
+    /// A policy preset to compare (give it at least twice); the first is the reference.
+    #[arg(long = "policy", required = true, value_name = "PRESET")]
+    pub policies: Vec<String>,
+    /// Replications (seeds seed, seed+1, …, the same for every policy).
+    #[arg(long, default_value_t = 1)]
+    pub replications: u64,
+    /// The metric to chart.
+    #[arg(long, default_value = DEFAULT_METRIC)]
+    pub metric: String,
+    #[command(flatten)]
+    pub world: WorldArgs,
+    /// Output directory (default: results/<scenario name>-compare/).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Worker threads (default: one per core).
+    #[arg(long, default_value_t = 0)]
+    pub jobs: usize,
+    /// Print nothing but errors.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+fn parse_vary(spec: &str) -> Result<(String, Vec<String>), InputError> {
+    let err = |m: &str| InputError::new("--vary", spec, m.to_string());
+    let (name, values) = spec
+        .split_once('=')
+        .ok_or_else(|| err("expected NAME=V1,V2,..."))?;
+    let values: Vec<String> = values.split(',').map(str::trim).map(String::from).collect();
+    if values.iter().any(String::is_empty) {
+        return Err(err("expected non-empty comma-separated values"));
+    }
+    Ok((name.trim().to_string(), values))
+}
+
+fn fail(e: anyhow::Error) -> ExitCode {
+    eprintln!("error: {e:#}");
+    ExitCode::from(2)
+}
+
+pub fn sweep(args: SweepArgs) -> ExitCode {
+    let base = match prepare(&args.scenario, &args.world, args.policy.as_deref()) {
+        Ok(s) => s,
+        Err(e) => return input_error(&e),
+    };
+    let vary = match args
+        .vary
+        .iter()
+        .map(|v| parse_vary(v))
+        .collect::<Result<Vec<_>, _>>()
+    {
+        Ok(v) => v,
+        Err(e) => return input_error(&e),
+    };
+    if args.replications == 0 {
+        return input_error(&InputError::new(
+            "--replications",
+            "",
+            "expected at least 1",
+        ));
+    }
+    let points = sweep::grid(&vary).len() as u64;
+    let bar = progress_bar(
+        args.quiet,
+        points * args.replications * base.device_count(),
+        "simulating devices",
+    );
+    let opts = RunOptions {
+        jobs: args.jobs,
+        detail_devices: 0,
+        trace_devices: 0,
+        progress: None,
+    };
+    let results = match sweep::sweep(&base, &vary, args.replications, &opts) {
+        Ok(r) => r,
+        Err(e) => return input_error(&e),
+    };
+    bar.finish_and_clear();
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("results").join(format!("{}-sweep", base.name)));
+    let names: Vec<String> = vary.iter().map(|(n, _)| n.clone()).collect();
+    let bars: Vec<(String, Option<Summary>)> = results
+        .iter()
+        .map(|r| {
+            let label = r
+                .point
+                .iter()
+                .map(|(n, v)| format!("{n}={v}"))
+                .collect::<Vec<_>>()
+                .join(" ");
+            (
+                label,
+                r.samples.get(&args.metric).and_then(|xs| Summary::of(xs)),
+            )
+        })
+        .collect();
+    let written = output::write_atomically(&out, |tmp| {
+        experiments::write_sweep_csv(&tmp.join("sweep.csv"), &names, &results)?;
+        let title = format!("{} vs {}", args.metric, names.join(" × "));
+        experiments::write_ci_chart(tmp, "sweep", &title, &args.metric, &bars)
+    });
+    if let Err(e) = written {
+        return fail(e);
+    }
+    if !args.quiet {
+        println!("{:<50} {:>12} {:>25}", "grid point", args.metric, "95 % CI");
+        for (label, s) in &bars {
+            match s {
+                Some(s) => println!(
+                    "{label:<50} {:>12.4} [{:>10.4}, {:>10.4}]",
+                    s.mean, s.ci_low, s.ci_high
+                ),
+                None => println!("{label:<50} {:>12}", "—"),
+            }
+        }
+        eprintln!(
+            "wrote {}/sweep.csv and sweep.svg/png ({points} points × {} replications)",
+            out.display(),
+            args.replications
+        );
+    }
+    ExitCode::SUCCESS
+}
+
+pub fn compare(args: CompareArgs) -> ExitCode {
+    let base = match prepare(&args.scenario, &args.world, None) {
+        Ok(s) => s,
+        Err(e) => return input_error(&e),
+    };
+    let policies = match args
+        .policies
+        .iter()
+        .map(|p| parse_preset("--policy", p))
+        .collect::<Result<Vec<_>, _>>()
+    {
+        Ok(p) => p,
+        Err(e) => return input_error(&e),
+    };
+    if policies.len() < 2 {
+        return input_error(&InputError::new(
+            "--policy",
+            "",
+            "give at least two policies to compare",
+        ));
+    }
+    if args.replications == 0 {
+        return input_error(&InputError::new(
+            "--replications",
+            "",
+            "expected at least 1",
+        ));
+    }
+    let opts = RunOptions {
+        jobs: args.jobs,
+        detail_devices: 0,
+        trace_devices: 0,
+        progress: None,
+    };
+    let results = sweep::compare(&base, &policies, args.replications, &opts);
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("results").join(format!("{}-compare", base.name)));
+    let bars: Vec<(String, Option<Summary>)> = results
+        .iter()
+        .map(|(p, samples)| {
+            (
+                p.name().to_string(),
+                samples.get(&args.metric).and_then(|xs| Summary::of(xs)),
+            )
+        })
+        .collect();
+    let written = output::write_atomically(&out, |tmp| {
+        experiments::write_compare_csv(&tmp.join("compare.csv"), &results)?;
+        let title = format!("{} by policy", args.metric);
+        experiments::write_ci_chart(tmp, "compare", &title, &args.metric, &bars)
+    });
+    if let Err(e) = written {
+        return fail(e);
+    }
+    if !args.quiet {
+        print!("{:<32}", "metric");
+        for (p, _) in &results {
+            print!(" {:>14}", p.name());
+        }
+        for (p, _) in results.iter().skip(1) {
+            print!(" {:>28}", format!("{} − {}", p.name(), results[0].0.name()));
+        }
+        println!();
+        for metric in COMPARE_TABLE {
+            print!("{metric:<32}");
+            let mean =
+                |s: &sweep::Samples| s.get(metric).and_then(|xs| Summary::of(xs)).map(|s| s.mean);
+            for (_, s) in &results {
+                match mean(s) {
+                    Some(m) => print!(" {m:>14.4}"),
+                    None => print!(" {:>14}", "—"),
+                }
+            }
+            for (_, s) in results.iter().skip(1) {
+                let (Some(a), Some(b)) = (results[0].1.get(metric), s.get(metric)) else {
+                    print!(" {:>28}", "—");
+                    continue;
+                };
+                let diffs: Vec<f64> = b.iter().zip(a).map(|(x, y)| x - y).collect();
+                match Summary::of(&diffs) {
+                    Some(d) if d.ci_low.is_finite() => {
+                        print!(
+                            " {:>28}",
+                            format!("{:.4} [{:.4}, {:.4}]", d.mean, d.ci_low, d.ci_high)
+                        )
+                    }
+                    Some(d) => print!(" {:>28}", format!("{:.4}", d.mean)),
+                    None => print!(" {:>28}", "—"),
+                }
+            }
+            println!();
+        }
+        eprintln!("wrote {}/compare.csv and compare.svg/png", out.display());
+    }
+    ExitCode::SUCCESS
+}

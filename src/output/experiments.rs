@@ -1,0 +1,199 @@
+//! Outputs of `bgsim sweep` and `bgsim compare`: CSV tables of replicated metrics with Student-t
+//! confidence intervals, and a chart of one chosen metric with 95 % CI error bars.
+
+use std::path::Path;
+
+use anyhow::{Result, anyhow};
+use plotters::prelude::*;
+
+use super::charts::register_font;
+use super::fixed6;
+use crate::experiment::stats::Summary;
+use crate::experiment::sweep::{PointResult, Samples};
+use crate::model::policy::Preset;
+
+fn num(x: f64) -> String {
+    if x.is_finite() {
+        fixed6(x)
+    } else {
+        String::new()
+    }
+}
+
+fn stats_cells(s: &Summary) -> [String; 7] {
+    [
+        s.n.to_string(),
+        num(s.mean),
+        num(s.stddev),
+        num(s.ci_low),
+        num(s.ci_high),
+        num(s.min),
+        num(s.max),
+    ]
+}
+
+const STATS: [&str; 7] = ["n", "mean", "stddev", "ci95_low", "ci95_high", "min", "max"];
+
+/// `sweep.csv`: one row per grid point and metric.
+pub fn write_sweep_csv(path: &Path, names: &[String], results: &[PointResult]) -> Result<()> {
+    let mut w = csv::Writer::from_path(path)?;
+    let mut header = vec!["point".to_string()];
+    header.extend(names.iter().cloned());
+    header.push("metric".into());
+    header.extend(STATS.map(String::from));
+    w.write_record(&header)?;
+    for (i, r) in results.iter().enumerate() {
+        for (metric, xs) in &r.samples {
+            let Some(s) = Summary::of(xs) else { continue };
+            let mut row = vec![i.to_string()];
+            row.extend(r.point.iter().map(|(_, v)| v.clone()));
+            row.push(metric.clone());
+            row.extend(stats_cells(&s));
+            w.write_record(&row)?;
+        }
+    }
+    w.flush()?;
+    Ok(())
+}
+
+/// `compare.csv`: one row per metric and policy, with the paired difference to the first policy
+/// (difference of the same replication's values, so the world cancels out).
+pub fn write_compare_csv(path: &Path, results: &[(Preset, Samples)]) -> Result<()> {
+    let mut w = csv::Writer::from_path(path)?;
+    let mut header = vec!["metric".to_string(), "policy".to_string()];
+    header.extend(STATS.map(String::from));
+    header.extend(["diff_vs_first_mean", "diff_ci95_low", "diff_ci95_high"].map(String::from));
+    w.write_record(&header)?;
+    let Some((_, first)) = results.first() else {
+        return Ok(());
+    };
+    for metric in first.keys() {
+        for (policy, samples) in results {
+            let Some(xs) = samples.get(metric) else {
+                continue;
+            };
+            let Some(s) = Summary::of(xs) else { continue };
+            let mut row = vec![metric.clone(), policy.name().to_string()];
+            row.extend(stats_cells(&s));
+            let base = &first[metric];
+            let diffs: Vec<f64> = if xs.len() == base.len() {
+                xs.iter().zip(base).map(|(a, b)| a - b).collect()
+            } else {
+                Vec::new()
+            };
+            match Summary::of(&diffs) {
+                Some(d) => row.extend([num(d.mean), num(d.ci_low), num(d.ci_high)]),
+                None => row.extend([String::new(), String::new(), String::new()]),
+            }
+            w.write_record(&row)?;
+        }
+    }
+    w.flush()?;
+    Ok(())
+}
+
+/// A chart of one metric's mean with 95 % CI error bars, one bar per label.
+pub fn write_ci_chart(
+    dir: &Path,
+    stem: &str,
+    title: &str,
+    metric: &str,
+    bars: &[(String, Option<Summary>)],
+) -> Result<()> {
+    register_font();
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (900, 520)).into_drawing_area();
+        draw_ci(&root, title, metric, bars)?;
+        root.present().map_err(|e| anyhow!("{e}"))?;
+    }
+    std::fs::write(dir.join(format!("{stem}.svg")), svg)?;
+    let png = dir.join(format!("{stem}.png"));
+    let root = BitMapBackend::new(&png, (900, 520)).into_drawing_area();
+    draw_ci(&root, title, metric, bars)?;
+    root.present().map_err(|e| anyhow!("{e}"))?;
+    Ok(())
+}
+
+fn draw_ci<DB: DrawingBackend>(
+    root: &DrawingArea<DB, plotters::coord::Shift>,
+    title: &str,
+    metric: &str,
+    bars: &[(String, Option<Summary>)],
+) -> Result<()> {
+    let e = |x: DrawingAreaErrorKind<DB::ErrorType>| anyhow!("drawing failed: {x}");
+    root.fill(&WHITE).map_err(e)?;
+    let top = bars
+        .iter()
+        .filter_map(|(_, s)| {
+            s.map(|s| {
+                if s.ci_high.is_finite() {
+                    s.ci_high
+                } else {
+                    s.max
+                }
+            })
+        })
+        .fold(0.0, f64::max)
+        .max(1e-9)
+        * 1.2;
+    let n = bars.len().max(1);
+    let mut chart = ChartBuilder::on(root)
+        .caption(title, ("sans-serif", 24))
+        .margin(16)
+        .x_label_area_size(60)
+        .y_label_area_size(70)
+        .build_cartesian_2d(-0.5f64..n as f64 - 0.5, 0f64..top)
+        .map_err(e)?;
+    let labels: Vec<String> = bars.iter().map(|(l, _)| l.clone()).collect();
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .x_labels(n)
+        .x_label_formatter(&|x| labels.get(x.round() as usize).cloned().unwrap_or_default())
+        .y_desc(metric)
+        .label_style(("sans-serif", 14))
+        .draw()
+        .map_err(e)?;
+    let blue = RGBColor(31, 119, 180);
+    chart
+        .draw_series(bars.iter().enumerate().filter_map(|(i, (_, s))| {
+            let s = (*s)?;
+            Some(Rectangle::new(
+                [(i as f64 - 0.3, 0.0), (i as f64 + 0.3, s.mean)],
+                blue.mix(0.8).filled(),
+            ))
+        }))
+        .map_err(e)?
+        .label("mean")
+        .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 20, y + 5)], blue.filled()));
+    let black = RGBColor(30, 30, 30);
+    chart
+        .draw_series(bars.iter().enumerate().filter_map(|(i, (_, s))| {
+            let s = (*s)?;
+            if !s.ci_low.is_finite() {
+                return None;
+            }
+            let x = i as f64;
+            Some(PathElement::new(
+                vec![(x, s.ci_low), (x, s.ci_high)],
+                black.stroke_width(2),
+            ))
+        }))
+        .map_err(e)?
+        .label("95 % confidence interval")
+        .legend(move |(x, y)| {
+            PathElement::new(
+                vec![(x + 10, y - 6), (x + 10, y + 6)],
+                black.stroke_width(2),
+            )
+        });
+    chart
+        .configure_series_labels()
+        .label_font(("sans-serif", 15))
+        .background_style(WHITE.mix(0.85))
+        .border_style(RGBColor(120, 120, 120))
+        .draw()
+        .map_err(e)?;
+    Ok(())
+}
