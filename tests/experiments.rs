@@ -1,0 +1,306 @@
+//! DESIGN §1, §2, §9 experiments: shard/merge, sweeps with common random numbers, policy
+//! comparison and `bgsim check` with baselines and exit codes.
+
+use std::fs;
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn bgsim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_bgsim"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("run bgsim")
+}
+
+fn ok(o: Output) -> Output {
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    o
+}
+
+fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    for e in fs::read_dir(dir).unwrap() {
+        let e = e.unwrap();
+        if e.path().is_dir() {
+            for (n, b) in files(&e.path()) {
+                out.push((format!("{}/{n}", e.file_name().to_string_lossy()), b));
+            }
+        } else {
+            out.push((
+                e.file_name().to_string_lossy().into_owned(),
+                fs::read(e.path()).unwrap(),
+            ));
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn three_shards_merge_into_exactly_the_bytes_of_one_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let p = |s: &str| tmp.path().join(s).to_string_lossy().into_owned();
+    // crash-storm exercises crashes, android and periodic; --trace covers the trace too.
+    let common = [
+        "--devices",
+        "7",
+        "--days",
+        "3",
+        "--trace",
+        "--trace-devices",
+        "4",
+        "--detail-devices",
+        "5",
+        "--quiet",
+    ];
+    let mut whole = vec!["run", "scenarios/crash-storm.json", "--out"];
+    let whole_dir = p("whole");
+    whole.push(&whole_dir);
+    whole.extend(common);
+    ok(bgsim(&whole));
+    let shard_dirs: Vec<String> = (1..=3).map(|k| p(&format!("s{k}"))).collect();
+    for (k, dir) in shard_dirs.iter().enumerate() {
+        let shard = format!("{}/3", k + 1);
+        let mut args = vec![
+            "run",
+            "scenarios/crash-storm.json",
+            "--shard",
+            &shard,
+            "--out",
+            dir,
+        ];
+        args.extend(common);
+        ok(bgsim(&args));
+    }
+    let merged = p("merged");
+    // Given out of order on purpose.
+    ok(bgsim(&[
+        "merge",
+        &shard_dirs[2],
+        &shard_dirs[0],
+        &shard_dirs[1],
+        "--out",
+        &merged,
+        "--quiet",
+    ]));
+    assert_eq!(files(Path::new(&whole_dir)), files(Path::new(&merged)));
+    // A missing shard is an input error.
+    let o = bgsim(&["merge", &shard_dirs[0], &shard_dirs[1], "--out", &p("bad")]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("expected 3 shards"));
+}
+
+#[test]
+fn jobs_1_and_4_give_identical_bytes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = tmp.path().join("a");
+    let b = tmp.path().join("b");
+    for (dir, jobs) in [(&a, "1"), (&b, "4")] {
+        ok(bgsim(&[
+            "run",
+            "scenarios/android-wake-cap.json",
+            "--devices",
+            "9",
+            "--days",
+            "4",
+            "--quiet",
+            "--jobs",
+            jobs,
+            "--out",
+            dir.to_str().unwrap(),
+        ]));
+    }
+    assert_eq!(files(&a), files(&b));
+}
+
+#[test]
+fn crn_parameters_the_world_never_consults_change_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("sw");
+    // `periodic_retries` only matters to design-2019; under chromium both grid points see the
+    // same world and the same policy, so every metric's samples are identical.
+    ok(bgsim(&[
+        "sweep",
+        "scenarios/quickstart.json",
+        "--vary",
+        "periodic_retries=1,4",
+        "--replications",
+        "2",
+        "--devices",
+        "4",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]));
+    let mut rd = csv::Reader::from_path(out.join("sweep.csv")).unwrap();
+    let mut by_point: [Vec<Vec<String>>; 2] = [Vec::new(), Vec::new()];
+    for rec in rd.records() {
+        let rec = rec.unwrap();
+        let point: usize = rec[0].parse().unwrap();
+        // Drop the point index and the parameter value, keep metric and statistics.
+        by_point[point].push(rec.iter().skip(2).map(String::from).collect());
+    }
+    assert!(by_point[0].len() > 30);
+    assert_eq!(by_point[0], by_point[1]);
+    assert!(out.join("sweep.svg").exists() && out.join("sweep.png").exists());
+}
+
+#[test]
+fn sweep_rows_carry_the_replication_statistics() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("sw");
+    ok(bgsim(&[
+        "sweep",
+        "scenarios/retry-basics.json",
+        "--vary",
+        "initial_retry_delay=1m,10m",
+        "--replications",
+        "3",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]));
+    let text = fs::read_to_string(out.join("sweep.csv")).unwrap();
+    // retry-basics is scripted (fail, fail, success) whatever the seed: 2 retries, n = 3,
+    // stddev 0 and a degenerate interval at both points.
+    let row = |delay: &str| {
+        text.lines()
+            .find(|l| l.contains(&format!(",{delay},attempts.retries,")))
+            .unwrap()
+            .to_string()
+    };
+    assert!(
+        row("1m")
+            .ends_with("attempts.retries,3,2.000000,0.000000,2.000000,2.000000,2.000000,2.000000"),
+        "{}",
+        row("1m")
+    );
+    // With a 10-min initial delay the second attempt is at 1 h + 2 s + 10 min: latency p50 moves.
+    let latency = |delay: &str| {
+        text.lines()
+            .find(|l| l.contains(&format!(",{delay},one_shot.latency_s.p50,")))
+            .unwrap()
+            .split(',')
+            .nth(4)
+            .unwrap()
+            .parse::<f64>()
+            .unwrap()
+    };
+    // 1m: 3600 + 2 + 60 + 2 + 180 + 2 = 3846 s → minus the 600 s registration delay = 3246 s;
+    // 10m: 3600 + 2 + 600 + 2 + 1800 + 2 − 600 = 5406 s.
+    assert_eq!(latency("1m"), 3246.0);
+    assert_eq!(latency("10m"), 5406.0);
+}
+
+#[test]
+fn compare_writes_paired_differences() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("cmp");
+    let o = ok(bgsim(&[
+        "compare",
+        "scenarios/quickstart.json",
+        "--policy",
+        "chromium",
+        "--policy",
+        "firefox",
+        "--replications",
+        "2",
+        "--devices",
+        "3",
+        "--out",
+        out.to_str().unwrap(),
+    ]));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("firefox − chromium"));
+    let text = fs::read_to_string(out.join("compare.csv")).unwrap();
+    // The reference policy's difference to itself is exactly 0.
+    let row = text
+        .lines()
+        .find(|l| l.starts_with("one_shot.succeeded,chromium,"))
+        .unwrap();
+    assert!(row.ends_with(",0.000000,0.000000,0.000000"), "{row}");
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("one_shot.succeeded,firefox,"))
+    );
+}
+
+#[test]
+fn check_exit_codes_follow_the_baseline() {
+    let tmp = tempfile::tempdir().unwrap();
+    let base = tmp.path().join("rb.json");
+    let b = base.to_str().unwrap();
+    // Record a baseline, then check against it: pass (exit 0).
+    ok(bgsim(&[
+        "check",
+        "scenarios/retry-basics.json",
+        "--baseline",
+        b,
+        "--update-baseline",
+    ]));
+    let text = fs::read_to_string(&base).unwrap();
+    assert!(text.contains("\"attempts.retries\""));
+    ok(bgsim(&[
+        "check",
+        "scenarios/retry-basics.json",
+        "--baseline",
+        b,
+    ]));
+    // Craft a baseline the run misses: exit 1 and a FAIL row.
+    fs::write(&base, r#"{ "scenario": "retry-basics", "metrics": { "attempts.retries": { "value": 5, "abs_tol": 0.5 } } }"#).unwrap();
+    let o = bgsim(&["check", "scenarios/retry-basics.json", "--baseline", b]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("FAIL"));
+    // Within tolerance: 2 vs 2.4 ± 0.5 passes.
+    fs::write(&base, r#"{ "scenario": "retry-basics", "metrics": { "attempts.retries": { "value": 2.4, "abs_tol": 0.5 } } }"#).unwrap();
+    ok(bgsim(&[
+        "check",
+        "scenarios/retry-basics.json",
+        "--baseline",
+        b,
+    ]));
+    // A malformed baseline is bad input: exit 2, with the path of the problem.
+    fs::write(
+        &base,
+        r#"{ "scenario": "retry-basics", "metrics": { "attempts.retries": { "valu": 2 } } }"#,
+    )
+    .unwrap();
+    let o = bgsim(&["check", "scenarios/retry-basics.json", "--baseline", b]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("metrics.attempts.retries"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+#[test]
+fn check_reads_an_output_directory() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("rb");
+    ok(bgsim(&[
+        "run",
+        "scenarios/retry-basics.json",
+        "--quiet",
+        "--no-charts",
+        "--out",
+        out.to_str().unwrap(),
+    ]));
+    let o = ok(bgsim(&[
+        "check",
+        out.to_str().unwrap(),
+        "--baseline",
+        tmp.path().join("none.json").to_str().unwrap(),
+        "--update-baseline",
+    ]));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("wrote baseline"));
+    // The expect rules recorded in summary.json are checked too.
+    let o = ok(bgsim(&[
+        "check",
+        out.to_str().unwrap(),
+        "--baseline",
+        tmp.path().join("none.json").to_str().unwrap(),
+    ]));
+    let table = String::from_utf8_lossy(&o.stdout);
+    assert!(table.contains("expect") && table.contains("baseline"));
+}
