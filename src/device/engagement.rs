@@ -56,11 +56,10 @@ impl DeviceSim<'_> {
     /// Recomputes `delay_until` of the origin's suspended periodic registrations (all delays
     /// first, as ReviveOriginImpl does, then applied).
     fn revive(&mut self, origin: u32) {
-        let n = self.spec.origins.len();
-        let map = &self.active[SyncKind::Periodic as usize * n + origin as usize];
-        let suspended: Vec<u32> = map
-            .values()
-            .copied()
+        let suspended: Vec<u32> = self
+            .active
+            .of_origin(SyncKind::Periodic, origin)
+            .map(|(_, id)| id)
             .filter(|&id| {
                 let r = &self.out.registrations[id as usize];
                 r.state == RegState::Pending && r.delay_until.is_never()

@@ -114,9 +114,8 @@ impl DeviceSim<'_> {
                 if state == FinalState::GaveUp {
                     self.day().gave_ups += 1;
                 }
-                let n = self.spec.origins.len();
-                self.active[kind as usize * n + origin as usize]
-                    .remove(&*self.out.registrations[id].tag);
+                self.active
+                    .remove(kind, origin, &self.out.registrations[id].tag);
                 self.unpersist(id as u32);
             }
         }
@@ -137,11 +136,9 @@ impl DeviceSim<'_> {
         }
         let mut ready = std::mem::take(&mut self.ready_buf);
         ready.clear();
-        for map in &self.active {
-            for &id in map.values() {
-                if self.out.registrations[id as usize].is_due(self.now) {
-                    ready.push(id);
-                }
+        for id in self.active.ids() {
+            if self.out.registrations[id as usize].is_due(self.now) {
+                ready.push(id);
             }
         }
         let mut n = 0;
@@ -168,14 +165,14 @@ impl DeviceSim<'_> {
         reg.removed = Some(FinalState::GaveUp);
         reg.completed = Some(now);
         let (kind, origin) = (reg.kind, reg.origin);
-        let n = self.spec.origins.len();
-        self.active[kind as usize * n + origin as usize]
-            .remove(&*self.out.registrations[id as usize].tag);
+        self.active
+            .remove(kind, origin, &self.out.registrations[id as usize].tag);
         self.unpersist(id);
         self.day().gave_ups += 1;
     }
 
     fn dispatch(&mut self, id: u32) {
+        self.tasks_dirty = true;
         let now = self.now;
         let max_event = self.policy.params.max_sync_event_duration;
         if !self.online() {

@@ -16,6 +16,7 @@
 //! process, crashes, android wake-up tasks, awake time) and `engagement` (visits, levels,
 //! revival).
 
+mod active;
 mod engagement;
 mod firing;
 mod persistence;
@@ -24,7 +25,6 @@ pub mod record;
 mod registry;
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use crate::engine::rng::{Purpose, Stream, StreamKey};
 use crate::engine::time::{DAY, SimTime};
@@ -161,7 +161,7 @@ pub struct DeviceSim<'a> {
     origins: Vec<OriginState>,
     /// Active registrations per (kind, origin), keyed by tag: iterating kinds, then origins, then
     /// tags by code point is exactly the dispatch order of SEMANTICS S3.
-    active: Vec<BTreeMap<Arc<str>, u32>>,
+    active: active::ActiveSet,
     /// Next arrival index and stream per (origin, registration entry), for Poisson arrivals.
     arrivals: BTreeMap<(u32, u32), (u64, Stream)>,
     running: Vec<Running>,
@@ -171,6 +171,9 @@ pub struct DeviceSim<'a> {
     tracing: bool,
     /// Whether the browser ran after the previous event (for trace marks).
     was_running: bool,
+    /// Something the wake-up windows depend on changed since they were last computed
+    /// (Chromium reschedules after registration changes, events, and going to the background).
+    tasks_dirty: bool,
     out: DeviceResult,
 }
 
@@ -226,13 +229,14 @@ impl<'a> DeviceSim<'a> {
             last_periodic_cause_wakeup: None,
             schedule: None,
             origins,
-            active: vec![BTreeMap::new(); 2 * spec.origins.len()],
+            active: active::ActiveSet::default(),
             arrivals: BTreeMap::new(),
             running: Vec::new(),
             ready_buf: Vec::new(),
             store: DurableStore::default(),
             tracing: false,
             was_running: false,
+            tasks_dirty: true,
             out: DeviceResult {
                 days: vec![DayStats::default(); days.max(1)],
                 ..DeviceResult::default()

@@ -43,12 +43,14 @@ impl DeviceSim<'_> {
         if self.schedule.is_some() && !self.has_active_periodic() {
             self.schedule = None; // design-2019: cancelled when no registrations remain
         }
-        if self.android() && self.browser_running() {
+        if self.android() && self.browser_running() && self.tasks_dirty {
+            self.tasks_dirty = false;
             self.reschedule_tasks();
         }
     }
 
     pub(super) fn session(&mut self, start: bool) {
+        self.tasks_dirty = true;
         let was = self.browser_running();
         self.in_session = start;
         if start {
@@ -93,6 +95,7 @@ impl DeviceSim<'_> {
     /// The end of a crash's downtime. Desktop restarts inside a session; android at the next
     /// session or wake-up task (one may be waiting already).
     pub(super) fn restart(&mut self) {
+        self.tasks_dirty = true;
         self.crashed = false;
         if self.browser_running() {
             self.fire_ready(Trigger::Start);
@@ -276,6 +279,7 @@ impl DeviceSim<'_> {
     }
 
     fn run_task(&mut self, kind: SyncKind, cause: WakeCause) {
+        self.tasks_dirty = true;
         if self.crashed {
             // The browser cannot start before its restart delay: run again at the restart.
             self.tasks[kind as usize].waiting = Some(cause);

@@ -1,6 +1,5 @@
 //! Register, re-register, unregister and origin actions (SEMANTICS S8, S9, S12).
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::{DeviceSim, Trigger};
@@ -9,21 +8,9 @@ use crate::model::registration::{FinalState, RegState, Registration, SyncKind};
 use crate::model::world::OriginAction;
 
 impl DeviceSim<'_> {
-    pub(super) fn active_map(
-        &mut self,
-        kind: SyncKind,
-        origin: u32,
-    ) -> &mut BTreeMap<Arc<str>, u32> {
-        let n = self.spec.origins.len();
-        &mut self.active[kind as usize * n + origin as usize]
-    }
-
     /// The active registrations of one kind, in dispatch order.
     pub(super) fn active_of(&self, kind: SyncKind) -> impl Iterator<Item = u32> + '_ {
-        let n = self.spec.origins.len();
-        self.active[kind as usize * n..(kind as usize + 1) * n]
-            .iter()
-            .flat_map(|m| m.values().copied())
+        self.active.of_kind(kind)
     }
 
     /// T of ApplyMinGapForOrigin (S9): time until the soonest `delay_until` among the origin's
@@ -32,11 +19,10 @@ impl DeviceSim<'_> {
         if reg.kind != SyncKind::Periodic {
             return None;
         }
-        let n = self.spec.origins.len();
-        let map = &self.active[SyncKind::Periodic as usize * n + reg.origin as usize];
-        map.iter()
+        self.active
+            .of_origin(SyncKind::Periodic, reg.origin)
             .filter(|(tag, _)| **tag != reg.tag)
-            .map(|(_, &id)| self.out.registrations[id as usize].delay_until)
+            .map(|(_, id)| self.out.registrations[id as usize].delay_until)
             .min()
             .filter(|t| !t.is_never())
             .map(|t| t.ms().saturating_sub(self.now.ms()))
@@ -90,7 +76,7 @@ impl DeviceSim<'_> {
             self.out.registrations.push(reg);
             return;
         }
-        let existing = self.active_map(kind, origin).get(&reg.tag).copied();
+        let existing = self.active.get(kind, origin, &reg.tag);
         let mut create = true;
         if let Some(id) = existing {
             let old = &mut self.out.registrations[id as usize];
@@ -107,7 +93,7 @@ impl DeviceSim<'_> {
                 }
             } else {
                 old.removed = Some(FinalState::Unregistered); // replaced
-                self.active_map(kind, origin).remove(&reg.tag);
+                self.active.remove(kind, origin, &reg.tag);
             }
         }
         if create {
@@ -120,7 +106,7 @@ impl DeviceSim<'_> {
                 self.arm_timer(reg.delay_until);
             }
             let id = self.out.registrations.len() as u32;
-            self.active_map(kind, origin).insert(reg.tag.clone(), id);
+            self.active.insert(kind, origin, reg.tag.clone(), id);
             self.out.registrations.push(reg);
             self.persist(id);
         }
@@ -142,19 +128,15 @@ impl DeviceSim<'_> {
         }
         match action {
             OriginAction::Unregister { kind, tag } => {
-                if let Some(id) = self.active_map(*kind, origin).remove(tag.as_str()) {
+                if let Some(id) = self.active.remove(*kind, origin, tag) {
                     self.out.registrations[id as usize].removed = Some(FinalState::Unregistered);
                     self.unpersist(id);
                 }
             }
             OriginAction::ClearSiteData | OriginAction::UnregisterServiceWorker => {
-                for kind in [SyncKind::OneShot, SyncKind::Periodic] {
-                    let removed = std::mem::take(self.active_map(kind, origin));
-                    for id in removed.into_values() {
-                        self.out.registrations[id as usize].removed =
-                            Some(FinalState::Unregistered);
-                        self.unpersist(id);
-                    }
+                for id in self.active.remove_origin(origin) {
+                    self.out.registrations[id as usize].removed = Some(FinalState::Unregistered);
+                    self.unpersist(id);
                 }
             }
             OriginAction::Visit | OriginAction::ClearHistory => {}
