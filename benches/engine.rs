@@ -1,0 +1,93 @@
+//! Benchmarks (divan): the event queue in a hold model beside a bare `BinaryHeap` of
+//! `(time, seq)`, and the full model's throughput on a device-heavy scenario.
+//!
+//! Run with `cargo bench`. They measure; they assert nothing.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+use bgsim::engine::{EventQueue, SimTime};
+use divan::Bencher;
+use divan::counter::ItemsCount;
+
+fn main() {
+    divan::main();
+}
+
+/// A cheap deterministic increment generator (xorshift), so the benchmark measures the queue.
+struct Incr(u64);
+
+impl Incr {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        1 + self.0 % 1_000_000
+    }
+}
+
+const HOLD_OPS: u64 = 100_000;
+
+/// Hold model: the queue holds `n` events; each operation pops the earliest and schedules a new
+/// one a random increment later.
+#[divan::bench(args = [1_000, 100_000])]
+fn hold_event_queue(bencher: Bencher, n: u64) {
+    bencher
+        .counter(ItemsCount::new(HOLD_OPS))
+        .with_inputs(|| {
+            let mut q = EventQueue::new();
+            let mut r = Incr(0x9E37_79B9_7F4A_7C15);
+            for i in 0..n {
+                q.schedule(SimTime(r.next()), i as u32);
+            }
+            (q, r)
+        })
+        .bench_local_values(|(mut q, mut r)| {
+            for _ in 0..HOLD_OPS {
+                let (t, e) = q.pop().expect("non-empty");
+                q.schedule(t.after(r.next()), e);
+            }
+            q
+        });
+}
+
+/// The same hold model on a bare `BinaryHeap<Reverse<(time, seq)>>`: the floor to compare with.
+#[divan::bench(args = [1_000, 100_000])]
+fn hold_bare_binary_heap(bencher: Bencher, n: u64) {
+    bencher
+        .counter(ItemsCount::new(HOLD_OPS))
+        .with_inputs(|| {
+            let mut h = BinaryHeap::new();
+            let mut r = Incr(0x9E37_79B9_7F4A_7C15);
+            for seq in 0..n {
+                h.push(Reverse((r.next(), seq)));
+            }
+            (h, r, n)
+        })
+        .bench_local_values(|(mut h, mut r, mut seq)| {
+            for _ in 0..HOLD_OPS {
+                let Reverse((t, _)) = h.pop().expect("non-empty");
+                h.push(Reverse((t + r.next(), seq)));
+                seq += 1;
+            }
+            h
+        });
+}
+
+/// The full model, one thread: `bench-fleet` scaled to 200 devices × 30 days.
+#[divan::bench(sample_count = 10)]
+fn full_model_bench_fleet(bencher: Bencher) {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/bench-fleet.json");
+    let mut scenario = bgsim::scenario::Scenario::load(path).expect("bench-fleet.json");
+    scenario.set_devices(200).expect("devices");
+    let opts = bgsim::experiment::RunOptions {
+        jobs: 1,
+        detail_devices: 0,
+        trace_devices: 0,
+        progress: None,
+    };
+    let events = bgsim::experiment::run(&scenario, &opts).events;
+    bencher
+        .counter(ItemsCount::new(events))
+        .bench_local(|| bgsim::experiment::run(&scenario, &opts).events);
+}
