@@ -39,17 +39,32 @@ impl ActiveSet {
     pub fn insert(&mut self, kind: SyncKind, origin: u32, tag: Arc<str>, id: u32) {
         match self.find(kind, origin, &tag) {
             Ok(i) => self.0[i].id = id,
-            Err(i) => self.0.insert(i, Entry { kind, origin, tag, id }),
+            Err(i) => self.0.insert(
+                i,
+                Entry {
+                    kind,
+                    origin,
+                    tag,
+                    id,
+                },
+            ),
         }
     }
 
     pub fn remove(&mut self, kind: SyncKind, origin: u32, tag: &str) -> Option<u32> {
-        self.find(kind, origin, tag).ok().map(|i| self.0.remove(i).id)
+        self.find(kind, origin, tag)
+            .ok()
+            .map(|i| self.0.remove(i).id)
     }
 
     /// Removes every registration of an origin (both kinds), returning their ids in order.
     pub fn remove_origin(&mut self, origin: u32) -> Vec<u32> {
-        let removed = self.0.iter().filter(|e| e.origin == origin).map(|e| e.id).collect();
+        let removed = self
+            .0
+            .iter()
+            .filter(|e| e.origin == origin)
+            .map(|e| e.id)
+            .collect();
         self.0.retain(|e| e.origin != origin);
         removed
     }
@@ -79,8 +94,14 @@ impl ActiveSet {
     }
 
     /// `(tag, id)` of one kind and origin, by tag.
-    pub fn of_origin(&self, kind: SyncKind, origin: u32) -> impl Iterator<Item = (&Arc<str>, u32)> + '_ {
-        self.range(kind, Some(origin)).iter().map(|e| (&e.tag, e.id))
+    pub fn of_origin(
+        &self,
+        kind: SyncKind,
+        origin: u32,
+    ) -> impl Iterator<Item = (&Arc<str>, u32)> + '_ {
+        self.range(kind, Some(origin))
+            .iter()
+            .map(|e| (&e.tag, e.id))
     }
 }
 
@@ -97,8 +118,16 @@ mod tests {
         a.insert(SyncKind::OneShot, 0, Arc::from("a"), 4);
         // One-shots first, then origin, then tag: (0,a) (0,b) (1,a), then periodic.
         assert_eq!(a.ids().collect::<Vec<_>>(), vec![4, 3, 2, 1]);
-        assert_eq!(a.of_kind(SyncKind::OneShot).collect::<Vec<_>>(), vec![4, 3, 2]);
-        assert_eq!(a.of_origin(SyncKind::OneShot, 0).map(|(_, id)| id).collect::<Vec<_>>(), vec![4, 3]);
+        assert_eq!(
+            a.of_kind(SyncKind::OneShot).collect::<Vec<_>>(),
+            vec![4, 3, 2]
+        );
+        assert_eq!(
+            a.of_origin(SyncKind::OneShot, 0)
+                .map(|(_, id)| id)
+                .collect::<Vec<_>>(),
+            vec![4, 3]
+        );
         assert_eq!(a.remove(SyncKind::OneShot, 0, "b"), Some(3));
         assert_eq!(a.get(SyncKind::OneShot, 0, "b"), None);
         assert_eq!(a.remove_origin(0), vec![4, 1]);

@@ -81,7 +81,15 @@ impl DeviceSim<'_> {
             .ids()
             .map(|id| {
                 let r = &self.out.registrations[id as usize];
-                (id, r.num_attempts, r.max_attempts, r.delay_until, r.min_interval, r.doomed_attempts, r.state)
+                (
+                    id,
+                    r.num_attempts,
+                    r.max_attempts,
+                    r.delay_until,
+                    r.min_interval,
+                    r.doomed_attempts,
+                    r.state,
+                )
             })
             .collect()
     }
@@ -114,7 +122,8 @@ impl DeviceSim<'_> {
             reg.min_interval = rec.min_interval;
             reg.doomed_attempts = rec.doomed_attempts;
             reg.last_attempt = rec.last_attempt;
-            self.active.insert(key.kind, key.origin, key.tag, rec.object);
+            self.active
+                .insert(key.kind, key.origin, key.tag, rec.object);
             let was_active = before.iter().any(|(id, _)| *id == rec.object);
             if rec.firing {
                 // §7: no registration may be stuck in firing after a restart.
@@ -139,9 +148,7 @@ impl DeviceSim<'_> {
         let missing = self
             .store
             .committed()
-            .filter(|(k, v)| {
-                self.active.get(k.kind, k.origin, &k.tag) != Some(v.object)
-            })
+            .filter(|(k, v)| self.active.get(k.kind, k.origin, &k.tag) != Some(v.object))
             .count();
         for _ in 0..missing {
             let now = self.now;
