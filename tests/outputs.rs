@@ -22,7 +22,7 @@ fn run_to(dir: &Path, scenario: &str, extra: &[&str]) {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 }
 
-const CHARTS: [&str; 4] = ["wakeups", "retries", "latency_cdf", "tiers"];
+const CHARTS: [&str; 5] = ["wakeups", "retries", "latency_cdf", "tiers", "fetches"];
 
 #[test]
 fn every_chart_is_a_valid_svg_and_png_with_its_series() {
@@ -185,6 +185,7 @@ fn plot_reproduces_the_charts_and_report_of_run() {
         "daily.csv",
         "retries.csv",
         "latency.csv",
+        "fetches.csv",
         "tiers.csv",
         "summary.json",
     ] {

@@ -18,6 +18,7 @@
 
 mod active;
 mod engagement;
+pub mod fetch;
 mod firing;
 mod persistence;
 mod process;
@@ -61,6 +62,10 @@ pub struct DeviceResult {
     pub online_dispatches: u64,
     /// Environment changes for `trace.json`, recorded only when tracing this device.
     pub marks: Vec<(SimTime, Mark)>,
+    /// Background Fetch registrations (DESIGN §8), one per `fetches.csv` row.
+    pub fetches: Vec<fetch::FetchRun>,
+    /// Fetch registrations refused (duplicate developer id, or no running browser).
+    pub fetch_register_errors: u64,
 }
 
 /// An environment change worth showing on a trace timeline.
@@ -88,6 +93,8 @@ enum Ev {
     Restart,
     Timer,
     AttemptEnd { row: u32 },
+    FetchRegister { origin: u32, spec: u32 },
+    FetchRequestDone { fetch: u32 },
     Task { kind: SyncKind },
     IdleCheck { generation: u32 },
 }
@@ -167,6 +174,8 @@ pub struct DeviceSim<'a> {
     running: Vec<Running>,
     ready_buf: Vec<u32>,
     store: DurableStore,
+    fetch_store: DurableStore<String, fetch::FetchRecord>,
+    fetches_unfinished: u32,
     /// Record `marks` for a trace.
     tracing: bool,
     /// Whether the browser ran after the previous event (for trace marks).
@@ -234,6 +243,8 @@ impl<'a> DeviceSim<'a> {
             running: Vec::new(),
             ready_buf: Vec::new(),
             store: DurableStore::default(),
+            fetch_store: DurableStore::default(),
+            fetches_unfinished: 0,
             tracing: false,
             was_running: false,
             tasks_dirty: true,
@@ -305,6 +316,13 @@ impl<'a> DeviceSim<'a> {
                     };
                     self.queue.schedule(SimTime(t), ev);
                 }
+            }
+            for (f, fetch) in origin.fetches.iter().enumerate() {
+                let ev = Ev::FetchRegister {
+                    origin: o,
+                    spec: f as u32,
+                };
+                self.queue.schedule(SimTime(fetch.at), ev);
             }
             for (e, event) in origin.events.iter().enumerate() {
                 let ev = Ev::Action {
@@ -456,6 +474,8 @@ impl<'a> DeviceSim<'a> {
                 self.complete(running, running.outcome);
             }
             Ev::Task { kind } => self.task_fired(kind),
+            Ev::FetchRegister { origin, spec } => self.fetch_register(origin, spec),
+            Ev::FetchRequestDone { fetch } => self.fetch_request_done(fetch as usize),
             Ev::IdleCheck { generation } => self.idle_check(generation),
         }
     }

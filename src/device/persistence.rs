@@ -60,6 +60,7 @@ impl DeviceSim<'_> {
             self.store.crash(self.now)
         };
         self.out.lost_writes += lost as u64;
+        self.fetch_process_died(clean);
         if lost == 0 && !self.policy.persists_firing() {
             // Nothing was lost and nothing firing was persisted: every persisted field in memory
             // already equals its committed record and interrupt_all reset the firing states, so

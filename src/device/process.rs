@@ -23,13 +23,14 @@ impl DeviceSim<'_> {
         !self.crashed && (self.in_session || self.process_alive)
     }
 
-    fn android(&self) -> bool {
+    pub(super) fn android(&self) -> bool {
         self.spec.platform == Platform::Android
     }
 
     /// Bookkeeping after every event: awake time, the design-2019 task's lifetime and, while
     /// the browser runs on android, the wake-up tasks.
     pub(super) fn after_event(&mut self) {
+        self.fetch_pump();
         self.update_awake();
         if self.tracing && self.was_running != self.browser_running() {
             self.was_running = !self.was_running;
@@ -104,7 +105,7 @@ impl DeviceSim<'_> {
         }
     }
 
-    fn arm_idle_kill(&mut self) {
+    pub(super) fn arm_idle_kill(&mut self) {
         self.idle_generation += 1;
         let at = self.now.after(self.spec.idle_kill_after);
         let generation = self.idle_generation;
@@ -117,6 +118,11 @@ impl DeviceSim<'_> {
         }
         if self.policy.params.keep_browser_awake_till_events_complete && !self.running.is_empty() {
             return; // re-armed when the last event ends
+        }
+        if self.fetch_downloading() {
+            // A Background Fetch holds the process like a foreground download.
+            self.arm_idle_kill();
+            return;
         }
         // The OS kills the process: running events are interrupted exactly like a crash.
         self.process_alive = false;

@@ -57,15 +57,18 @@ pub enum WakeCause {
     Recovery = 3,
     /// Desktop: an in-process delay timer that dispatched at least one event.
     Timer = 4,
+    /// Android: the download service starts the browser to continue a Background Fetch.
+    Fetch = 5,
 }
 
 impl WakeCause {
-    pub const ALL: [WakeCause; 5] = [
+    pub const ALL: [WakeCause; 6] = [
         WakeCause::OneShot,
         WakeCause::Periodic,
         WakeCause::Retry,
         WakeCause::Recovery,
         WakeCause::Timer,
+        WakeCause::Fetch,
     ];
 
     pub fn name(self) -> &'static str {
@@ -75,6 +78,7 @@ impl WakeCause {
             WakeCause::Retry => "retry",
             WakeCause::Recovery => "recovery",
             WakeCause::Timer => "timer",
+            WakeCause::Fetch => "fetch",
         }
     }
 }
@@ -82,7 +86,7 @@ impl WakeCause {
 /// Counters of one device-day (or, summed, of one fleet-day).
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct DayStats {
-    pub wakeups: [u64; 5],
+    pub wakeups: [u64; 6],
     pub sync_events: u64,
     pub successes: u64,
     pub failures: u64,

@@ -139,6 +139,10 @@ impl DeviceSim<'_> {
                     self.unpersist(id);
                 }
             }
+            OriginAction::Abort { id } => {
+                let id = id.clone();
+                self.fetch_abort(origin, &id);
+            }
             OriginAction::Visit | OriginAction::ClearHistory => {}
         }
     }

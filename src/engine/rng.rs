@@ -21,6 +21,7 @@ pub enum Purpose {
     Handler = 4,
     Arrivals = 5,
     Tasks = 6,
+    Fetch = 7,
 }
 
 /// The identity of one random stream.

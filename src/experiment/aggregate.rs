@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::device::DeviceResult;
+use crate::device::fetch::FetchOutcome;
 use crate::device::record::{DayStats, INVARIANTS, Invariant, Outcome, Violation, WakeCause};
 use crate::engine::time::DAY;
 use crate::model::engagement::EngagementLevel;
@@ -45,6 +46,15 @@ pub struct Fleet {
     pub register_errors: u64,
     /// Firefox doomed attempts (network vanished mid-event), over all registrations.
     pub doomed_attempts: u64,
+    /// Background Fetch: registrations by outcome (`None` = unfinished at the horizon).
+    #[serde(with = "pairs")]
+    pub fetch_outcomes: BTreeMap<Option<FetchOutcome>, u64>,
+    /// Registration → end of succeeded fetches, ms.
+    pub fetch_completion_ms: Histogram,
+    pub fetch_bytes: [u64; 3],
+    pub fetch_crashes_survived: u64,
+    pub fetch_request_failures: u64,
+    pub fetch_register_errors: u64,
     /// Origins × days, the denominator of level changes per origin-day.
     pub origin_days: u64,
     /// Registration objects by kind and final state.
@@ -83,6 +93,12 @@ impl Fleet {
             device_day_periodic_wakeups: Histogram::default(),
             intervals: BTreeMap::new(),
             level_changes: 0,
+            fetch_outcomes: BTreeMap::new(),
+            fetch_completion_ms: Histogram::default(),
+            fetch_bytes: [0; 3],
+            fetch_crashes_survived: 0,
+            fetch_request_failures: 0,
+            fetch_register_errors: 0,
             lost_writes: 0,
             register_errors: 0,
             doomed_attempts: 0,
@@ -123,6 +139,18 @@ impl Fleet {
             self.intervals.entry(*level).or_default().add(*ms);
         }
         self.level_changes += r.level_changes;
+        for f in &r.fetches {
+            *self.fetch_outcomes.entry(f.outcome).or_default() += 1;
+            if let (Some(FetchOutcome::Succeeded), Some(end)) = (f.outcome, f.finished) {
+                self.fetch_completion_ms.add(end.ms() - f.registered.ms());
+            }
+            self.fetch_bytes[0] += f.requests.iter().sum::<u64>();
+            self.fetch_bytes[1] += f.downloaded;
+            self.fetch_bytes[2] += f.wasted;
+            self.fetch_crashes_survived += f.crashes_survived as u64;
+            self.fetch_request_failures += f.request_failures as u64;
+        }
+        self.fetch_register_errors += r.fetch_register_errors;
         self.lost_writes += r.lost_writes;
         self.register_errors += r.register_errors;
         self.doomed_attempts += r
@@ -217,6 +245,16 @@ impl Fleet {
             self.intervals.entry(*level).or_default().merge(h);
         }
         self.level_changes += other.level_changes;
+        for (k, v) in other.fetch_outcomes {
+            *self.fetch_outcomes.entry(k).or_default() += v;
+        }
+        self.fetch_completion_ms.merge(&other.fetch_completion_ms);
+        for (a, b) in self.fetch_bytes.iter_mut().zip(other.fetch_bytes) {
+            *a += b;
+        }
+        self.fetch_crashes_survived += other.fetch_crashes_survived;
+        self.fetch_request_failures += other.fetch_request_failures;
+        self.fetch_register_errors += other.fetch_register_errors;
         self.lost_writes += other.lost_writes;
         self.register_errors += other.register_errors;
         self.doomed_attempts += other.doomed_attempts;

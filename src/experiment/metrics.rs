@@ -6,6 +6,7 @@
 
 use serde_json::{Value, json};
 
+use crate::device::fetch::FetchOutcome;
 use crate::device::record::{Invariant, WakeCause};
 use crate::engine::time::DAY;
 use crate::experiment::{Expect, Fleet, Histogram, Rule};
@@ -76,6 +77,28 @@ fn expect_json(e: &Expect) -> Value {
     let mut v = rule;
     v["metric"] = json!(e.metric);
     v
+}
+
+fn fetch_metrics(fleet: &Fleet, wakeups: u64) -> Value {
+    let count = |o: Option<FetchOutcome>| fleet.fetch_outcomes.get(&o).copied().unwrap_or(0);
+    let registered: u64 = fleet.fetch_outcomes.values().sum();
+    json!({
+        "registered": registered,
+        "succeeded": count(Some(FetchOutcome::Succeeded)),
+        "failed": count(Some(FetchOutcome::Failed)),
+        "aborted": count(Some(FetchOutcome::Aborted)),
+        "rejected": count(Some(FetchOutcome::Rejected)),
+        "lost": count(Some(FetchOutcome::Lost)),
+        "pending_at_end": count(None),
+        "register_errors": fleet.fetch_register_errors,
+        "completion_s": dist(&fleet.fetch_completion_ms, 1000.0),
+        "bytes_requested": fleet.fetch_bytes[0],
+        "bytes_downloaded": fleet.fetch_bytes[1],
+        "bytes_wasted": fleet.fetch_bytes[2],
+        "crashes_survived": fleet.fetch_crashes_survived,
+        "request_failures": fleet.fetch_request_failures,
+        "wakeups": wakeups,
+    })
 }
 
 /// The run's identity: scenario, version, seed, resolved parameters (the head of `summary.json`).
@@ -190,6 +213,7 @@ pub fn metrics(scenario: &Scenario, fleet: &Fleet) -> Value {
             "retries_per_registration": ratio(fleet.retry_dispatches, registered),
         },
         "crashes": total.crashes,
+        "fetch": fetch_metrics(fleet, total.wakeups[WakeCause::Fetch as usize]),
         "storage": { "lost_writes": fleet.lost_writes },
         "awake_s": {
             "total": round6(total.awake_ms as f64 / 1000.0),

@@ -7,6 +7,7 @@ pub mod backoff;
 pub mod browser;
 pub mod duration;
 pub mod engagement;
+pub mod fetch;
 pub mod handler;
 pub mod network;
 pub mod params;

@@ -55,23 +55,26 @@ pub struct StoredRegistration {
     pub last_attempt: Option<SimTime>,
 }
 
-/// A simulated durable store with write latency.
-#[derive(Clone, Debug, Default)]
-pub struct DurableStore {
-    committed: BTreeMap<RegKey, StoredRegistration>,
+/// A simulated durable store with write latency, keyed by `K` (ordered like its key strings).
+#[derive(Clone, Debug)]
+pub struct DurableStore<K = RegKey, V = StoredRegistration> {
+    committed: BTreeMap<K, V>,
     /// Writes in commit-time order (latency is constant, so append order is commit order).
-    pending: Vec<(SimTime, RegKey, Option<StoredRegistration>)>,
+    pending: Vec<(SimTime, K, Option<V>)>,
 }
 
-impl DurableStore {
+impl<K, V> Default for DurableStore<K, V> {
+    fn default() -> Self {
+        DurableStore {
+            committed: BTreeMap::new(),
+            pending: Vec::new(),
+        }
+    }
+}
+
+impl<K: Ord, V> DurableStore<K, V> {
     /// Puts (`Some`) or deletes (`None`) a key; it commits at `commit_at`.
-    pub fn write(
-        &mut self,
-        key: RegKey,
-        value: Option<StoredRegistration>,
-        commit_at: SimTime,
-        now: SimTime,
-    ) {
+    pub fn write(&mut self, key: K, value: Option<V>, commit_at: SimTime, now: SimTime) {
         if commit_at <= now && self.pending.is_empty() {
             Self::apply(&mut self.committed, key, value);
         } else {
@@ -79,11 +82,7 @@ impl DurableStore {
         }
     }
 
-    fn apply(
-        map: &mut BTreeMap<RegKey, StoredRegistration>,
-        key: RegKey,
-        value: Option<StoredRegistration>,
-    ) {
+    fn apply(map: &mut BTreeMap<K, V>, key: K, value: Option<V>) {
         match value {
             Some(v) => {
                 map.insert(key, v);
@@ -112,8 +111,13 @@ impl DurableStore {
     }
 
     /// The committed records, in key order.
-    pub fn committed(&self) -> impl Iterator<Item = (&RegKey, &StoredRegistration)> {
+    pub fn committed(&self) -> impl Iterator<Item = (&K, &V)> {
         self.committed.iter()
+    }
+
+    /// The committed value of one key.
+    pub fn get(&self, key: &K) -> Option<&V> {
+        self.committed.get(key)
     }
 }
 

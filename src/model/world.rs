@@ -21,6 +21,8 @@ pub struct DeviceSpec {
     pub idle_kill_after: u64,
     /// Android: extra delay the OS adds before running a wake-up task.
     pub task_latency: Option<DurationDist>,
+    /// Download bandwidth in bytes/s (Background Fetch).
+    pub bandwidth: u64,
     pub origins: Vec<OriginSpec>,
 }
 
@@ -33,6 +35,8 @@ pub struct OriginSpec {
     /// Pinned level or Chromium's score driven by visits (DESIGN §4.4).
     pub engagement: EngagementSpec,
     pub registrations: Vec<RegistrationSpec>,
+    /// Background Fetch registrations (DESIGN §8).
+    pub fetches: Vec<crate::model::fetch::FetchSpec>,
     pub events: Vec<OriginEvent>,
 }
 
@@ -79,6 +83,10 @@ pub enum OriginAction {
     ClearHistory,
     ClearSiteData,
     UnregisterServiceWorker,
+    /// Abort the active fetch with this developer id.
+    Abort {
+        id: String,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]

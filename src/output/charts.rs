@@ -18,11 +18,12 @@ const SIZE: (u32, u32) = (900, 520);
 const FONT: &str = "sans-serif";
 
 /// The chart files, by stem, in report order.
-pub const CHARTS: [(&str, &str); 4] = [
+pub const CHARTS: [(&str, &str); 5] = [
     ("wakeups", "Wake-ups per device-day"),
     ("retries", "Attempts needed"),
     ("latency_cdf", "One-shot latency (CDF)"),
     ("tiers", "Periodic interval by engagement tier"),
+    ("fetches", "Background Fetch completion time vs size"),
 ];
 
 /// Everything the charts show, read back from a run's output directory.
@@ -35,6 +36,8 @@ pub struct ChartData {
     pub latency: Vec<(u64, u64, u64)>,
     /// (level, count, p50_h, p95_h).
     pub tiers: Vec<(String, u64, Option<f64>, Option<f64>)>,
+    /// (bytes, completion seconds or None, outcome) of the detail devices' fetches.
+    pub fetches: Vec<(u64, Option<f64>, String)>,
     pub summary: Value,
 }
 
@@ -98,12 +101,21 @@ impl ChartData {
             .iter()
             .map(|r| Ok((r[0].to_string(), num(r, 1)?, opt_f(r, 3), opt_f(r, 4))))
             .collect::<Result<_>>()?;
+        let fetches = records(&dir.join("fetches.csv"))?
+            .iter()
+            .map(|r| {
+                let reg: u64 = num(r, 6)?;
+                let done = opt_f(r, 7).map(|c| (c - reg as f64) / 1000.0);
+                Ok((num(r, 5)?, done, r[8].to_string()))
+            })
+            .collect::<Result<_>>()?;
         let summary: Value = serde_json::from_slice(&std::fs::read(dir.join("summary.json"))?)?;
         Ok(ChartData {
             days,
             retries,
             latency,
             tiers,
+            fetches,
             summary,
         })
     }
@@ -139,7 +151,8 @@ fn draw<DB: DrawingBackend>(i: usize, root: &DrawingArea<DB, Shift>, d: &ChartDa
         0 => wakeups(root, d),
         1 => retries(root, d),
         2 => latency_cdf(root, d),
-        _ => tiers(root, d),
+        3 => tiers(root, d),
+        _ => fetches(root, d),
     }
 }
 
@@ -419,6 +432,58 @@ fn tiers<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) -> Re
         )
         .label(label)
         .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 20, y + 5)], color.filled()));
+    }
+    try_plot!(
+        chart
+            .configure_series_labels()
+            .label_font((FONT, 15))
+            .background_style(WHITE.mix(0.85))
+            .border_style(GREY_)
+            .draw()
+    );
+    Ok(())
+}
+
+/// Each Background Fetch: total size against the time from registration to completion, by
+/// outcome (succeeded fetches; failed and aborted ones at the time they ended).
+fn fetches<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) -> Result<()> {
+    caption(root, CHARTS[4].1)?;
+    let mb = |b: u64| b as f64 / 1e6;
+    let xmax = d.fetches.iter().map(|f| mb(f.0)).fold(1.0, f64::max) * 1.1;
+    let ymax = d.fetches.iter().filter_map(|f| f.1).fold(1.0, f64::max) / 60.0 * 1.1;
+    let mut chart = try_plot!(
+        ChartBuilder::on(root)
+            .caption(CHARTS[4].1, (FONT, 24))
+            .margin(16)
+            .x_label_area_size(44)
+            .y_label_area_size(60)
+            .build_cartesian_2d(0f64..xmax, 0f64..ymax)
+    );
+    try_plot!(
+        chart
+            .configure_mesh()
+            .x_desc("fetch size (MB)")
+            .y_desc("registration to completion (min)")
+            .label_style((FONT, 15))
+            .draw()
+    );
+    for (outcome, color) in [("success", GREEN_), ("fail", RED_), ("aborted", GREY_)] {
+        let points: Vec<(f64, f64)> = d
+            .fetches
+            .iter()
+            .filter(|f| f.2 == outcome)
+            .filter_map(|f| Some((mb(f.0), f.1? / 60.0)))
+            .collect();
+        let n = points.len();
+        try_plot!(
+            chart.draw_series(
+                points
+                    .into_iter()
+                    .map(|p| Circle::new(p, 4, color.filled()))
+            )
+        )
+        .label(format!("{outcome} ({n})"))
+        .legend(move |(x, y)| Circle::new((x + 10, y), 4, color.filled()));
     }
     try_plot!(
         chart

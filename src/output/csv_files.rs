@@ -219,4 +219,48 @@ pub fn write_latency(path: &Path, fleet: &Fleet) -> Result<()> {
     Ok(())
 }
 
+/// One row per Background Fetch of the detail devices.
+pub fn write_fetches(path: &Path, scenario: &Scenario, fleet: &Fleet) -> Result<()> {
+    let mut w = csv::Writer::from_path(path)?;
+    w.write_record([
+        "device",
+        "origin",
+        "id",
+        "unique_id",
+        "requests",
+        "bytes",
+        "registered_ms",
+        "completed_ms",
+        "outcome",
+        "downloaded_bytes",
+        "wasted_bytes",
+        "crashes_survived",
+        "request_failures",
+        "event_end_ms",
+    ])?;
+    for (device, result) in fleet.csv_detail() {
+        let spec = scenario.device(*device);
+        for f in &result.fetches {
+            w.write_record([
+                device.to_string(),
+                spec.origins[f.origin as usize].name.clone(),
+                f.developer_id.to_string(),
+                f.unique_id.clone(),
+                f.requests.len().to_string(),
+                f.requests.iter().sum::<u64>().to_string(),
+                f.registered.ms().to_string(),
+                opt(f.finished.map(|t| t.ms())),
+                f.outcome.map_or("pending_at_end", |o| o.name()).to_string(),
+                f.downloaded.to_string(),
+                f.wasted.to_string(),
+                f.crashes_survived.to_string(),
+                f.request_failures.to_string(),
+                opt(f.event_end.map(|t| t.ms())),
+            ])?;
+        }
+    }
+    w.flush()?;
+    Ok(())
+}
+
 const HOUR_MS: f64 = crate::engine::time::HOUR as f64;

@@ -41,6 +41,7 @@ pub fn write_run(
         csv_files::write_tiers(&tmp.join("tiers.csv"), fleet)?;
         csv_files::write_wakeups(&tmp.join("wakeups.csv"), fleet)?;
         csv_files::write_latency(&tmp.join("latency.csv"), fleet)?;
+        csv_files::write_fetches(&tmp.join("fetches.csv"), scenario, fleet)?;
         if fleet.trace_devices > 0 {
             trace::write_trace(&tmp.join("trace.json"), scenario, fleet)?;
         }

@@ -18,6 +18,7 @@ use crate::scenario::Scenario;
 pub const NETWORK_TID: u64 = 1_000_000;
 pub const BROWSER_TID: u64 = 1_000_001;
 pub const WAKEUPS_TID: u64 = 1_000_002;
+pub const FETCH_TID: u64 = 1_000_003;
 
 fn us(ms: u64) -> u64 {
     ms * 1000
@@ -70,7 +71,27 @@ fn device_events(device: u64, r: &DeviceResult, scenario: &Scenario, out: &mut V
     ));
     for (i, o) in spec.origins.iter().enumerate() {
         let tid = i as u64 + 1;
-        out.extend(meta("thread_name", pid, Some(tid), &o.name, Some(tid + 2)));
+        out.extend(meta("thread_name", pid, Some(tid), &o.name, Some(tid + 3)));
+    }
+    if !r.fetches.is_empty() {
+        out.extend(meta(
+            "thread_name",
+            pid,
+            Some(FETCH_TID),
+            "background fetch",
+            Some(3),
+        ));
+    }
+    for f in &r.fetches {
+        for (req, from, to) in &f.segments {
+            out.push(json!({
+                "name": format!("{} request {req}", f.developer_id),
+                "cat": "fetch", "ph": "X",
+                "ts": us(from.ms()), "dur": us(to.ms() - from.ms()),
+                "pid": pid, "tid": FETCH_TID,
+                "args": { "id": &*f.developer_id, "unique_id": f.unique_id, "request": req, "bytes": f.requests[*req as usize] }
+            }));
+        }
     }
     for row in &r.attempts {
         let reg = &r.registrations[row.reg as usize];

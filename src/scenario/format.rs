@@ -230,17 +230,23 @@ pub enum SessionsFile {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(tag = "model", rename_all = "snake_case", deny_unknown_fields)]
 pub enum NetworkFile {
-    AlwaysOnline {},
+    AlwaysOnline {
+        /// Download bandwidth in bytes/s (Background Fetch). Default: 1,000,000.
+        bandwidth: Option<u64>,
+    },
     Schedule {
         offline: Vec<(Dur, Dur)>,
+        bandwidth: Option<u64>,
     },
     Markov {
         mean_online: Dur,
         mean_offline: Dur,
+        bandwidth: Option<u64>,
     },
     Diurnal {
         offline_daily: Vec<(Tod, Tod)>,
         flaky: Option<FlakyFile>,
+        bandwidth: Option<u64>,
     },
 }
 
@@ -359,8 +365,22 @@ pub struct RegistrationFile {
     pub at: Option<Dur>,
     pub arrivals: Option<ArrivalsFile>,
     pub min_interval: Option<Dur>,
-    pub requests: Option<Vec<serde_json::Value>>,
+    /// Fetch only: the requests, in order.
+    pub requests: Option<Vec<RequestFile>>,
+    /// Fetch only: the developer id. Default: the tag.
+    pub id: Option<String>,
+    /// Fetch only: interrupted downloads resume (range requests). Default: false.
+    pub resume: Option<bool>,
+    /// Fetch only: probability that a finished request attempt fails and is retried. Default: 0.
+    pub request_failure_probability: Option<f64>,
     pub handler: Option<HandlerFile>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RequestFile {
+    /// Size of the response in bytes.
+    pub bytes: u64,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -379,6 +399,8 @@ pub enum ActionFile {
     ClearHistory,
     ClearSiteData,
     UnregisterServiceWorker,
+    /// Abort the fetch with developer id `id`.
+    Abort,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -388,6 +410,8 @@ pub struct EventFile {
     pub action: ActionFile,
     pub kind: Option<KindFile>,
     pub tag: Option<String>,
+    /// The fetch's developer id, for `abort`.
+    pub id: Option<String>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema, Clone)]

@@ -3,6 +3,7 @@
 use super::format::*;
 use super::{InputError, resolve::Resolver};
 use crate::model::engagement::{EngagementLevel, EngagementSpec};
+use crate::model::fetch::FetchSpec;
 use crate::model::handler::{DurationDist, HandlerSpec, Settle};
 use crate::model::registration::SyncKind;
 use crate::model::world::{OriginAction, OriginEvent, OriginSpec, RegisterWhen, RegistrationSpec};
@@ -26,13 +27,27 @@ impl Resolver<'_> {
         let engagement = self.engagement(&o.engagement, &format!("{path}.engagement"), horizon)?;
         let scored = matches!(engagement, EngagementSpec::Score { .. });
         let mut registrations = Vec::new();
+        let mut fetches: Vec<FetchSpec> = Vec::new();
         for (i, r) in o.registrations.iter().enumerate() {
-            registrations.push(self.registration(
-                r,
-                &o.handler,
-                &format!("{path}.registrations[{i}]"),
-                horizon,
-            )?);
+            let rpath = format!("{path}.registrations[{i}]");
+            if r.kind == KindFile::Fetch {
+                let f = self.fetch(r, &o.handler, &rpath, horizon)?;
+                if let Some(other) = fetches
+                    .iter()
+                    .find(|x| x.developer_id == f.developer_id && x.at == f.at)
+                {
+                    return Err(self.err(
+                        &rpath,
+                        format!(
+                            "a second fetch {:?} at the same instant",
+                            other.developer_id
+                        ),
+                    ));
+                }
+                fetches.push(f);
+            } else {
+                registrations.push(self.registration(r, &o.handler, &rpath, horizon)?);
+            }
         }
         let mut events = Vec::new();
         for (i, e) in o.events.iter().enumerate() {
@@ -45,6 +60,7 @@ impl Resolver<'_> {
                 notification_permission: o.notification_permission,
                 engagement: engagement.clone(),
                 registrations: registrations.clone(),
+                fetches: fetches.clone(),
                 events: events.clone(),
             })
             .collect())
@@ -202,18 +218,23 @@ impl Resolver<'_> {
         let kind = match r.kind {
             KindFile::OneShot => SyncKind::OneShot,
             KindFile::Periodic => SyncKind::Periodic,
-            KindFile::Fetch => {
+            KindFile::Fetch => unreachable!("fetches are resolved by `fetch`"),
+        };
+        for (field, present) in [
+            ("requests", r.requests.is_some()),
+            ("id", r.id.is_some()),
+            ("resume", r.resume.is_some()),
+            (
+                "request_failure_probability",
+                r.request_failure_probability.is_some(),
+            ),
+        ] {
+            if present {
                 return Err(self.err(
-                    format!("{path}.kind"),
-                    "kind \"fetch\" (Background Fetch) is not implemented in this version yet",
+                    format!("{path}.{field}"),
+                    format!("{field} is only for kind \"fetch\""),
                 ));
             }
-        };
-        if r.requests.is_some() {
-            return Err(self.err(
-                format!("{path}.requests"),
-                "requests are only for kind \"fetch\"",
-            ));
         }
         let min_interval = match (kind, r.min_interval) {
             (SyncKind::Periodic, Some(d)) => d.0,
@@ -278,6 +299,73 @@ impl Resolver<'_> {
         })
     }
 
+    /// A `kind: "fetch"` registration (DESIGN §8).
+    fn fetch(
+        &self,
+        r: &RegistrationFile,
+        origin_handler: &HandlerFile,
+        path: &str,
+        horizon: u64,
+    ) -> Result<FetchSpec, InputError> {
+        let at = match (&r.at, &r.arrivals) {
+            (Some(at), None) => self.check_time(&format!("{path}.at"), at.0, horizon)?,
+            (_, Some(_)) => {
+                return Err(self.err(
+                    format!("{path}.arrivals"),
+                    "a fetch is registered at a time (`at`), not by arrivals",
+                ));
+            }
+            (None, None) => return Err(self.err(path, "expected `at` (when the fetch is started)")),
+        };
+        if r.min_interval.is_some() {
+            return Err(self.err(
+                format!("{path}.min_interval"),
+                "min_interval is only for periodic registrations",
+            ));
+        }
+        let requests: Vec<u64> = r
+            .requests
+            .as_ref()
+            .map(|v| v.iter().map(|q| q.bytes).collect())
+            .unwrap_or_default();
+        if requests.is_empty() {
+            return Err(self.err(
+                format!("{path}.requests"),
+                "expected at least one request, e.g. [{\"bytes\": 1048576}]",
+            ));
+        }
+        if let Some(i) = requests.iter().position(|b| *b == 0) {
+            return Err(self.err(
+                format!("{path}.requests[{i}].bytes"),
+                "expected at least 1 byte",
+            ));
+        }
+        let developer_id =
+            r.id.clone()
+                .or_else(|| r.tag.clone())
+                .filter(|s| !s.is_empty())
+                .ok_or_else(|| {
+                    self.err(
+                        format!("{path}.id"),
+                        "missing field `id` (the fetch's developer id; `tag` works too)",
+                    )
+                })?;
+        let p = r.request_failure_probability.unwrap_or(0.0);
+        self.probability(&format!("{path}.request_failure_probability"), p)?;
+        Ok(FetchSpec {
+            developer_id,
+            at,
+            requests,
+            resume: r.resume.unwrap_or(false),
+            request_failure_probability: p,
+            handler: self.handler(
+                origin_handler,
+                r.handler.as_ref(),
+                &format!("{path}.handler"),
+            )?,
+        })
+    }
+
     pub(super) fn event(
         &self,
         e: &EventFile,
@@ -294,7 +382,7 @@ impl Resolver<'_> {
                     Some(KindFile::Fetch) => {
                         return Err(self.err(
                             format!("{path}.kind"),
-                            "kind \"fetch\" is not implemented in this version yet",
+                            "use the abort action (with `id`) for a fetch",
                         ));
                     }
                     None => {
@@ -322,11 +410,23 @@ impl Resolver<'_> {
             }
             ActionFile::Visit => OriginAction::Visit,
             ActionFile::ClearHistory => OriginAction::ClearHistory,
+            ActionFile::Abort => {
+                let id = e.id.clone().filter(|t| !t.is_empty()).ok_or_else(|| {
+                    self.err(
+                        format!("{path}.id"),
+                        "expected the fetch's developer id for abort",
+                    )
+                })?;
+                OriginAction::Abort { id }
+            }
         };
         if !matches!(action, OriginAction::Unregister { .. })
             && (e.kind.is_some() || e.tag.is_some())
         {
             return Err(self.err(path, "kind and tag are only for the unregister action"));
+        }
+        if !matches!(action, OriginAction::Abort { .. }) && e.id.is_some() {
+            return Err(self.err(format!("{path}.id"), "id is only for the abort action"));
         }
         Ok(OriginEvent { at, action })
     }

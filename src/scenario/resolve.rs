@@ -14,6 +14,9 @@ use crate::model::policy::Preset;
 use crate::model::timeline::Windows;
 use crate::model::world::DeviceSpec;
 
+/// Default download bandwidth (bytes/s) for Background Fetch, when the network gives none.
+const DEFAULT_BANDWIDTH: u64 = 1_000_000;
+
 /// DESIGN §4.2: the OS kills an idle android browser after 60 s unless configured otherwise.
 const DEFAULT_IDLE_KILL_AFTER: u64 = 60 * crate::engine::time::SECOND;
 
@@ -201,15 +204,28 @@ impl Resolver<'_> {
                 Windows::merged(w)
             }
         };
+        let bandwidth = match &d.network {
+            NetworkFile::AlwaysOnline { bandwidth }
+            | NetworkFile::Schedule { bandwidth, .. }
+            | NetworkFile::Markov { bandwidth, .. }
+            | NetworkFile::Diurnal { bandwidth, .. } => bandwidth.unwrap_or(DEFAULT_BANDWIDTH),
+        };
+        if bandwidth == 0 {
+            return Err(self.err(
+                format!("{path}.network.bandwidth"),
+                "expected a bandwidth of at least 1 byte/s",
+            ));
+        }
         let network = match d.network {
-            NetworkFile::AlwaysOnline {} => NetworkSpec::AlwaysOnline,
-            NetworkFile::Schedule { offline } => {
+            NetworkFile::AlwaysOnline { .. } => NetworkSpec::AlwaysOnline,
+            NetworkFile::Schedule { offline, .. } => {
                 let w = self.windows(&offline, &format!("{path}.network.offline"))?;
                 NetworkSpec::Schedule(Windows::merged(w))
             }
             NetworkFile::Markov {
                 mean_online,
                 mean_offline,
+                ..
             } => NetworkSpec::Markov(self.flaky(
                 mean_online,
                 mean_offline,
@@ -218,6 +234,7 @@ impl Resolver<'_> {
             NetworkFile::Diurnal {
                 offline_daily,
                 flaky,
+                ..
             } => NetworkSpec::Diurnal {
                 offline_daily: self
                     .daily_windows(&offline_daily, &format!("{path}.network.offline_daily"))?,
@@ -259,6 +276,7 @@ impl Resolver<'_> {
                 crashes,
                 idle_kill_after,
                 task_latency,
+                bandwidth,
                 origins,
             },
         })
