@@ -1,5 +1,6 @@
 //! FireReadyEvents, dispatch, completion and interruption (SEMANTICS S3–S7).
 
+use super::record::WakeCause;
 use super::record::{AttemptRow, Invariant, Outcome};
 use super::{DeviceSim, Ev, Mark, Running, Trigger};
 use crate::engine::rng::{Purpose, StreamKey};
@@ -8,6 +9,7 @@ use crate::model::browser::Platform;
 use crate::model::handler::Settle;
 use crate::model::policy::Completion;
 use crate::model::policy::firefox::{self, Ending};
+use crate::model::policy::workmanager;
 use crate::model::registration::{FinalState, RegState, SyncKind};
 
 impl DeviceSim<'_> {
@@ -90,9 +92,19 @@ impl DeviceSim<'_> {
             return; // unregistered or replaced meanwhile: the row is all that changes (S8)
         }
         let ctx = self.periodic_ctx(&self.out.registrations[id]);
+        let level = self.level(self.out.registrations[id].origin);
         let policy = self.policy;
         let reg = &mut self.out.registrations[id];
-        let completion = if policy.counts_at_dispatch() {
+        let completion = if policy.jobs_start_process() {
+            workmanager::complete(
+                &policy.params,
+                reg,
+                outcome == Outcome::Success,
+                now,
+                level,
+                |_| policy.periodic_delay_until(&ctx),
+            )
+        } else if policy.counts_at_dispatch() {
             let ending = match outcome {
                 Outcome::Success => Ending::Success,
                 Outcome::NetworkLost => Ending::Doomed,
@@ -131,8 +143,30 @@ impl DeviceSim<'_> {
     /// Chromium's FireReadyEvents (S3): dispatches every ready registration, one-shots first,
     /// then by origin index and tag. Returns how many were dispatched.
     pub(super) fn fire_ready(&mut self, _trigger: Trigger) -> usize {
-        if !self.online() || !self.browser_running() {
+        if !self.online() {
             return 0;
+        }
+        if !self.browser_running() {
+            // WorkManager: a runnable job makes JobScheduler start the app.
+            if !self.policy.jobs_start_process() || self.crashed {
+                return 0;
+            }
+            let Some(first) = self
+                .active
+                .ids()
+                .find(|&id| self.out.registrations[id as usize].is_due(self.now))
+            else {
+                return 0;
+            };
+            let r = &self.out.registrations[first as usize];
+            let cause = match (r.kind, r.num_attempts) {
+                (_, n) if n > 0 => WakeCause::Retry,
+                (SyncKind::OneShot, _) => WakeCause::OneShot,
+                (SyncKind::Periodic, _) => WakeCause::Periodic,
+            };
+            self.process_alive = true;
+            self.record_wakeup(cause);
+            self.arm_idle_kill();
         }
         let mut ready = std::mem::take(&mut self.ready_buf);
         ready.clear();
@@ -174,7 +208,7 @@ impl DeviceSim<'_> {
     fn dispatch(&mut self, id: u32) {
         self.tasks_dirty = true;
         let now = self.now;
-        let max_event = self.policy.params.max_sync_event_duration;
+        let max_event = self.policy.max_event_duration();
         if !self.online() {
             let inv = &mut self.out.invariants;
             inv.record(Invariant::DispatchWhileOffline, now, Some(id));

@@ -36,6 +36,7 @@ impl DeviceSim<'_> {
             level: self.level(reg.origin),
             other_due_in: self.other_periodic_due_in(reg),
             schedule: self.schedule,
+            first_run: reg.dispatches == 0,
         }
     }
 
@@ -69,8 +70,9 @@ impl DeviceSim<'_> {
         };
         // S8: no page can register while the browser is down; S12: periodic sync needs an
         // installed app; Firefox implements no periodic sync at all.
-        let periodic_refused =
-            kind == SyncKind::Periodic && (!o.installed || !self.policy.supports_periodic());
+        let needs_install = self.policy.periodic_needs_install();
+        let periodic_refused = kind == SyncKind::Periodic
+            && ((needs_install && !o.installed) || !self.policy.supports_periodic());
         if !self.browser_running() || periodic_refused {
             reg.removed = Some(FinalState::Rejected);
             self.out.registrations.push(reg);
@@ -103,6 +105,11 @@ impl DeviceSim<'_> {
                     self.schedule = Some(WakeSchedule::new(self.now, &self.policy.params));
                 }
                 reg.delay_until = self.policy.periodic_delay_until(&self.periodic_ctx(&reg));
+                self.arm_timer(reg.delay_until);
+            } else {
+                reg.delay_until = self
+                    .policy
+                    .one_shot_delay_until(self.now, self.level(origin));
                 self.arm_timer(reg.delay_until);
             }
             let id = self.out.registrations.len() as u32;

@@ -6,7 +6,7 @@
 
 use std::fmt;
 
-use crate::engine::time::{DAY, HOUR, MINUTE};
+use crate::engine::time::{DAY, HOUR, MINUTE, SECOND};
 
 /// The unit a parameter is expressed in; decides how it is parsed and printed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -193,6 +193,45 @@ params! {
     /// original bug (firing written to disk before dispatch, stuck forever after a crash).
     firing_state: Choice = "in_memory", choices = ["in_memory", "persisted"],
         source = "seeds/firefox-background-sync-landing-notes.txt (Part 10: crash resiliency)";
+    /// workmanager: backoff delay of a retried job (the base, before the policy).
+    work_backoff_delay: Duration = 30 * SECOND,
+        source = "androidx work-runtime WorkRequest.kt (DEFAULT_BACKOFF_DELAY_MILLIS)";
+    /// workmanager: `exponential` (delay × 2^(n−1)) or `linear` (delay × n) backoff.
+    work_backoff_policy: Choice = "exponential", choices = ["exponential", "linear"],
+        source = "androidx work-runtime BackoffPolicy.kt (default EXPONENTIAL)";
+    /// workmanager: smallest allowed backoff delay.
+    work_min_backoff: Duration = 10 * SECOND,
+        source = "androidx work-runtime WorkRequest.kt (MIN_BACKOFF_MILLIS)";
+    /// workmanager: largest backoff delay.
+    work_max_backoff: Duration = 5 * HOUR,
+        source = "androidx work-runtime WorkRequest.kt (MAX_BACKOFF_MILLIS)";
+    /// workmanager: shortest period of periodic work.
+    work_min_periodic_interval: Duration = 15 * MINUTE,
+        source = "androidx work-runtime PeriodicWorkRequest.kt (MIN_PERIODIC_INTERVAL_MILLIS)";
+    /// workmanager: shortest flex window of periodic work.
+    work_min_flex: Duration = 5 * MINUTE,
+        source = "androidx work-runtime PeriodicWorkRequest.kt (MIN_PERIODIC_FLEX_MILLIS)";
+    /// workmanager: flex window of periodic work; 0 = the whole interval (the default).
+    work_flex: Duration = 0,
+        source = "androidx work-runtime PeriodicWorkRequest.kt (flex defaults to the interval)";
+    /// workmanager: runs before one-time work gives up; 0 = retry forever (WorkManager's default).
+    work_max_attempts: Count = 0,
+        source = "androidx work-runtime (no built-in attempt cap)";
+    /// workmanager: a job running longer is stopped and retried.
+    work_max_duration: Duration = 10 * MINUTE,
+        source = "Android JobScheduler execution limit (JobServiceContext, 10 min)";
+    /// workmanager: job deferral window of the WORKING_SET standby bucket (MEDIUM engagement).
+    standby_working_set_deferral: Duration = 2 * HOUR,
+        source = "developer.android.com/topic/performance/appstandby (Android 9: deferred up to 2 h)";
+    /// workmanager: job deferral window of the FREQUENT bucket (LOW engagement).
+    standby_frequent_deferral: Duration = 8 * HOUR,
+        source = "developer.android.com/topic/performance/appstandby (Android 9: deferred up to 8 h)";
+    /// workmanager: job deferral window of the RARE bucket (MINIMAL engagement).
+    standby_rare_deferral: Duration = 24 * HOUR,
+        source = "developer.android.com/topic/performance/appstandby (Android 9: deferred up to 24 h)";
+    /// workmanager: job deferral window of the RESTRICTED bucket (NONE engagement).
+    standby_restricted_deferral: Duration = 24 * HOUR,
+        source = "developer.android.com/topic/performance/power-details (Android 12: restricted jobs once a day)";
     /// design-2019: how many times a day the browser may be woken for periodic sync.
     max_periodic_wakeups_per_day: Count = 2,
         source = "seeds/periodic-background-sync-design.txt (Waking up the browser: cap defaults to 2)";

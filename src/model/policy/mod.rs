@@ -9,6 +9,7 @@
 pub mod chromium;
 pub mod design2019;
 pub mod firefox;
+pub mod workmanager;
 
 use crate::engine::time::SimTime;
 use crate::model::backoff::retry_delay;
@@ -51,10 +52,7 @@ impl Preset {
     /// Whether this build simulates the preset. The others are named in DESIGN §3 and are
     /// rejected with a clear error until they land.
     pub fn is_implemented(self) -> bool {
-        matches!(
-            self,
-            Preset::Chromium | Preset::Design2019 | Preset::Firefox
-        )
+        true
     }
 }
 
@@ -80,6 +78,8 @@ pub struct PeriodicContext {
     pub other_due_in: Option<u64>,
     /// The scheduled periodic wake-ups (design-2019).
     pub schedule: Option<WakeSchedule>,
+    /// The registration's first period (workmanager places it with the flex window).
+    pub first_run: bool,
 }
 
 /// A preset with its resolved parameters.
@@ -103,6 +103,12 @@ impl Policy {
         if self.preset == Preset::Firefox {
             return self.params.max_sync_attempts;
         }
+        if self.preset == Preset::WorkManager {
+            return match self.params.work_max_attempts {
+                0 => u32::MAX,
+                n => n,
+            };
+        }
         if notification_permission {
             self.params.max_sync_attempts_with_notification_permission
         } else {
@@ -114,6 +120,7 @@ impl Policy {
     pub fn periodic_delay_until(&self, ctx: &PeriodicContext) -> SimTime {
         match self.preset {
             Preset::Design2019 => design2019::delay_until(&self.params, ctx),
+            Preset::WorkManager => workmanager::periodic_delay_until(&self.params, ctx),
             _ => chromium::periodic_delay_until(&self.params, ctx),
         }
     }
@@ -129,9 +136,40 @@ impl Policy {
         self.preset != Preset::Firefox
     }
 
-    /// Whether the preset wakes a dead browser with OS tasks (Firefox has no such mechanism).
+    /// Whether the preset wakes a dead browser with Chromium's wake-up tasks (Firefox has no
+    /// such mechanism; WorkManager jobs start their app themselves, see `jobs_start_process`).
     pub fn wakes_browser(&self) -> bool {
-        self.preset != Preset::Firefox
+        !matches!(self.preset, Preset::Firefox | Preset::WorkManager)
+    }
+
+    /// WorkManager: a runnable job starts the app process itself (JobScheduler), whenever its
+    /// time and constraints are met.
+    pub fn jobs_start_process(&self) -> bool {
+        self.preset == Preset::WorkManager
+    }
+
+    /// Periodic work needs no installed web app under the native peer.
+    pub fn periodic_needs_install(&self) -> bool {
+        self.preset != Preset::WorkManager
+    }
+
+    /// How long an event may run before it is stopped as a failure.
+    pub fn max_event_duration(&self) -> u64 {
+        if self.preset == Preset::WorkManager {
+            self.params.work_max_duration
+        } else {
+            self.params.max_sync_event_duration
+        }
+    }
+
+    /// When a new one-shot registration may first run (the standby bucket's deferral under
+    /// workmanager; at once otherwise).
+    pub fn one_shot_delay_until(&self, now: SimTime, level: EngagementLevel) -> SimTime {
+        if self.preset == Preset::WorkManager {
+            workmanager::defer(&self.params, now, level)
+        } else {
+            now
+        }
     }
 
     /// Firefox counts its online attempts at dispatch and persists them then.

@@ -1,0 +1,199 @@
+//! The `workmanager` peer (DESIGN §3.4): what a native Android app would get for the same job
+//! with androidx WorkManager on JobScheduler. A yardstick for policy designers, not a browser.
+//!
+//! One-shot registrations become one-time work with a network constraint and backoff; periodic
+//! registrations become periodic work. App Standby Buckets stand in for engagement tiers: each
+//! level maps to a bucket that defers jobs to its next batching window.
+//!
+//! Sources: androidx.work `WorkRequest.kt` (DEFAULT_BACKOFF_DELAY_MILLIS 30 s,
+//! MIN_BACKOFF_MILLIS 10 s, MAX_BACKOFF_MILLIS 5 h), `PeriodicWorkRequest.kt`
+//! (MIN_PERIODIC_INTERVAL_MILLIS 15 min, MIN_PERIODIC_FLEX_MILLIS 5 min), `WorkSpec.kt`
+//! (calculateNextRunTime); Android's App Standby Buckets (developer.android.com/topic/performance/
+//! appstandby: jobs deferred up to 2 h in WORKING_SET, 8 h in FREQUENT, 24 h in RARE; RESTRICTED
+//! runs once a day).
+
+use super::{Completion, PeriodicContext};
+use crate::engine::time::SimTime;
+use crate::model::engagement::EngagementLevel;
+use crate::model::params::Params;
+use crate::model::registration::{FinalState, RegState, Registration, SyncKind};
+
+/// Android's App Standby Buckets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Bucket {
+    Active,
+    WorkingSet,
+    Frequent,
+    Rare,
+    Restricted,
+}
+
+impl Bucket {
+    /// The counterpart of an engagement level: the more the user engages, the more active.
+    pub fn of(level: EngagementLevel) -> Bucket {
+        match level {
+            EngagementLevel::Max | EngagementLevel::High => Bucket::Active,
+            EngagementLevel::Medium => Bucket::WorkingSet,
+            EngagementLevel::Low => Bucket::Frequent,
+            EngagementLevel::Minimal => Bucket::Rare,
+            EngagementLevel::None => Bucket::Restricted,
+        }
+    }
+
+    /// How long jobs may be deferred (the bucket's batching window), in ms.
+    pub fn deferral(self, p: &Params) -> u64 {
+        match self {
+            Bucket::Active => 0,
+            Bucket::WorkingSet => p.standby_working_set_deferral,
+            Bucket::Frequent => p.standby_frequent_deferral,
+            Bucket::Rare => p.standby_rare_deferral,
+            Bucket::Restricted => p.standby_restricted_deferral,
+        }
+    }
+}
+
+/// The earliest time a job may run in its bucket: the next window boundary (multiples of the
+/// bucket's deferral since t = 0) at or after `t`.
+pub fn defer(p: &Params, t: SimTime, level: EngagementLevel) -> SimTime {
+    let d = Bucket::of(level).deferral(p);
+    if d == 0 || t.is_never() {
+        return t;
+    }
+    SimTime(t.ms().div_ceil(d) * d)
+}
+
+/// Backoff before the `n`-th retry (n ≥ 1): `delay × 2^(n−1)` (or `delay × n` linear), the base
+/// clamped to [MIN_BACKOFF, MAX_BACKOFF] and the result capped at MAX_BACKOFF.
+pub fn backoff(p: &Params, n: u32) -> u64 {
+    let base = p
+        .work_backoff_delay
+        .clamp(p.work_min_backoff, p.work_max_backoff);
+    let delay = if p.work_backoff_policy == "linear" {
+        base.saturating_mul(n as u64)
+    } else {
+        base.saturating_mul(1u64.checked_shl(n.saturating_sub(1)).unwrap_or(u64::MAX))
+    };
+    delay.min(p.work_max_backoff)
+}
+
+/// Periodic work's interval: `max(min_interval, MIN_PERIODIC_INTERVAL)`.
+pub fn interval(p: &Params, min_interval: u64) -> u64 {
+    min_interval.max(p.work_min_periodic_interval)
+}
+
+/// Periodic work's flex: `work_flex` (0 = the whole interval) clamped to [MIN_FLEX, interval].
+pub fn flex(p: &Params, interval: u64) -> u64 {
+    let f = if p.work_flex == 0 {
+        interval
+    } else {
+        p.work_flex
+    };
+    f.clamp(p.work_min_flex, interval)
+}
+
+/// calculateNextRunTime for periodic work without backoff: the first period runs after
+/// `interval − flex` (immediately when flex = interval); later periods run `interval` after the
+/// previous run finished (WorkManager re-enqueues the work then). Then the standby deferral.
+pub fn periodic_delay_until(p: &Params, ctx: &PeriodicContext) -> SimTime {
+    let i = interval(p, ctx.min_interval);
+    let delay = if ctx.first_run { i - flex(p, i) } else { i };
+    defer(p, ctx.now.after(delay), ctx.level)
+}
+
+/// A finished run (Result.success / Result.retry; a timeout or lost network is a retry).
+pub fn complete(
+    p: &Params,
+    reg: &mut Registration,
+    success: bool,
+    now: SimTime,
+    level: EngagementLevel,
+    next_period: impl FnOnce(&Registration) -> SimTime,
+) -> Completion {
+    debug_assert!(reg.is_active() && reg.state != RegState::Pending);
+    let periodic = reg.kind == SyncKind::Periodic;
+    if success {
+        if !periodic {
+            reg.removed = Some(FinalState::Succeeded);
+            reg.completed = Some(now);
+            return Completion::Removed(FinalState::Succeeded);
+        }
+        reg.state = RegState::Pending;
+        reg.num_attempts = 0;
+        reg.delay_until = next_period(reg);
+        return Completion::Rescheduled;
+    }
+    let n = reg.num_attempts + 1;
+    if !periodic && n >= reg.max_attempts {
+        reg.removed = Some(FinalState::GaveUp);
+        reg.completed = Some(now);
+        return Completion::Removed(FinalState::GaveUp);
+    }
+    reg.state = RegState::Pending;
+    reg.num_attempts = if periodic && n >= reg.max_attempts {
+        0
+    } else {
+        n
+    };
+    reg.delay_until = if reg.num_attempts == 0 {
+        next_period(reg)
+    } else {
+        defer(p, now.after(backoff(p, n)), level)
+    };
+    Completion::Rescheduled
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::time::{HOUR, MINUTE, SECOND};
+
+    #[test]
+    fn exponential_backoff_doubles_from_30s_and_caps_at_5h() {
+        // WorkRequest.kt: 30 s × 2^(n−1): 30 s, 60 s, 120 s, …; 30 s × 2^9 = 256 min; 2^10 → 512
+        // min > 5 h, capped.
+        let p = Params::default();
+        let seq: Vec<u64> = (1..=4).map(|n| backoff(&p, n)).collect();
+        assert_eq!(
+            seq,
+            vec![30 * SECOND, 60 * SECOND, 120 * SECOND, 240 * SECOND]
+        );
+        assert_eq!(backoff(&p, 10), 256 * MINUTE);
+        assert_eq!(backoff(&p, 11), 5 * HOUR);
+        assert_eq!(backoff(&p, 64), 5 * HOUR);
+    }
+
+    #[test]
+    fn linear_backoff_and_the_minimum_base() {
+        let mut p = Params::default();
+        p.work_backoff_policy = "linear";
+        assert_eq!(backoff(&p, 3), 90 * SECOND);
+        p.work_backoff_delay = SECOND; // below MIN_BACKOFF: clamped to 10 s
+        assert_eq!(backoff(&p, 2), 20 * SECOND);
+    }
+
+    #[test]
+    fn periodic_interval_has_a_15_minute_floor_and_flex_places_the_first_run() {
+        let p = Params::default();
+        assert_eq!(interval(&p, 5 * MINUTE), 15 * MINUTE);
+        assert_eq!(interval(&p, HOUR), HOUR);
+        // Default flex = interval: the first run is immediate.
+        assert_eq!(flex(&p, HOUR), HOUR);
+        // flex 15 min within a 1-h interval: first run after 45 min; flex below 5 min → 5 min.
+        let mut q = Params::default();
+        q.work_flex = 15 * MINUTE;
+        assert_eq!(HOUR - flex(&q, HOUR), 45 * MINUTE);
+        q.work_flex = MINUTE;
+        assert_eq!(flex(&q, HOUR), 5 * MINUTE);
+    }
+
+    #[test]
+    fn standby_buckets_defer_to_their_window() {
+        let p = Params::default();
+        let t = SimTime(3 * HOUR + 1);
+        assert_eq!(defer(&p, t, EngagementLevel::High), t);
+        // WORKING_SET: next multiple of 2 h → 4 h; FREQUENT (8 h) → 8 h; RARE (24 h) → 24 h.
+        assert_eq!(defer(&p, t, EngagementLevel::Medium), SimTime(4 * HOUR));
+        assert_eq!(defer(&p, t, EngagementLevel::Low), SimTime(8 * HOUR));
+        assert_eq!(defer(&p, t, EngagementLevel::Minimal), SimTime(24 * HOUR));
+    }
+}
