@@ -153,6 +153,8 @@ impl DeviceSim<'_> {
             if self.day().wakeups[WakeCause::Periodic as usize] > cap {
                 self.out.invariants.record(Invariant::WakeupCap, now, None);
             }
+        } else if !self.policy.wakes_browser() {
+            // WorkManager and Firefox are not bound by Chromium's periodic wake-up spacing.
         } else if let Some(last) = self.last_periodic_cause_wakeup
             && now.ms() - last.ms() < self.policy.params.periodic_wakeup_min_spacing
         {

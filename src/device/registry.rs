@@ -117,7 +117,9 @@ impl DeviceSim<'_> {
             self.out.registrations.push(reg);
             self.persist(id);
         }
-        if kind == SyncKind::OneShot {
+        // Periodic register calls never trigger in Chromium (S3); an enqueued WorkManager job
+        // whose first run is due now runs now.
+        if kind == SyncKind::OneShot || self.policy.jobs_start_process() {
             self.fire_ready(Trigger::Register);
         }
     }

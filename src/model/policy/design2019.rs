@@ -88,6 +88,7 @@ mod tests {
             level,
             other_due_in: None,
             schedule: Some(WakeSchedule::new(SimTime(HOUR), &Params::default())),
+            first_run: false,
         }
     }
 

@@ -164,8 +164,10 @@ mod tests {
 
     #[test]
     fn linear_backoff_and_the_minimum_base() {
-        let mut p = Params::default();
-        p.work_backoff_policy = "linear";
+        let mut p = Params {
+            work_backoff_policy: "linear",
+            ..Params::default()
+        };
         assert_eq!(backoff(&p, 3), 90 * SECOND);
         p.work_backoff_delay = SECOND; // below MIN_BACKOFF: clamped to 10 s
         assert_eq!(backoff(&p, 2), 20 * SECOND);
@@ -179,8 +181,10 @@ mod tests {
         // Default flex = interval: the first run is immediate.
         assert_eq!(flex(&p, HOUR), HOUR);
         // flex 15 min within a 1-h interval: first run after 45 min; flex below 5 min → 5 min.
-        let mut q = Params::default();
-        q.work_flex = 15 * MINUTE;
+        let mut q = Params {
+            work_flex: 15 * MINUTE,
+            ..Params::default()
+        };
         assert_eq!(HOUR - flex(&q, HOUR), 45 * MINUTE);
         q.work_flex = MINUTE;
         assert_eq!(flex(&q, HOUR), 5 * MINUTE);
