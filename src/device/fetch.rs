@@ -5,7 +5,8 @@
 //!
 //! Simplifications, documented in the README: the fetches of a device do not share bandwidth;
 //! a network drop pauses the active request (it restarts from zero without `resume`); a failed
-//! request attempt (server error, `request_failure_probability`) is detected when it finishes.
+//! request attempt (server error, `request_failure_probability`) is detected when it finishes;
+//! `max_request_failures` failures of one request end the fetch.
 
 use std::sync::Arc;
 
@@ -85,9 +86,6 @@ struct FetchState {
     active: Option<(usize, SimTime, u64, EventKey)>,
     attempts: u64,
 }
-
-/// Request attempts that fail before a fetch gives up (`max_request_failures`).
-const MAX_REQUEST_FAILURES: u32 = 3;
 
 impl DeviceSim<'_> {
     fn fetch_write(&mut self, key: String, value: Option<u32>) {
@@ -251,6 +249,7 @@ impl DeviceSim<'_> {
     pub(super) fn fetch_request_done(&mut self, i: usize) {
         let now = self.now;
         let (seed, device, tracing) = (self.seed, self.index, self.tracing);
+        let max_failures = self.policy.params.max_request_failures.max(1);
         let f = &mut self.out.fetches[i];
         let Some((r, since, kept, _)) = f.state.active.take() else {
             return;
@@ -275,7 +274,7 @@ impl DeviceSim<'_> {
             f.state.failures[r] += 1;
             f.wasted += size;
             f.state.done[r] = 0;
-            if f.state.failures[r] >= MAX_REQUEST_FAILURES {
+            if f.state.failures[r] >= max_failures {
                 self.fetch_finish(i, FetchOutcome::Failed);
             }
             return; // the pump retries it

@@ -221,17 +221,25 @@ params! {
     work_max_duration: Duration = 10 * MINUTE,
         source = "Android JobScheduler execution limit (JobServiceContext, 10 min)";
     /// workmanager: job deferral window of the WORKING_SET standby bucket (MEDIUM engagement).
+    /// Unconfirmed for current Android (which states quotas instead): a parameter on purpose.
     standby_working_set_deferral: Duration = 2 * HOUR,
-        source = "developer.android.com/topic/performance/appstandby (Android 9: deferred up to 2 h)";
+        source = "developer.android.com/topic/performance/appstandby (Android 9: deferred up to 2 h; unconfirmed since)";
     /// workmanager: job deferral window of the FREQUENT bucket (LOW engagement).
+    /// Unconfirmed for current Android: a parameter on purpose.
     standby_frequent_deferral: Duration = 8 * HOUR,
-        source = "developer.android.com/topic/performance/appstandby (Android 9: deferred up to 8 h)";
+        source = "developer.android.com/topic/performance/appstandby (Android 9: deferred up to 8 h; unconfirmed since)";
     /// workmanager: job deferral window of the RARE bucket (MINIMAL engagement).
+    /// Unconfirmed for current Android: a parameter on purpose.
     standby_rare_deferral: Duration = 24 * HOUR,
-        source = "developer.android.com/topic/performance/appstandby (Android 9: deferred up to 24 h)";
+        source = "developer.android.com/topic/performance/appstandby (Android 9: deferred up to 24 h; unconfirmed since)";
     /// workmanager: job deferral window of the RESTRICTED bucket (NONE engagement).
+    /// Unconfirmed for current Android: a parameter on purpose.
     standby_restricted_deferral: Duration = 24 * HOUR,
-        source = "developer.android.com/topic/performance/power-details (Android 12: restricted jobs once a day)";
+        source = "developer.android.com/topic/performance/power-details (Android 12: restricted jobs once a day; unconfirmed since)";
+    /// Background Fetch: failed attempts of one request before the fetch ends with
+    /// `backgroundfetchfail`.
+    max_request_failures: Count = 3,
+        source = "bgsim modelling choice for DESIGN §8 (Chromium's download service retries transient failures)";
     /// design-2019: how many times a day the browser may be woken for periodic sync.
     max_periodic_wakeups_per_day: Count = 2,
         source = "seeds/periodic-background-sync-design.txt (Waking up the browser: cap defaults to 2)";

@@ -313,6 +313,7 @@ fn retries<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) -> 
             })
             .x_desc("attempts needed to succeed")
             .y_desc("count")
+            .y_label_formatter(&|y| format!("{y:.0}"))
             .label_style((FONT, 15))
             .draw()
     );
