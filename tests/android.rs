@@ -25,25 +25,6 @@ fn android(sessions: Value, handler: Value, regs: Value) -> Value {
     })
 }
 
-fn starts(r: &Run, tag: &str) -> Vec<u64> {
-    r.attempts
-        .iter()
-        .filter(|a| a.tag == tag)
-        .map(|a| a.start)
-        .collect()
-}
-
-/// Rows of wakeups.csv: (time, cause).
-fn wakeups(r: &Run) -> Vec<(u64, String)> {
-    let mut rd = csv::Reader::from_path(r.dir.path().join("out/wakeups.csv")).unwrap();
-    rd.records()
-        .map(|rec| {
-            let rec = rec.unwrap();
-            (rec[1].parse().unwrap(), rec[2].to_string())
-        })
-        .collect()
-}
-
 #[test]
 fn retry_after_the_process_died_wakes_the_browser_with_cause_retry() {
     let s = android(

@@ -19,14 +19,6 @@ fn periodic_origin(
     })
 }
 
-fn starts(r: &Run, tag: &str) -> Vec<u64> {
-    r.attempts
-        .iter()
-        .filter(|a| a.tag == tag)
-        .map(|a| a.start)
-        .collect()
-}
-
 #[test]
 fn min_interval_13h_at_high_fires_at_24h_and_48h_not_before() {
     let mut s = desktop(json!([periodic_origin(

@@ -29,16 +29,6 @@ fn fixed2s() -> Value {
     json!({ "duration": { "fixed": "2s" } })
 }
 
-fn wakeups(r: &Run) -> Vec<(u64, String)> {
-    let mut rd = csv::Reader::from_path(r.dir.path().join("out/wakeups.csv")).unwrap();
-    rd.records()
-        .map(|rec| {
-            let rec = rec.unwrap();
-            (rec[1].parse().unwrap(), rec[2].to_string())
-        })
-        .collect()
-}
-
 #[test]
 fn high_tier_fires_at_every_scheduled_wakeup() {
     let s = scenario(

@@ -177,6 +177,21 @@ pub fn render_all(dir: &Path, data: &ChartData) -> Result<()> {
     Ok(())
 }
 
+/// The legend in a framed, slightly transparent box, as every chart draws it.
+fn legend_box<'a, DB: DrawingBackend + 'a, CT: plotters::coord::CoordTranslate>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    position: SeriesLabelPosition,
+) -> Result<()> {
+    chart
+        .configure_series_labels()
+        .position(position)
+        .label_font((FONT, 15))
+        .background_style(WHITE.mix(0.85))
+        .border_style(GREY_)
+        .draw()
+        .map_err(|e| anyhow!("drawing failed: {e}"))
+}
+
 macro_rules! try_plot {
     ($e:expr) => {
         $e.map_err(|e| anyhow!("drawing failed: {e}"))?
@@ -253,14 +268,7 @@ fn wakeups<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) -> 
         .label("periodic wake-up cap")
         .legend(legend(RED_));
     }
-    try_plot!(
-        chart
-            .configure_series_labels()
-            .label_font((FONT, 15))
-            .background_style(WHITE.mix(0.85))
-            .border_style(GREY_)
-            .draw()
-    );
+    legend_box(&mut chart, SeriesLabelPosition::MiddleRight)?;
     Ok(())
 }
 
@@ -332,14 +340,7 @@ fn retries<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) -> 
         .label(kind)
         .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 20, y + 5)], color.filled()));
     }
-    try_plot!(
-        chart
-            .configure_series_labels()
-            .label_font((FONT, 15))
-            .background_style(WHITE.mix(0.85))
-            .border_style(GREY_)
-            .draw()
-    );
+    legend_box(&mut chart, SeriesLabelPosition::MiddleRight)?;
     Ok(())
 }
 
@@ -381,15 +382,7 @@ fn latency_cdf<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData)
     try_plot!(chart.draw_series(LineSeries::new(points, GREEN_.stroke_width(3))))
         .label(format!("one-shot ({total} succeeded)"))
         .legend(legend(GREEN_));
-    try_plot!(
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .label_font((FONT, 15))
-            .background_style(WHITE.mix(0.85))
-            .border_style(GREY_)
-            .draw()
-    );
+    legend_box(&mut chart, SeriesLabelPosition::LowerRight)?;
     Ok(())
 }
 
@@ -434,14 +427,7 @@ fn tiers<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) -> Re
         .label(label)
         .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 20, y + 5)], color.filled()));
     }
-    try_plot!(
-        chart
-            .configure_series_labels()
-            .label_font((FONT, 15))
-            .background_style(WHITE.mix(0.85))
-            .border_style(GREY_)
-            .draw()
-    );
+    legend_box(&mut chart, SeriesLabelPosition::MiddleRight)?;
     Ok(())
 }
 
@@ -486,13 +472,6 @@ fn fetches<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) -> 
         .label(format!("{outcome} ({n})"))
         .legend(move |(x, y)| Circle::new((x + 10, y), 4, color.filled()));
     }
-    try_plot!(
-        chart
-            .configure_series_labels()
-            .label_font((FONT, 15))
-            .background_style(WHITE.mix(0.85))
-            .border_style(GREY_)
-            .draw()
-    );
+    legend_box(&mut chart, SeriesLabelPosition::MiddleRight)?;
     Ok(())
 }

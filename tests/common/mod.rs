@@ -153,3 +153,23 @@ pub fn timeline(run: &Run) -> Vec<(u64, Option<u64>, &str)> {
         .map(|a| (a.start, a.end, a.outcome.as_str()))
         .collect()
 }
+
+/// Start times of the attempts of one tag.
+pub fn starts(r: &Run, tag: &str) -> Vec<u64> {
+    r.attempts
+        .iter()
+        .filter(|a| a.tag == tag)
+        .map(|a| a.start)
+        .collect()
+}
+
+/// Rows of wakeups.csv: (time, cause).
+pub fn wakeups(r: &Run) -> Vec<(u64, String)> {
+    let mut rd = csv::Reader::from_path(r.dir.path().join("out/wakeups.csv")).unwrap();
+    rd.records()
+        .map(|rec| {
+            let rec = rec.unwrap();
+            (rec[1].parse().unwrap(), rec[2].to_string())
+        })
+        .collect()
+}
