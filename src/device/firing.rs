@@ -92,8 +92,13 @@ impl DeviceSim<'_> {
             return; // unregistered or replaced meanwhile: the row is all that changes (S8)
         }
         let ctx = self.periodic_ctx(&self.out.registrations[id]);
-        let level = self.level(self.out.registrations[id].origin);
+        // Only WorkManager's standby buckets need the level here (it costs a decay computation).
         let policy = self.policy;
+        let level = if policy.jobs_start_process() {
+            self.level(self.out.registrations[id].origin)
+        } else {
+            crate::model::engagement::EngagementLevel::Max
+        };
         let reg = &mut self.out.registrations[id];
         let completion = if policy.jobs_start_process() {
             workmanager::complete(

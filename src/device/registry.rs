@@ -106,7 +106,8 @@ impl DeviceSim<'_> {
                 }
                 reg.delay_until = self.policy.periodic_delay_until(&self.periodic_ctx(&reg));
                 self.arm_timer(reg.delay_until);
-            } else {
+            } else if self.policy.jobs_start_process() {
+                // Standby deferral (WorkManager); Chromium's one-shots are due at once.
                 reg.delay_until = self
                     .policy
                     .one_shot_delay_until(self.now, self.level(origin));
