@@ -9,9 +9,21 @@ impl DeviceSim<'_> {
     /// The origin's engagement level now.
     pub(super) fn level(&self, origin: u32) -> EngagementLevel {
         let spec = &self.spec.origins[origin as usize];
-        match (&spec.engagement, &self.origins[origin as usize].score) {
+        let state = &self.origins[origin as usize];
+        match (&spec.engagement, &state.score) {
             (EngagementSpec::Pinned(level), _) => *level,
-            (_, Some(score)) => score.level(self.now.ms(), spec.installed, &self.score_params),
+            (_, Some(score)) => {
+                let now = self.now.ms();
+                let key = score.time_key(now, &self.score_params);
+                if let Some((k, level)) = state.level_cache.get()
+                    && k == key
+                {
+                    return level;
+                }
+                let level = score.level(now, spec.installed, &self.score_params);
+                state.level_cache.set(Some((key, level)));
+                level
+            }
             (_, None) => EngagementLevel::None,
         }
     }
@@ -40,6 +52,7 @@ impl DeviceSim<'_> {
         if let Some(score) = self.origins[origin as usize].score.as_mut() {
             score.visit(now, interactions, installed, &params);
         }
+        self.origins[origin as usize].level_cache.set(None);
         self.note_level(origin);
         if self.level(origin) != EngagementLevel::None {
             self.revive(origin);
@@ -50,6 +63,7 @@ impl DeviceSim<'_> {
         if let Some(score) = self.origins[origin as usize].score.as_mut() {
             score.clear();
         }
+        self.origins[origin as usize].level_cache.set(None);
         self.note_level(origin);
     }
 

@@ -125,6 +125,9 @@ struct OriginState {
     score: Option<EngagementScore>,
     visit_rng: Option<Stream>,
     last_level: EngagementLevel,
+    /// The level last computed for a score, with the score's time key then (see
+    /// `EngagementScore::time_key`); cleared whenever the score changes.
+    level_cache: std::cell::Cell<Option<((u64, u64), EngagementLevel)>>,
 }
 
 /// A wake-up task of one sync type, as handed to Android's BackgroundTaskScheduler (§5).
@@ -203,6 +206,7 @@ impl<'a> DeviceSim<'a> {
                     score: None,
                     visit_rng: None,
                     last_level: *level,
+                    level_cache: Default::default(),
                 },
                 EngagementSpec::Score { initial, .. } => {
                     let score = EngagementScore::new(*initial);
@@ -210,6 +214,7 @@ impl<'a> DeviceSim<'a> {
                         last_level: score.level(0, o.installed, &ScoreParams::from(&policy.params)),
                         score: Some(score),
                         visit_rng: None,
+                        level_cache: Default::default(),
                     }
                 }
             })

@@ -194,6 +194,19 @@ impl EngagementScore {
         EngagementLevel::of_score(self.total(now, installed, p))
     }
 
+    /// What the total score depends on besides the stored state: whole decay periods since the
+    /// last engagement and whole days since the last launch. Equal keys give equal scores, so a
+    /// level computed once can be reused until the key changes (or the score is updated).
+    pub fn time_key(&self, now: u64, p: &ScoreParams) -> (u64, u64) {
+        let periods = self
+            .last_engagement
+            .map_or(u64::MAX, |t| now.saturating_sub(t) / p.decay_period);
+        let days = self
+            .last_launch
+            .map_or(u64::MAX, |t| now.saturating_sub(t) / DAY_MS);
+        (periods, days)
+    }
+
     /// A visit with `interactions` user inputs (AddPoints of navigation + input points).
     pub fn visit(&mut self, now: u64, interactions: u32, installed: bool, p: &ScoreParams) {
         let mut points = p.navigation_points + interactions as f64 * p.user_input_points;
