@@ -80,6 +80,27 @@ pub struct CompareArgs {
     pub quiet: bool,
 }
 
+/// Options of the many runs of a study: no per-event rows, progress summed over the runs.
+fn study_options<'a>(jobs: usize, progress: &'a (dyn Fn(u64, u64) + Sync)) -> RunOptions<'a> {
+    RunOptions {
+        jobs,
+        detail_devices: 0,
+        trace_devices: 0,
+        progress: Some(progress),
+    }
+}
+
+/// Turns each run's (done, total) reports into one bar over all runs: a run's reports grow to
+/// its total, after which the next report belongs to the next run.
+fn cumulative(bar: &indicatif::ProgressBar) -> impl Fn(u64, u64) + Sync + '_ {
+    let last = std::sync::atomic::AtomicU64::new(0);
+    move |done, total| {
+        let next = if done >= total { 0 } else { done };
+        let prev = last.swap(next, std::sync::atomic::Ordering::Relaxed);
+        bar.inc(done.saturating_sub(prev));
+    }
+}
+
 fn parse_vary(spec: &str) -> Result<(String, Vec<String>), InputError> {
     let err = |m: &str| InputError::new("--vary", spec, m.to_string());
     let (name, values) = spec
@@ -119,17 +140,10 @@ pub fn sweep(args: SweepArgs) -> ExitCode {
         ));
     }
     let points = sweep::grid(&vary).len() as u64;
-    let bar = progress_bar(
-        args.quiet,
-        points * args.replications * base.device_count(),
-        "simulating devices",
-    );
-    let opts = RunOptions {
-        jobs: args.jobs,
-        detail_devices: 0,
-        trace_devices: 0,
-        progress: None,
-    };
+    let total = points * args.replications * base.device_count();
+    let bar = progress_bar(args.quiet, total, "simulating devices");
+    let report = cumulative(&bar);
+    let opts = study_options(args.jobs, &report);
     let results = match sweep::sweep(&base, &vary, args.replications, &opts) {
         Ok(r) => r,
         Err(e) => return input_error(&e),
@@ -211,13 +225,12 @@ pub fn compare(args: CompareArgs) -> ExitCode {
             "expected at least 1",
         ));
     }
-    let opts = RunOptions {
-        jobs: args.jobs,
-        detail_devices: 0,
-        trace_devices: 0,
-        progress: None,
-    };
+    let total = policies.len() as u64 * args.replications * base.device_count();
+    let bar = progress_bar(args.quiet, total, "simulating devices");
+    let report = cumulative(&bar);
+    let opts = study_options(args.jobs, &report);
     let results = sweep::compare(&base, &policies, args.replications, &opts);
+    bar.finish_and_clear();
     let out = args
         .out
         .clone()

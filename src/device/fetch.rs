@@ -187,27 +187,31 @@ impl DeviceSim<'_> {
 
     /// Stops the active download of fetch `i`, keeping (resume) or wasting its partial bytes.
     fn fetch_pause(&mut self, i: usize) {
+        let Some(r) = self.fetch_stop(i) else { return };
+        let f = &mut self.out.fetches[i];
+        if !f.state.resume {
+            f.wasted += f.state.done[r];
+            f.state.done[r] = 0;
+        }
+    }
+
+    /// Stops the active download of fetch `i` now: counts the bytes received since it started,
+    /// records them as held by the request and returns the request's index.
+    fn fetch_stop(&mut self, i: usize) -> Option<usize> {
         let now = self.now;
         let bandwidth = self.spec.bandwidth;
         let tracing = self.tracing;
         let f = &mut self.out.fetches[i];
-        let Some((r, since, kept, key)) = f.state.active.take() else {
-            return;
-        };
+        let (r, since, kept, key) = f.state.active.take()?;
         self.queue.cancel(key);
-        let size = f.requests[r];
         let got = ((now.ms() - since.ms()) as u128 * bandwidth as u128 / 1000) as u64;
-        let got = got.min(size - kept);
+        let got = got.min(f.requests[r] - kept);
         f.downloaded += got;
+        f.state.done[r] = kept + got;
         if tracing {
             f.segments.push((r as u32, since, now));
         }
-        if f.state.resume {
-            f.state.done[r] = kept + got;
-        } else {
-            f.wasted += kept + got;
-            f.state.done[r] = 0;
-        }
+        Some(r)
     }
 
     /// Starts the next request of fetch `i`, or finishes the fetch when all are completed.
@@ -291,10 +295,12 @@ impl DeviceSim<'_> {
 
     /// Ends fetch `i`: its keys are deleted and (success or fail) its event dispatched.
     fn fetch_finish(&mut self, i: usize, outcome: FetchOutcome) {
-        if let Some((_, _, _, key)) = self.out.fetches[i].state.active {
-            self.queue.cancel(key);
+        // An aborted or failed fetch discards what its active request held, resumable or not.
+        if let Some(r) = self.fetch_stop(i) {
+            let f = &mut self.out.fetches[i];
+            f.wasted += f.state.done[r];
+            f.state.done[r] = 0;
         }
-        self.fetch_pause(i);
         let now = self.now;
         let max_event = self.policy.params.max_sync_event_duration;
         let f = &self.out.fetches[i];
@@ -350,12 +356,9 @@ impl DeviceSim<'_> {
             return;
         }
         for i in 0..self.out.fetches.len() {
-            if self.out.fetches[i].outcome.is_none() && self.out.fetches[i].state.active.is_some() {
-                // Account the bytes received so far as if paused, then apply the crash rule below.
-                let resume = self.out.fetches[i].state.resume;
-                self.out.fetches[i].state.resume = true;
-                self.fetch_pause(i);
-                self.out.fetches[i].state.resume = resume;
+            if self.out.fetches[i].outcome.is_none() {
+                // Bytes received so far stay held; the crash rule below keeps or wastes them.
+                self.fetch_stop(i);
             }
         }
         let lost = if clean {

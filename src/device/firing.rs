@@ -91,24 +91,17 @@ impl DeviceSim<'_> {
         if !reg.is_active() {
             return; // unregistered or replaced meanwhile: the row is all that changes (S8)
         }
-        let ctx = self.periodic_ctx(&self.out.registrations[id]);
-        // Only WorkManager's standby buckets need the level here (it costs a decay computation).
+        // The periodic context (engagement level, other registrations' due times) is needed only
+        // by a periodic registration's next period and by WorkManager's standby deferral.
         let policy = self.policy;
-        let level = if policy.jobs_start_process() {
-            self.level(self.out.registrations[id].origin)
-        } else {
-            crate::model::engagement::EngagementLevel::Max
-        };
+        let needs_ctx = reg.kind == SyncKind::Periodic || policy.jobs_start_process();
+        let ctx = needs_ctx.then(|| self.periodic_ctx(&self.out.registrations[id]));
+        let next_period = |_: &_| policy.periodic_delay_until(&ctx.expect("periodic context"));
         let reg = &mut self.out.registrations[id];
         let completion = if policy.jobs_start_process() {
-            workmanager::complete(
-                &policy.params,
-                reg,
-                outcome == Outcome::Success,
-                now,
-                level,
-                |_| policy.periodic_delay_until(&ctx),
-            )
+            let level = ctx.expect("workmanager context").level;
+            let success = outcome == Outcome::Success;
+            workmanager::complete(&policy.params, reg, success, now, level, next_period)
         } else if policy.counts_at_dispatch() {
             let ending = match outcome {
                 Outcome::Success => Ending::Success,
@@ -117,9 +110,7 @@ impl DeviceSim<'_> {
             };
             firefox::complete(&policy.params, reg, ending, now)
         } else {
-            policy.complete(reg, outcome == Outcome::Success, now, |_| {
-                policy.periodic_delay_until(&ctx)
-            })
+            policy.complete(reg, outcome == Outcome::Success, now, next_period)
         };
         let (kind, origin, delay_until) = (reg.kind, reg.origin, reg.delay_until);
         match completion {

@@ -15,6 +15,7 @@ use super::record::{Invariant, WakeCause};
 use super::{DeviceSim, Ev, Mark, Task, Trigger};
 use crate::engine::time::{DAY, SimTime};
 use crate::model::browser::Platform;
+use crate::model::policy::WakeupRule;
 use crate::model::policy::chromium::apply_wakeup_spacing;
 use crate::model::registration::{RegState, SyncKind};
 
@@ -148,19 +149,17 @@ impl DeviceSim<'_> {
         if cause != WakeCause::Periodic {
             return;
         }
-        if self.policy.has_wake_schedule() {
-            let cap = self.policy.params.max_periodic_wakeups_per_day as u64;
-            if self.day().wakeups[WakeCause::Periodic as usize] > cap {
-                self.out.invariants.record(Invariant::WakeupCap, now, None);
-            }
-        } else if !self.policy.wakes_browser() {
-            // WorkManager and Firefox are not bound by Chromium's periodic wake-up spacing.
-        } else if let Some(last) = self.last_periodic_cause_wakeup
-            && now.ms() - last.ms() < self.policy.params.periodic_wakeup_min_spacing
-        {
-            self.out
-                .invariants
-                .record(Invariant::WakeupSpacing, now, None);
+        let broken = match self.policy.periodic_wakeup_rule() {
+            WakeupRule::DailyCap(cap) => (self.day().wakeups[WakeCause::Periodic as usize] > cap)
+                .then_some(Invariant::WakeupCap),
+            WakeupRule::Spacing(spacing) => self
+                .last_periodic_cause_wakeup
+                .filter(|last| now.ms() - last.ms() < spacing)
+                .map(|_| Invariant::WakeupSpacing),
+            WakeupRule::None => None,
+        };
+        if let Some(invariant) = broken {
+            self.out.invariants.record(invariant, now, None);
         }
         self.last_periodic_cause_wakeup = Some(now);
     }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use crate::device::DeviceResult;
 use crate::device::fetch::FetchOutcome;
-use crate::device::record::{DayStats, INVARIANTS, Invariant, Outcome, Violation, WakeCause};
+use crate::device::record::{DayStats, INVARIANTS, Outcome, Violation, WakeCause};
 use crate::engine::time::DAY;
 use crate::model::engagement::EngagementLevel;
 use crate::model::registration::{FinalState, SyncKind};
@@ -297,10 +297,6 @@ impl Fleet {
 
     pub fn invariant_total(&self) -> u64 {
         self.invariant_counts.iter().sum()
-    }
-
-    pub fn invariant_names() -> impl Iterator<Item = &'static str> {
-        Invariant::ALL.iter().map(|i| i.name())
     }
 }
 

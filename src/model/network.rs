@@ -46,13 +46,4 @@ impl NetworkSpec {
             _ => None,
         }
     }
-
-    pub fn model_name(&self) -> &'static str {
-        match self {
-            NetworkSpec::AlwaysOnline => "always_online",
-            NetworkSpec::Schedule(_) => "schedule",
-            NetworkSpec::Markov(_) => "markov",
-            NetworkSpec::Diurnal { .. } => "diurnal",
-        }
-    }
 }

@@ -56,6 +56,17 @@ impl Preset {
     }
 }
 
+/// The limit a policy puts on browser wake-ups for periodic sync (checked by the §7 monitor).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WakeupRule {
+    /// chromium: successive periodic wake-ups at least this many ms apart.
+    Spacing(u64),
+    /// design-2019: at most this many periodic wake-ups per day.
+    DailyCap(u64),
+    /// No browser wake-up limit (Firefox wakes nothing; WorkManager jobs are the OS's business).
+    None,
+}
+
 /// What a completed event did to its (still active) registration (SEMANTICS S5).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Completion {
@@ -134,6 +145,17 @@ impl Policy {
     /// Whether the preset supports periodic sync at all (Firefox implements one-shot only).
     pub fn supports_periodic(&self) -> bool {
         self.preset != Preset::Firefox
+    }
+
+    /// The periodic wake-up limit this preset promises.
+    pub fn periodic_wakeup_rule(&self) -> WakeupRule {
+        match self.preset {
+            Preset::Design2019 => {
+                WakeupRule::DailyCap(self.params.max_periodic_wakeups_per_day as u64)
+            }
+            Preset::Chromium => WakeupRule::Spacing(self.params.periodic_wakeup_min_spacing),
+            Preset::Firefox | Preset::WorkManager => WakeupRule::None,
+        }
     }
 
     /// Whether the preset wakes a dead browser with Chromium's wake-up tasks (Firefox has no
