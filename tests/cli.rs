@@ -63,6 +63,7 @@ fn same_scenario_and_seed_give_identical_bytes_at_any_thread_count() {
     assert_eq!(
         names,
         vec![
+            ".bgsim-output",
             "attempts.csv",
             "charts",
             "daily.csv",
@@ -108,30 +109,6 @@ fn a_different_seed_changes_a_random_scenario() {
     let summary: Value =
         serde_json::from_slice(&fs::read(b.join("summary.json")).unwrap()).unwrap();
     assert_eq!(summary["seed"], 2);
-}
-
-#[test]
-fn rerun_replaces_the_output_directory() {
-    let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("out");
-    fs::create_dir(&out).unwrap();
-    fs::write(out.join("stale.txt"), "old").unwrap();
-    let o = bgsim(&[
-        "run",
-        "scenarios/retry-basics.json",
-        "--quiet",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert!(o.status.success());
-    assert!(!out.join("stale.txt").exists());
-    assert!(out.join("summary.json").exists());
-    // Nothing temporary is left beside it.
-    let leftovers: Vec<_> = fs::read_dir(tmp.path())
-        .unwrap()
-        .map(|e| e.unwrap().file_name())
-        .collect();
-    assert_eq!(leftovers.len(), 1, "{leftovers:?}");
 }
 
 #[test]

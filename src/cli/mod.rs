@@ -80,6 +80,7 @@ pub struct WorldArgs {
 /// Parses argv and runs the command.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    remove_partial_output_on_signal();
     match cli.command {
         Command::Run(args) => run::run(args),
         Command::Merge(args) => run::merge(args),
@@ -94,6 +95,21 @@ pub fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
     }
+}
+
+/// SIGINT, SIGTERM and SIGHUP (Ctrl-C, `timeout`, Slurm, Kubernetes) remove the temporary
+/// directory of an output being written, then exit with 128 + the signal like a shell would.
+fn remove_partial_output_on_signal() {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) else {
+        return; // without the handler a killed run's leftovers are removed by the next run
+    };
+    std::thread::spawn(move || {
+        if let Some(sig) = signals.forever().next() {
+            crate::output::remove_in_progress();
+            std::process::exit(128 + sig);
+        }
+    });
 }
 
 fn input_error(e: &InputError) -> ExitCode {

@@ -20,9 +20,13 @@ pub struct RunArgs {
     /// Override the policy preset.
     #[arg(long)]
     pub policy: Option<String>,
-    /// Output directory (default: results/<scenario name>/). Replaced atomically.
+    /// Output directory (default: results/<scenario name>/). Replaced atomically, and only if
+    /// it is absent, empty or a previous bgsim output.
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Replace --out even if it holds files bgsim did not write (they are deleted).
+    #[arg(long)]
+    pub force: bool,
     /// Worker threads (default: one per core). Results are identical for any value.
     #[arg(long, default_value_t = 0)]
     pub jobs: usize,
@@ -102,6 +106,10 @@ pub fn run(args: RunArgs) -> ExitCode {
         };
         PathBuf::from("results").join(name)
     });
+    if let Err(e) = output::preflight(&out, args.force) {
+        eprintln!("error: {e:#}");
+        return ExitCode::from(2);
+    }
     let range = match shard {
         Some((k, n)) => shard_range(k, n, scenario.device_count()),
         None => 0..scenario.device_count(),
@@ -133,6 +141,7 @@ pub fn run(args: RunArgs) -> ExitCode {
         None => {
             let write = WriteOptions {
                 charts: !args.no_charts,
+                force: args.force,
             };
             output::write_run(&out, &scenario, &fleet, &write).map(|_| fleet)
         }
@@ -185,7 +194,7 @@ fn write_partial(
         shard,
         fleet,
     };
-    output::write_atomically(out, |tmp| {
+    output::write_atomically(out, args.force, |tmp| {
         let f = std::io::BufWriter::new(std::fs::File::create(tmp.join("partial.json"))?);
         serde_json::to_writer(f, &partial)?;
         Ok(())
@@ -198,9 +207,12 @@ pub struct MergeArgs {
     /// The shard output directories (each holding partial.json), in any order.
     #[arg(required = true)]
     pub dirs: Vec<PathBuf>,
-    /// Output directory of the merged run.
+    /// Output directory of the merged run (absent, empty or a previous bgsim output).
     #[arg(long)]
     pub out: PathBuf,
+    /// Replace --out even if it holds files bgsim did not write (they are deleted).
+    #[arg(long)]
+    pub force: bool,
     /// Skip the charts and report.html.
     #[arg(long)]
     pub no_charts: bool,
@@ -266,12 +278,17 @@ fn merged(dirs: &[PathBuf]) -> Result<(Scenario, Fleet), InputError> {
 }
 
 pub fn merge(args: MergeArgs) -> ExitCode {
+    if let Err(e) = output::preflight(&args.out, args.force) {
+        eprintln!("error: {e:#}");
+        return ExitCode::from(2);
+    }
     let (scenario, fleet) = match merged(&args.dirs) {
         Ok(x) => x,
         Err(e) => return input_error(&e),
     };
     let write = WriteOptions {
         charts: !args.no_charts,
+        force: args.force,
     };
     if let Err(e) = output::write_run(&args.out, &scenario, &fleet, &write) {
         eprintln!("error: {e:#}");

@@ -43,9 +43,12 @@ pub struct SweepArgs {
     /// Override the policy preset.
     #[arg(long)]
     pub policy: Option<String>,
-    /// Output directory (default: results/<scenario name>-sweep/).
+    /// Output directory (default: results/<scenario name>-sweep/); absent, empty or a previous bgsim output.
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Replace --out even if it holds files bgsim did not write (they are deleted).
+    #[arg(long)]
+    pub force: bool,
     /// Worker threads (default: one per core).
     #[arg(long, default_value_t = 0)]
     pub jobs: usize,
@@ -69,9 +72,12 @@ pub struct CompareArgs {
     pub metric: String,
     #[command(flatten)]
     pub world: WorldArgs,
-    /// Output directory (default: results/<scenario name>-compare/).
+    /// Output directory (default: results/<scenario name>-compare/); absent, empty or a previous bgsim output.
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Replace --out even if it holds files bgsim did not write (they are deleted).
+    #[arg(long)]
+    pub force: bool,
     /// Worker threads (default: one per core).
     #[arg(long, default_value_t = 0)]
     pub jobs: usize,
@@ -123,6 +129,13 @@ pub fn sweep(args: SweepArgs) -> ExitCode {
         Ok(s) => s,
         Err(e) => return input_error(&e),
     };
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("results").join(format!("{}-sweep", base.name)));
+    if let Err(e) = output::preflight(&out, args.force) {
+        return fail(e);
+    }
     let vary = match args
         .vary
         .iter()
@@ -149,10 +162,6 @@ pub fn sweep(args: SweepArgs) -> ExitCode {
         Err(e) => return input_error(&e),
     };
     bar.finish_and_clear();
-    let out = args
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("results").join(format!("{}-sweep", base.name)));
     let names: Vec<String> = vary.iter().map(|(n, _)| n.clone()).collect();
     let bars: Vec<(String, Option<Summary>)> = results
         .iter()
@@ -169,7 +178,7 @@ pub fn sweep(args: SweepArgs) -> ExitCode {
             )
         })
         .collect();
-    let written = output::write_atomically(&out, |tmp| {
+    let written = output::write_atomically(&out, args.force, |tmp| {
         experiments::write_sweep_csv(&tmp.join("sweep.csv"), &names, &results)?;
         let title = format!("{} vs {}", args.metric, names.join(" × "));
         experiments::write_ci_chart(tmp, "sweep", &title, &args.metric, &bars)
@@ -202,6 +211,13 @@ pub fn compare(args: CompareArgs) -> ExitCode {
         Ok(s) => s,
         Err(e) => return input_error(&e),
     };
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("results").join(format!("{}-compare", base.name)));
+    if let Err(e) = output::preflight(&out, args.force) {
+        return fail(e);
+    }
     let policies = match args
         .policies
         .iter()
@@ -231,10 +247,6 @@ pub fn compare(args: CompareArgs) -> ExitCode {
     let opts = study_options(args.jobs, &report);
     let results = sweep::compare(&base, &policies, args.replications, &opts);
     bar.finish_and_clear();
-    let out = args
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("results").join(format!("{}-compare", base.name)));
     let bars: Vec<(String, Option<Summary>)> = results
         .iter()
         .map(|(p, samples)| {
@@ -244,7 +256,7 @@ pub fn compare(args: CompareArgs) -> ExitCode {
             )
         })
         .collect();
-    let written = output::write_atomically(&out, |tmp| {
+    let written = output::write_atomically(&out, args.force, |tmp| {
         experiments::write_compare_csv(&tmp.join("compare.csv"), &results)?;
         let title = format!("{} by policy", args.metric);
         experiments::write_ci_chart(tmp, "compare", &title, &args.metric, &bars)

@@ -6,30 +6,31 @@
 pub mod charts;
 mod csv_files;
 pub mod experiments;
+mod outdir;
 mod report;
 mod summary;
 pub mod trace;
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 
 use crate::experiment::Fleet;
 use crate::scenario::Scenario;
 
+pub use outdir::{MARKER, Refused, preflight, remove_in_progress, write_atomically};
 pub use summary::summary_json;
 
-/// Writes every output of a run into `dir`, atomically: all files go to a temporary sibling
-/// directory first, which then replaces `dir` in one rename. A failed run leaves no
-/// half-written directory behind.
+/// Writes every output of a run into `dir`, atomically (see [`write_atomically`]): `dir` must be
+/// absent, empty or a previous bgsim output unless `opts.force`.
 pub fn write_run(
     dir: &Path,
     scenario: &Scenario,
     fleet: &Fleet,
     opts: &WriteOptions,
 ) -> Result<()> {
-    write_atomically(dir, |tmp| {
+    write_atomically(dir, opts.force, |tmp| {
         let summary = summary_json(scenario, fleet);
         let mut text = serde_json::to_string_pretty(&summary)?;
         text.push('\n');
@@ -57,11 +58,16 @@ pub fn write_run(
 pub struct WriteOptions {
     /// Charts (SVG and PNG) and `report.html`.
     pub charts: bool,
+    /// Replace `dir` even if it holds files bgsim did not write (`--force`).
+    pub force: bool,
 }
 
 impl Default for WriteOptions {
     fn default() -> Self {
-        WriteOptions { charts: true }
+        WriteOptions {
+            charts: true,
+            force: false,
+        }
     }
 }
 
@@ -70,44 +76,6 @@ pub fn render(dir: &Path) -> Result<()> {
     let data = charts::ChartData::load(dir)?;
     charts::render_all(dir, &data)?;
     report::write_report(dir, &data)
-}
-
-/// Runs `fill` on a fresh temporary directory beside `dir`, then moves it into place.
-pub fn write_atomically(dir: &Path, fill: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
-    let parent = match dir.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    fs::create_dir_all(&parent).with_context(|| format!("cannot create {}", parent.display()))?;
-    let name = dir
-        .file_name()
-        .with_context(|| format!("{} is not a directory name", dir.display()))?
-        .to_string_lossy()
-        .into_owned();
-    let pid = std::process::id();
-    let tmp = parent.join(format!(".{name}.tmp-{pid}"));
-    let old = parent.join(format!(".{name}.old-{pid}"));
-    let _ = fs::remove_dir_all(&tmp);
-    fs::create_dir(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
-    if let Err(e) = fill(&tmp) {
-        let _ = fs::remove_dir_all(&tmp);
-        return Err(e);
-    }
-    let had_old = dir.exists();
-    if had_old {
-        fs::rename(dir, &old).with_context(|| format!("cannot replace {}", dir.display()))?;
-    }
-    if let Err(e) = fs::rename(&tmp, dir) {
-        if had_old {
-            let _ = fs::rename(&old, dir);
-        }
-        let _ = fs::remove_dir_all(&tmp);
-        return Err(e).with_context(|| format!("cannot move results into {}", dir.display()));
-    }
-    if had_old {
-        let _ = fs::remove_dir_all(&old);
-    }
-    Ok(())
 }
 
 /// A ratio with fixed precision, as written to CSVs.

@@ -20,6 +20,44 @@ const DEFAULT_BANDWIDTH: u64 = 1_000_000;
 /// DESIGN §4.2: the OS kills an idle android browser after 60 s unless configured otherwise.
 const DEFAULT_IDLE_KILL_AFTER: u64 = 60 * crate::engine::time::SECOND;
 
+/// Longest scenario name: it names a directory, `results/<name>/`.
+pub const MAX_NAME_LEN: usize = 64;
+
+/// A scenario name names `results/<name>/` and `results/baselines/<name>.json`, so it must be a
+/// safe slug (DESIGN §9): letters, digits, `.`, `_` and `-`, not starting with a dot (no `.`,
+/// `..` or hidden directories), at most [`MAX_NAME_LEN`] bytes, and not `baselines`.
+pub fn check_name(name: &str) -> Result<(), String> {
+    let shown: String = name.chars().take(MAX_NAME_LEN + 8).collect();
+    if name.is_empty() {
+        return Err("expected a non-empty name such as \"retry-basics\"".into());
+    }
+    if name.len() > MAX_NAME_LEN {
+        return Err(format!(
+            "expected a name of at most {MAX_NAME_LEN} characters (it names results/<name>/), got {} characters",
+            name.len()
+        ));
+    }
+    if let Some(c) = name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')))
+    {
+        return Err(format!(
+            "expected a name of letters, digits, '.', '_' and '-' only (it names results/<name>/), got {shown:?} with {c:?}"
+        ));
+    }
+    if name.starts_with('.') {
+        return Err(format!(
+            "expected a name that does not start with '.' (it names results/<name>/), got {shown:?}"
+        ));
+    }
+    if name == "baselines" {
+        return Err(
+            "the name \"baselines\" is reserved: results/baselines/ holds the CI baselines".into(),
+        );
+    }
+    Ok(())
+}
+
 pub(super) struct Resolver<'a> {
     pub(super) file: &'a str,
 }
@@ -34,9 +72,7 @@ impl Resolver<'_> {
         raw: ScenarioFile,
         digest: String,
     ) -> Result<Scenario, InputError> {
-        if raw.name.trim().is_empty() {
-            return Err(self.err("name", "expected a non-empty name"));
-        }
+        check_name(&raw.name).map_err(|m| self.err("name", m))?;
         if raw.duration.0 == 0 {
             return Err(self.err("duration", "expected a duration greater than 0"));
         }

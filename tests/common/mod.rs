@@ -98,7 +98,10 @@ pub fn run_scenario(s: &Scenario) -> Run {
     );
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
-    let opts = bgsim::output::WriteOptions { charts: false };
+    let opts = bgsim::output::WriteOptions {
+        charts: false,
+        force: false,
+    };
     bgsim::output::write_run(&out, s, &fleet, &opts).unwrap();
     read_outputs(&out, dir)
 }
