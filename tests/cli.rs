@@ -329,7 +329,7 @@ fn parameter_chromium_would_misbehave_on_is_an_error() {
     rejects(
         &text,
         &[],
-        &["policy.params.max_sync_attempts: must be at least 1"],
+        &["policy.params.max_sync_attempts: must be between 1 and 1000, got 0"],
     );
 }
 
@@ -555,4 +555,142 @@ fn strict_exits_1_on_invariant_violations() {
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );
+}
+
+// ---- §9 limits: every input is a run or a clean input error, never a panic or an OOM ----------
+
+#[test]
+fn parameters_that_would_divide_by_zero_or_wrap_are_errors() {
+    let v = valid().to_string();
+    // design-2019's period is 24 h / cap: 10⁸ a day would be a 0 ms period.
+    rejects(
+        &v,
+        &["--set", "max_periodic_wakeups_per_day=100000000"],
+        &["max_periodic_wakeups_per_day", "between 1 and 86400000"],
+    );
+    // WorkManager clamps a backoff to [min, max] and a flex to [min_flex, interval].
+    rejects(
+        &v,
+        &["--set", "work_min_backoff=6h"],
+        &["work_min_backoff", "at most work_max_backoff (5h)"],
+    );
+    rejects(
+        &v,
+        &["--set", "work_min_flex=2d"],
+        &["work_min_flex", "work_min_periodic_interval"],
+    );
+    // periodic_retries + 1 attempts would wrap to 0; counts above u32 are refused, not clamped.
+    rejects(
+        &v,
+        &["--set", "periodic_retries=4294967295"],
+        &["periodic_retries", "between 0 and 1000"],
+    );
+    rejects(
+        &v,
+        &["--set", "max_sync_attempts=4294967296"],
+        &["--set", "at most 4294967295"],
+    );
+    // Durations past the 10-year horizon cannot make time arithmetic wrap.
+    rejects(
+        &v,
+        &["--set", "min_periodic_sync_events_interval=3651d"],
+        &["--set", "at most 3650d"],
+    );
+}
+
+#[test]
+fn horizons_and_fleets_past_the_limits_are_errors() {
+    rejects(
+        &with(|v| v["duration"] = "100000000d".into()),
+        &[],
+        &["scenario.json: duration:", "at most 3650d"],
+    );
+    rejects(
+        &valid().to_string(),
+        &["--days", "300000000000000"],
+        &["--days", "1 to 3650 days"],
+    );
+    rejects(
+        &valid().to_string(),
+        &["--devices", "3000000000000"],
+        &["--devices", "1 to 1000000000"],
+    );
+    rejects(
+        &with(|v| v["devices"][0]["origins"][0]["count"] = 200_000.into()),
+        &[],
+        &["devices[0].origins[0].count", "100000 origins"],
+    );
+}
+
+#[test]
+fn duplicate_parameters_in_policy_params_are_an_error() {
+    let text = valid().to_string().replacen(
+        "\"devices\"",
+        "\"policy\": {\"params\": {\"initial_retry_delay\": \"1m\", \"initial_retry_delay\": \"2m\"}}, \"devices\"",
+        1,
+    );
+    rejects(
+        &text,
+        &[],
+        &[
+            "policy.params",
+            "duplicate parameter \"initial_retry_delay\"",
+        ],
+    );
+}
+
+#[test]
+fn a_byte_order_mark_is_accepted() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("bom.json");
+    fs::write(&file, format!("\u{feff}{}", valid())).unwrap();
+    let o = bgsim(&["validate", file.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+#[test]
+fn a_signed_time_of_day_is_an_error() {
+    let text =
+        with(|v| v["devices"][0]["browser"]["sessions"] = json!({"daily": [["+8:00", "18:00"]]}));
+    rejects(&text, &[], &["sessions", "time of day"]);
+}
+
+#[test]
+fn a_huge_value_is_echoed_cut() {
+    let huge = "9".repeat(100_000) + "x";
+    let stderr = rejects(
+        &with(|v| v["duration"] = huge.clone().into()),
+        &[],
+        &["duration"],
+    );
+    assert!(stderr.len() < 2_000, "{} bytes", stderr.len());
+}
+
+#[test]
+fn an_endless_file_is_refused_without_reading_it_all() {
+    // /dev/zero never ends: the loader stops at its 64 MiB cap.
+    let o = bgsim(&["validate", "/dev/zero"]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("larger than 64 MiB"), "{stderr}");
+}
+
+#[test]
+fn a_baseline_with_a_negative_tolerance_is_malformed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let base = tmp.path().join("b.json");
+    fs::write(
+        &base,
+        r#"{"scenario": "retry-basics", "metrics": {"crashes": {"value": 1, "abs_tol": -1}}}"#,
+    )
+    .unwrap();
+    let o = bgsim(&[
+        "check",
+        "scenarios/retry-basics.json",
+        "--baseline",
+        base.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("metrics.crashes.abs_tol"), "{stderr}");
 }

@@ -68,8 +68,12 @@ fn load_baseline(path: &Path) -> Result<Baseline, InputError> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| InputError::new(&name, "", format!("cannot read: {e}")))?;
     let de = &mut serde_json::Deserializer::from_str(&text);
-    serde_path_to_error::deserialize(de)
-        .map_err(|e| InputError::new(&name, e.path().to_string(), e.inner().to_string()))
+    let baseline: Baseline = serde_path_to_error::deserialize(de)
+        .map_err(|e| InputError::new(&name, e.path().to_string(), e.inner().to_string()))?;
+    baseline
+        .validate()
+        .map_err(|(path, m)| InputError::new(&name, path, m))?;
+    Ok(baseline)
 }
 
 fn print_table(rows: &[(String, Verdict)]) {

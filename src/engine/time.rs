@@ -10,6 +10,13 @@ pub const MINUTE: u64 = 60 * SECOND;
 pub const HOUR: u64 = 60 * MINUTE;
 pub const DAY: u64 = 24 * HOUR;
 
+/// The longest horizon bgsim simulates, in days (10 years). Every duration a scenario or a
+/// parameter gives is at most [`MAX_HORIZON`] too, so `instant + duration` can never overflow:
+/// both stay below 2⁴⁰ ms while `u64` holds 2⁶⁴.
+pub const MAX_DAYS: u64 = 3650;
+/// [`MAX_DAYS`] in ms.
+pub const MAX_HORIZON: u64 = MAX_DAYS * DAY;
+
 /// An instant of virtual time: milliseconds since t = 0 (local midnight of day 0).
 ///
 /// `SimTime::NEVER` stands for "not before the end of time" (Chromium's `TimeDelta::Max()`), used

@@ -144,6 +144,22 @@ pub const DEFAULT_REL_TOL: f64 = 0.05;
 pub const DEFAULT_ABS_TOL: f64 = 0.001;
 
 impl Baseline {
+    /// A malformed baseline (a negative or non-finite tolerance) is bad input, not a failed
+    /// check. Returns (JSON path, reason).
+    pub fn validate(&self) -> Result<(), (String, String)> {
+        for (metric, t) in &self.metrics {
+            for (field, x) in [("abs_tol", t.abs_tol), ("rel_tol", t.rel_tol)] {
+                if !x.is_finite() || x < 0.0 {
+                    return Err((
+                        format!("metrics.{metric}.{field}"),
+                        format!("expected a tolerance of at least 0, got {x}"),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Records the current values of the baseline metrics (those present in `summary`).
     pub fn from_summary(summary: &Value, extra: &[Expect]) -> Baseline {
         let name = summary

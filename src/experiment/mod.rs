@@ -91,13 +91,18 @@ fn run_in_pool(scenario: &Scenario, opts: &RunOptions<'_>, range: Range<u64>) ->
     let n = range.end - range.start;
     let threads = rayon::current_num_threads() as u64;
     let chunk = (n / (threads * 4)).clamp(1, MAX_CHUNK);
-    let chunks: Vec<Range<u64>> = (range.start..range.end)
-        .step_by(chunk as usize)
-        .map(|s| s..(s + chunk).min(range.end))
-        .collect();
     let (detail, trace) = (opts.detail_devices, opts.trace_devices);
     let mut fleet = Fleet::new(scenario, range.start, detail, trace);
-    for wave in chunks.chunks(WAVE) {
+    // Chunk ranges are made one wave at a time: memory never depends on the fleet's size.
+    let mut next = range.start;
+    let mut wave: Vec<Range<u64>> = Vec::with_capacity(WAVE);
+    while next < range.end {
+        wave.clear();
+        while wave.len() < WAVE && next < range.end {
+            let end = next.saturating_add(chunk).min(range.end);
+            wave.push(next..end);
+            next = end;
+        }
         let partials: Vec<Fleet> = wave
             .par_iter()
             .map(|r| {

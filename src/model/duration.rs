@@ -5,7 +5,7 @@
 //! "was that seconds or hours?" bug, so it is an error. Written by hand rather than with a
 //! general-purpose crate because the grammar is pinned and must not accept more (`"1y"`, `"5min"`).
 
-use crate::engine::time::{DAY, HOUR, MINUTE, SECOND};
+use crate::engine::time::{DAY, HOUR, MAX_DAYS, MAX_HORIZON, MINUTE, SECOND};
 
 /// Parses a duration string into milliseconds.
 pub fn parse_ms(text: &str) -> Result<u64, String> {
@@ -44,9 +44,19 @@ pub fn parse_ms(text: &str) -> Result<u64, String> {
         total = n
             .checked_mul(scale)
             .and_then(|x| total.checked_add(x))
-            .ok_or_else(|| format!("duration {text:?} is too large"))?;
+            .ok_or_else(|| too_long(text))?;
+    }
+    if total > MAX_HORIZON {
+        return Err(too_long(text));
     }
     Ok(total)
+}
+
+fn too_long(text: &str) -> String {
+    let shown: String = text.chars().take(40).collect();
+    format!(
+        "expected a duration of at most {MAX_DAYS}d (bgsim's longest horizon, 10 years), got {shown:?}"
+    )
 }
 
 /// Formats milliseconds in the same notation, largest units first (`90000` → `"1m30s"`), so a
@@ -76,7 +86,8 @@ pub fn format_ms(ms: u64) -> String {
 pub fn parse_time_of_day(text: &str) -> Result<u64, String> {
     let err = || format!("expected a time of day like \"08:30\" (00:00 to 24:00), got {text:?}");
     let (h, m) = text.split_once(':').ok_or_else(err)?;
-    if h.len() != 2 || m.len() != 2 {
+    let digits = |s: &str| s.len() == 2 && s.bytes().all(|b| b.is_ascii_digit());
+    if !digits(h) || !digits(m) {
         return Err(err());
     }
     let h: u64 = h.parse().map_err(|_| err())?;
@@ -108,6 +119,16 @@ mod tests {
     }
 
     #[test]
+    fn durations_past_the_longest_horizon_are_rejected() {
+        // 3650 d = 315_360_000_000 ms is the limit; one ms more is refused, and so is a value
+        // that overflows u64 while it is being summed.
+        assert_eq!(parse_ms("3650d"), Ok(315_360_000_000));
+        assert!(parse_ms("3650d1ms").is_err());
+        assert!(parse_ms("100000000d").is_err());
+        assert!(parse_ms("99999999999999999999s").is_err());
+    }
+
+    #[test]
     fn format_round_trips() {
         for ms in [0, 1, 999, 90_000, 93_600_000, 86_400_001] {
             assert_eq!(parse_ms(&format_ms(ms)), Ok(ms));
@@ -118,7 +139,7 @@ mod tests {
     fn time_of_day() {
         assert_eq!(parse_time_of_day("08:30"), Ok(8 * HOUR + 30 * MINUTE));
         assert_eq!(parse_time_of_day("24:00"), Ok(DAY));
-        for bad in ["8:30", "25:00", "12:60", "24:01", "noon"] {
+        for bad in ["8:30", "25:00", "12:60", "24:01", "noon", "+8:00", "08:+5"] {
             assert!(parse_time_of_day(bad).is_err(), "{bad:?}");
         }
     }

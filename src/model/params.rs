@@ -7,6 +7,7 @@
 use std::fmt;
 
 use crate::engine::time::{DAY, HOUR, MINUTE, SECOND};
+use crate::model::duration::format_ms;
 
 /// The unit a parameter is expressed in; decides how it is parsed and printed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -85,8 +86,8 @@ impl ParamDef {
             Unit::Duration => crate::model::duration::parse_ms(text).map(Value::Ms),
             Unit::Count => text
                 .parse::<u64>()
-                .map(Value::Count)
-                .map_err(|_| format!("expected a whole number, got {text:?}")),
+                .map_err(|_| format!("expected a whole number, got {}", shown(text)))
+                .and_then(Self::count),
             Unit::Bool => match text {
                 "true" => Ok(Value::Bool(true)),
                 "false" => Ok(Value::Bool(false)),
@@ -102,9 +103,21 @@ impl ParamDef {
                 }),
             Unit::Real => match text.parse::<f64>() {
                 Ok(x) if x.is_finite() && x >= 0.0 => Ok(Value::Real(x)),
-                _ => Err(format!("expected a number ≥ 0, got {text:?}")),
+                _ => Err(format!("expected a number ≥ 0, got {}", shown(text))),
             },
         }
+    }
+
+    /// A count value; counts are 32-bit (as in Chromium), so larger values are refused rather
+    /// than clamped.
+    pub fn count(n: u64) -> Result<Value, String> {
+        if n > u32::MAX as u64 {
+            return Err(format!(
+                "expected a whole number of at most {}, got {n}",
+                u32::MAX
+            ));
+        }
+        Ok(Value::Count(n))
     }
 
     /// Sets the parameter; the value must be in this parameter's unit.
@@ -112,6 +125,19 @@ impl ParamDef {
         (self.set)(p, v)
     }
 }
+
+/// A value echoed in a message, cut so that a huge input cannot make a huge message.
+fn shown(text: &str) -> String {
+    let mut cut: String = text.chars().take(40).collect();
+    if cut.len() < text.len() {
+        cut.push('…');
+    }
+    format!("{cut:?}")
+}
+
+/// Most attempts or retries a parameter may allow: far beyond any real policy, and small enough
+/// that `attempts + 1` and per-attempt counters never wrap.
+pub const MAX_ATTEMPTS: u32 = 1000;
 
 macro_rules! params {
     ($( $(#[doc = $doc:literal])+ $name:ident : $unit:ident = $default:expr, $(choices = [$($choice:literal),*],)? source = $source:literal; )*) => {
@@ -152,7 +178,7 @@ macro_rules! params {
     (@wrap Real, $e:expr) => { Value::Real($e) };
     (@wrap Choice, $e:expr) => { Value::Choice($e) };
     (@unwrap Duration, $v:expr) => { match $v { Value::Ms(x) => x, other => panic!("unit mismatch: {other:?}") } };
-    (@unwrap Count, $v:expr) => { match $v { Value::Count(x) => x.min(u32::MAX as u64) as u32, other => panic!("unit mismatch: {other:?}") } };
+    (@unwrap Count, $v:expr) => { match $v { Value::Count(x) => u32::try_from(x).unwrap_or(u32::MAX), other => panic!("unit mismatch: {other:?}") } };
     (@unwrap Bool, $v:expr) => { match $v { Value::Bool(x) => x, other => panic!("unit mismatch: {other:?}") } };
     (@unwrap Real, $v:expr) => { match $v { Value::Real(x) => x, other => panic!("unit mismatch: {other:?}") } };
     (@unwrap Choice, $v:expr) => { match $v { Value::Choice(x) => x, other => panic!("unit mismatch: {other:?}") } };
@@ -284,34 +310,84 @@ impl Params {
         PARAMS.iter().find(|d| d.name == name)
     }
 
-    /// Rejects values Chromium would misbehave on (SEMANTICS S12). Returns (parameter, reason).
+    /// Rejects values the model cannot run with meaning (SEMANTICS S12, DESIGN §9): a value that
+    /// would divide by zero, let virtual time stop advancing, wrap a counter, or put a lower
+    /// bound above its upper bound. Returns (parameter, reason).
     pub fn check(&self) -> Result<(), (&'static str, String)> {
-        if self.max_sync_attempts < 1 {
-            return Err(("max_sync_attempts", "must be at least 1".into()));
-        }
-        if self.max_sync_attempts_with_notification_permission < 1 {
-            return Err((
+        let bounded = [
+            ("max_sync_attempts", self.max_sync_attempts, 1),
+            (
                 "max_sync_attempts_with_notification_permission",
-                "must be at least 1".into(),
+                self.max_sync_attempts_with_notification_permission,
+                1,
+            ),
+            ("retry_delay_factor", self.retry_delay_factor, 1),
+            ("periodic_retries", self.periodic_retries, 0),
+            ("work_max_attempts", self.work_max_attempts, 0),
+            ("max_request_failures", self.max_request_failures, 1),
+        ];
+        for (name, value, min) in bounded {
+            if value < min || value > MAX_ATTEMPTS {
+                return Err((
+                    name,
+                    format!("must be between {min} and {MAX_ATTEMPTS}, got {value}"),
+                ));
+            }
+        }
+        // design-2019's wake-up period is 24 h / cap: it must stay at least 1 ms.
+        let cap = self.max_periodic_wakeups_per_day as u64;
+        if cap < 1 || cap > DAY {
+            return Err((
+                "max_periodic_wakeups_per_day",
+                format!(
+                    "must be between 1 and {DAY} (a wake-up period of at least 1 ms), got {cap}"
+                ),
             ));
         }
-        if self.retry_delay_factor < 1 {
-            return Err(("retry_delay_factor", "must be at least 1".into()));
+        // Durations that pace the model: zero would let a loop run at one instant forever
+        // (or divide by zero).
+        let positive = [
+            (
+                "min_periodic_sync_events_interval",
+                self.min_periodic_sync_events_interval,
+            ),
+            ("min_sync_recovery_time", self.min_sync_recovery_time),
+            ("max_sync_event_duration", self.max_sync_event_duration),
+            ("decay_period", self.decay_period),
+            ("work_min_backoff", self.work_min_backoff),
+            (
+                "work_min_periodic_interval",
+                self.work_min_periodic_interval,
+            ),
+            ("work_max_duration", self.work_max_duration),
+        ];
+        for (name, value) in positive {
+            if value == 0 {
+                return Err((name, "must be greater than 0".into()));
+            }
         }
-        if self.max_periodic_wakeups_per_day < 1 {
-            return Err(("max_periodic_wakeups_per_day", "must be at least 1".into()));
+        if self.work_min_backoff > self.work_max_backoff {
+            return Err((
+                "work_min_backoff",
+                format!(
+                    "must be at most work_max_backoff ({}), got {}",
+                    format_ms(self.work_max_backoff),
+                    format_ms(self.work_min_backoff)
+                ),
+            ));
         }
-        if self.decay_period == 0 {
-            return Err(("decay_period", "must be greater than 0".into()));
+        if self.work_min_flex > self.work_min_periodic_interval {
+            return Err((
+                "work_min_flex",
+                format!(
+                    "must be at most work_min_periodic_interval ({}): the flex window lies inside the interval, got {}",
+                    format_ms(self.work_min_periodic_interval),
+                    format_ms(self.work_min_flex)
+                ),
+            ));
         }
         if self.decay_proportion > 1.0 {
             return Err(("decay_proportion", "must be at most 1".into()));
-        }
-        if self.min_periodic_sync_events_interval == 0 {
-            return Err((
-                "min_periodic_sync_events_interval",
-                "must be greater than 0".into(),
-            ));
         }
         Ok(())
     }

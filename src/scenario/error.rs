@@ -17,11 +17,27 @@ pub struct InputError {
 impl InputError {
     pub fn new(file: &str, path: impl Into<String>, message: impl Into<String>) -> Self {
         InputError {
-            file: file.to_string(),
-            path: path.into(),
-            message: message.into(),
+            file: cut(file.to_string()),
+            path: cut(path.into()),
+            message: cut(message.into()),
         }
     }
+}
+
+/// Longest part of an error kept: a 100,000-character value in a scenario must not become a
+/// 100 KB error line.
+const MAX_PART: usize = 400;
+
+fn cut(mut text: String) -> String {
+    if text.len() > MAX_PART {
+        let mut end = MAX_PART;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+        text.push_str(" … (cut)");
+    }
+    text
 }
 
 impl fmt::Display for InputError {

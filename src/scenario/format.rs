@@ -65,6 +65,30 @@ impl<'de> Deserialize<'de> for Tod {
     }
 }
 
+/// A JSON object whose keys must be unique (serde's maps keep the last of duplicates silently).
+fn unique_keys<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<BTreeMap<String, serde_json::Value>, D::Error> {
+    struct V;
+    impl<'de> Visitor<'de> for V {
+        type Value = BTreeMap<String, serde_json::Value>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("an object of parameter names and values")
+        }
+        fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut out = BTreeMap::new();
+            while let Some((k, v)) = map.next_entry::<String, serde_json::Value>()? {
+                if out.contains_key(&k) {
+                    return Err(de::Error::custom(format!("duplicate parameter {k:?}")));
+                }
+                out.insert(k, v);
+            }
+            Ok(out)
+        }
+    }
+    d.deserialize_map(V)
+}
+
 /// A `count`: a whole number of at least 1.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Count(pub u64);
@@ -173,7 +197,7 @@ pub struct PolicyFile {
     #[serde(default = "chromium")]
     pub preset: String,
     /// Parameter overrides by name; checked against the parameter table.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "unique_keys")]
     pub params: BTreeMap<String, serde_json::Value>,
 }
 

@@ -6,6 +6,7 @@
 
 mod error;
 pub mod format;
+pub mod limits;
 mod origin;
 mod resolve;
 
@@ -13,6 +14,7 @@ use sha2::{Digest, Sha256};
 
 use crate::engine::time::DAY;
 use crate::experiment::Expect;
+use crate::model::engagement::EngagementSpec;
 use crate::model::params::Params;
 use crate::model::policy::Preset;
 use crate::model::world::{DeviceSpec, RegisterWhen};
@@ -44,6 +46,8 @@ pub struct Scenario {
     pub digest: String,
     /// Where it was read from, for messages.
     pub source: String,
+    /// Index of the first device of each block (for `device`, a binary search).
+    block_starts: Vec<u64>,
 }
 
 /// The JSON Schema of the scenario format (`bgsim schema`, `scenarios/schema.json`), derived
@@ -56,14 +60,31 @@ pub fn schema_json() -> String {
 impl Scenario {
     /// Reads and validates a scenario file.
     pub fn load(path: &str) -> Result<Scenario, InputError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| InputError::new(path, "", format!("cannot read the file: {e}")))?;
+        use std::io::Read;
+        let err = |m: String| InputError::new(path, "", m);
+        let file =
+            std::fs::File::open(path).map_err(|e| err(format!("cannot read the file: {e}")))?;
+        let mut bytes = Vec::new();
+        file.take(limits::MAX_SCENARIO_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| err(format!("cannot read the file: {e}")))?;
+        if bytes.len() as u64 > limits::MAX_SCENARIO_BYTES {
+            return Err(err(format!(
+                "the file is larger than {} MiB; a scenario describes a fleet in a few lines (use `count`)",
+                limits::MAX_SCENARIO_BYTES >> 20
+            )));
+        }
+        let text = String::from_utf8(bytes)
+            .map_err(|e| err(format!("the file is not UTF-8 text: {e}")))?;
         Scenario::parse(&text, path)
     }
 
     /// Validates scenario JSON; `file` names it in errors.
     pub fn parse(text: &str, file: &str) -> Result<Scenario, InputError> {
-        let de = &mut serde_json::Deserializer::from_str(text);
+        // A UTF-8 byte-order mark (some Windows editors write one) is not JSON: skip it. The
+        // digest still covers the file's bytes as they are.
+        let json = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let de = &mut serde_json::Deserializer::from_str(json);
         let raw: ScenarioFile = serde_path_to_error::deserialize(de).map_err(|e| {
             let path = e.path().to_string();
             let path = if path == "." { String::new() } else { path };
@@ -73,22 +94,32 @@ impl Scenario {
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect();
-        Resolver { file }.scenario(raw, digest)
+        let mut scenario = Resolver { file }.scenario(raw, digest)?;
+        scenario.index_blocks();
+        Ok(scenario)
     }
 
     pub fn device_count(&self) -> u64 {
         self.blocks.iter().map(|b| b.count).sum()
     }
 
-    /// The spec of the `index`-th device after `count` expansion.
-    pub fn device(&self, mut index: u64) -> &DeviceSpec {
-        for b in &self.blocks {
-            if index < b.count {
-                return &b.spec;
-            }
-            index -= b.count;
-        }
-        panic!("device index out of range")
+    /// The spec of the `index`-th device after `count` expansion (`index < device_count()`).
+    pub fn device(&self, index: u64) -> &DeviceSpec {
+        let block = self.block_starts.partition_point(|&s| s <= index) - 1;
+        &self.blocks[block].spec
+    }
+
+    fn index_blocks(&mut self) {
+        let mut start = 0;
+        self.block_starts = self
+            .blocks
+            .iter()
+            .map(|b| {
+                let s = start;
+                start += b.count;
+                s
+            })
+            .collect();
     }
 
     /// Applies one `--set name=value` override.
@@ -111,8 +142,12 @@ impl Scenario {
 
     /// Replaces the horizon (`--days`), re-checking that every scenario time still fits.
     pub fn set_days(&mut self, days: u64) -> Result<(), InputError> {
-        if days == 0 {
-            return Err(InputError::new("--days", "", "expected at least 1 day"));
+        if days == 0 || days > limits::MAX_DAYS {
+            return Err(InputError::new(
+                "--days",
+                "",
+                format!("expected 1 to {} days, got {days}", limits::MAX_DAYS),
+            ));
         }
         self.duration = days * DAY;
         for b in &self.blocks {
@@ -130,6 +165,11 @@ impl Scenario {
                             _ => None,
                         })
                         .chain(o.events.iter().map(|e| e.at))
+                        .chain(o.fetches.iter().map(|f| f.at))
+                        .chain(match &o.engagement {
+                            EngagementSpec::Score { at, .. } => at.clone(),
+                            EngagementSpec::Pinned(_) => Vec::new(),
+                        })
                 }));
             if let Some(t) = too_late.into_iter().find(|t| *t >= self.duration) {
                 return Err(InputError::new(
@@ -150,8 +190,11 @@ impl Scenario {
     /// Rescales the fleet to `n` devices (`--devices`), keeping block proportions: each block gets
     /// `floor(count·n/total)` devices and the remainder goes to the first blocks in order.
     pub fn set_devices(&mut self, n: u64) -> Result<(), String> {
-        if n == 0 {
-            return Err("expected at least 1 device".into());
+        if n == 0 || n > limits::MAX_DEVICES {
+            return Err(format!(
+                "expected 1 to {} devices, got {n}",
+                limits::MAX_DEVICES
+            ));
         }
         let total = self.device_count() as u128;
         let mut given = 0;
@@ -167,6 +210,7 @@ impl Scenario {
             i += 1;
         }
         self.blocks.retain(|b| b.count > 0);
+        self.index_blocks();
         Ok(())
     }
 }

@@ -1,7 +1,7 @@
 //! Validation of origins: engagement, handlers, registrations and origin events.
 
 use super::format::*;
-use super::{InputError, resolve::Resolver};
+use super::{InputError, limits, resolve::Resolver};
 use crate::model::engagement::{EngagementLevel, EngagementSpec};
 use crate::model::fetch::FetchSpec;
 use crate::model::handler::{DurationDist, HandlerSpec, Settle};
@@ -264,6 +264,16 @@ impl Resolver<'_> {
                         "expected a duration greater than 0",
                     ));
                 }
+                let expected = horizon / a.mean_interval.0;
+                if expected > limits::MAX_ARRIVALS {
+                    return Err(self.err(
+                        format!("{path}.arrivals.mean_interval"),
+                        format!(
+                            "expected at most {} arrivals over the duration, got about {expected}: give a longer mean_interval",
+                            limits::MAX_ARRIVALS
+                        ),
+                    ));
+                }
                 (
                     RegisterWhen::Arrivals {
                         mean_interval: a.mean_interval.0,
@@ -334,10 +344,27 @@ impl Resolver<'_> {
                 "expected at least one request, e.g. [{\"bytes\": 1048576}]",
             ));
         }
-        if let Some(i) = requests.iter().position(|b| *b == 0) {
+        if requests.len() > limits::MAX_FETCH_REQUESTS {
+            return Err(self.err(
+                format!("{path}.requests"),
+                format!(
+                    "expected at most {} requests per fetch, got {}",
+                    limits::MAX_FETCH_REQUESTS,
+                    requests.len()
+                ),
+            ));
+        }
+        if let Some(i) = requests
+            .iter()
+            .position(|b| *b == 0 || *b > limits::MAX_REQUEST_BYTES)
+        {
             return Err(self.err(
                 format!("{path}.requests[{i}].bytes"),
-                "expected at least 1 byte",
+                format!(
+                    "expected between 1 and {} bytes (1 TiB), got {}",
+                    limits::MAX_REQUEST_BYTES,
+                    requests[i]
+                ),
             ));
         }
         let developer_id =

@@ -5,11 +5,11 @@
 use std::collections::BTreeSet;
 
 use super::format::*;
-use super::{DeviceBlock, InputError, Scenario};
+use super::{DeviceBlock, InputError, Scenario, limits};
 use crate::experiment::{Expect, Rule};
 use crate::model::browser::{CrashSpec, Platform};
 use crate::model::network::{Flaky, NetworkSpec};
-use crate::model::params::{Params, Unit, Value};
+use crate::model::params::{ParamDef, Params, Unit, Value};
 use crate::model::policy::Preset;
 use crate::model::timeline::Windows;
 use crate::model::world::DeviceSpec;
@@ -101,6 +101,16 @@ impl Resolver<'_> {
             return Err(self.err("devices", "expected at least one device block"));
         }
         let horizon = raw.duration.0;
+        let mut devices = 0u64;
+        for (i, d) in raw.devices.iter().enumerate() {
+            devices = devices.saturating_add(d.count.0);
+            if devices > limits::MAX_DEVICES {
+                return Err(self.err(
+                    format!("devices[{i}].count"),
+                    format!("expected at most {} devices in all", limits::MAX_DEVICES),
+                ));
+            }
+        }
         let blocks = raw
             .devices
             .into_iter()
@@ -124,6 +134,7 @@ impl Resolver<'_> {
             expect,
             digest,
             source: self.file.to_string(),
+            block_starts: Vec::new(),
         })
     }
 
@@ -145,7 +156,8 @@ impl Resolver<'_> {
                     def.parse(s).map_err(|m| self.err(&path, m))?
                 }
                 (Unit::Count, serde_json::Value::Number(n)) if n.as_u64().is_some() => {
-                    Value::Count(n.as_u64().unwrap_or_default())
+                    ParamDef::count(n.as_u64().unwrap_or_default())
+                        .map_err(|m| self.err(&path, m))?
                 }
                 (Unit::Bool, serde_json::Value::Bool(b)) => Value::Bool(*b),
                 (Unit::Choice, serde_json::Value::String(text)) => {
@@ -291,8 +303,30 @@ impl Resolver<'_> {
         };
         let mut origins = Vec::new();
         let mut names = BTreeSet::new();
+        let (mut n_origins, mut n_entries) = (0u64, 0u64);
         for (i, o) in d.origins.into_iter().enumerate() {
             let opath = format!("{path}.origins[{i}]");
+            n_origins = n_origins.saturating_add(o.count.0);
+            if n_origins > limits::MAX_ORIGINS {
+                return Err(self.err(
+                    format!("{opath}.count"),
+                    format!(
+                        "expected at most {} origins per device in all",
+                        limits::MAX_ORIGINS
+                    ),
+                ));
+            }
+            n_entries =
+                n_entries.saturating_add(o.count.0.saturating_mul(o.registrations.len() as u64));
+            if n_entries > limits::MAX_REGISTRATION_ENTRIES {
+                return Err(self.err(
+                    format!("{opath}.registrations"),
+                    format!(
+                        "expected at most {} registration entries per device in all (entries × origin count)",
+                        limits::MAX_REGISTRATION_ENTRIES
+                    ),
+                ));
+            }
             for spec in self.origin(o, &opath, horizon)? {
                 if !names.insert(spec.name.clone()) {
                     return Err(self.err(
