@@ -327,7 +327,7 @@ impl Params {
             ("max_request_failures", self.max_request_failures, 1),
         ];
         for (name, value, min) in bounded {
-            if value < min || value > MAX_ATTEMPTS {
+            if !(min..=MAX_ATTEMPTS).contains(&value) {
                 return Err((
                     name,
                     format!("must be between {min} and {MAX_ATTEMPTS}, got {value}"),
@@ -336,7 +336,7 @@ impl Params {
         }
         // design-2019's wake-up period is 24 h / cap: it must stay at least 1 ms.
         let cap = self.max_periodic_wakeups_per_day as u64;
-        if cap < 1 || cap > DAY {
+        if !(1..=DAY).contains(&cap) {
             return Err((
                 "max_periodic_wakeups_per_day",
                 format!(
