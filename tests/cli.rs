@@ -694,3 +694,61 @@ fn a_baseline_with_a_negative_tolerance_is_malformed() {
     assert_eq!(o.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("metrics.crashes.abs_tol"), "{stderr}");
 }
+
+// ---- §9 `--days` ------------------------------------------------------------------------------
+
+#[test]
+fn days_flag_means_the_same_as_a_file_with_that_duration() {
+    // crash-storm's devices have daily sessions; stretched from 14 to 20 days by `--days 20` or by
+    // editing `duration`, every CSV must be the same bytes (before, sessions stopped after day 14
+    // and days 14–19 had no sync events).
+    let tmp = tempfile::tempdir().unwrap();
+    let text = fs::read_to_string("scenarios/crash-storm.json").unwrap();
+    let edited = tmp.path().join("crash-storm-20d.json");
+    fs::write(
+        &edited,
+        text.replace("\"duration\": \"14d\"", "\"duration\": \"20d\""),
+    )
+    .unwrap();
+    let (a, b) = (tmp.path().join("flag"), tmp.path().join("file"));
+    let o = bgsim(&[
+        "run",
+        "scenarios/crash-storm.json",
+        "--quiet",
+        "--no-charts",
+        "--days",
+        "20",
+        "--out",
+        a.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = bgsim(&[
+        "run",
+        edited.to_str().unwrap(),
+        "--quiet",
+        "--no-charts",
+        "--out",
+        b.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for f in [
+        "daily.csv",
+        "attempts.csv",
+        "registrations.csv",
+        "wakeups.csv",
+        "tiers.csv",
+    ] {
+        assert_eq!(
+            fs::read(a.join(f)).unwrap(),
+            fs::read(b.join(f)).unwrap(),
+            "{f}"
+        );
+    }
+    // The last day has sync events (sessions and arrivals go on).
+    let daily = fs::read_to_string(a.join("daily.csv")).unwrap();
+    assert_eq!(daily.lines().count(), 21, "header + 20 days");
+    let header: Vec<&str> = daily.lines().next().unwrap().split(',').collect();
+    let col = header.iter().position(|c| *c == "sync_events").unwrap();
+    let last: Vec<&str> = daily.lines().last().unwrap().split(',').collect();
+    assert!(last[col].parse::<u64>().unwrap() > 0, "{daily}");
+}

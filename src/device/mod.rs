@@ -307,8 +307,9 @@ impl<'a> DeviceSim<'a> {
         for &t in &spec.crashes.at {
             self.queue.schedule(SimTime(t), Ev::Crash);
         }
-        self.in_session = spec.sessions.contains(0);
-        for (t, start) in spec.sessions.edges() {
+        let sessions = spec.sessions.windows(horizon);
+        self.in_session = sessions.contains(0);
+        for (t, start) in sessions.edges() {
             self.queue.schedule(SimTime(t), Ev::Session { start });
         }
         for (o, origin) in spec.origins.iter().enumerate() {

@@ -36,5 +36,22 @@ pub struct CrashSpec {
     pub storage_write_latency: u64,
 }
 
-/// The windows during which a user session keeps the browser open.
-pub type Sessions = Windows;
+/// When a user session keeps the browser open. A daily pattern stays a pattern until the run
+/// knows its horizon, so `--days N` means exactly what a file with `duration` N days means.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Sessions {
+    /// Explicit windows (`"always"`, `"never"`, `{"at": …}`).
+    Windows(Windows),
+    /// The same times of day every day (`{"daily": …}`), in ms after midnight.
+    Daily(Vec<(u64, u64)>),
+}
+
+impl Sessions {
+    /// The session windows of a run over `[0, horizon)`.
+    pub fn windows(&self, horizon: u64) -> Windows {
+        match self {
+            Sessions::Windows(w) => w.clone(),
+            Sessions::Daily(times) => Windows::daily(times, horizon),
+        }
+    }
+}

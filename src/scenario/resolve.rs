@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use super::format::*;
 use super::{DeviceBlock, InputError, Scenario, limits};
 use crate::experiment::{Expect, Rule};
-use crate::model::browser::{CrashSpec, Platform};
+use crate::model::browser::{CrashSpec, Platform, Sessions};
 use crate::model::network::{Flaky, NetworkSpec};
 use crate::model::params::{ParamDef, Params, Unit, Value};
 use crate::model::policy::Preset;
@@ -241,15 +241,14 @@ impl Resolver<'_> {
             .map(|t| self.duration_dist(t, &format!("{path}.browser.task_latency")))
             .transpose()?;
         let sessions = match d.browser.sessions {
-            SessionsFile::Always => Windows::always(),
-            SessionsFile::Never => Windows::default(),
+            SessionsFile::Always => Sessions::Windows(Windows::always()),
+            SessionsFile::Never => Sessions::Windows(Windows::default()),
             SessionsFile::Daily(w) => {
-                let w = self.daily_windows(&w, &format!("{path}.browser.sessions.daily"))?;
-                Windows::daily(&w, horizon)
+                Sessions::Daily(self.daily_windows(&w, &format!("{path}.browser.sessions.daily"))?)
             }
             SessionsFile::At(w) => {
                 let w = self.windows(&w, &format!("{path}.browser.sessions.at"))?;
-                Windows::merged(w)
+                Sessions::Windows(Windows::merged(w))
             }
         };
         let bandwidth = match &d.network {
