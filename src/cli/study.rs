@@ -152,6 +152,15 @@ pub fn sweep(args: SweepArgs) -> ExitCode {
             "expected at least 1",
         ));
     }
+    for (i, (name, _)) in vary.iter().enumerate() {
+        if vary[..i].iter().any(|(n, _)| n == name) {
+            return input_error(&InputError::new(
+                "--vary",
+                name.as_str(),
+                "this parameter is varied twice; give all its values in one --vary",
+            ));
+        }
+    }
     let points = sweep::grid(&vary).len() as u64;
     let total = points * args.replications * base.device_count();
     let bar = progress_bar(args.quiet, total, "simulating devices");
@@ -174,7 +183,9 @@ pub fn sweep(args: SweepArgs) -> ExitCode {
                 .join(" ");
             (
                 label,
-                r.samples.get(&args.metric).and_then(|xs| Summary::of(xs)),
+                r.samples
+                    .get(&args.metric)
+                    .and_then(|xs| Summary::of(&xs.present())),
             )
         })
         .collect();
@@ -252,7 +263,9 @@ pub fn compare(args: CompareArgs) -> ExitCode {
         .map(|(p, samples)| {
             (
                 p.name().to_string(),
-                samples.get(&args.metric).and_then(|xs| Summary::of(xs)),
+                samples
+                    .get(&args.metric)
+                    .and_then(|xs| Summary::of(&xs.present())),
             )
         })
         .collect();
@@ -275,8 +288,11 @@ pub fn compare(args: CompareArgs) -> ExitCode {
         println!();
         for metric in COMPARE_TABLE {
             print!("{metric:<32}");
-            let mean =
-                |s: &sweep::Samples| s.get(metric).and_then(|xs| Summary::of(xs)).map(|s| s.mean);
+            let mean = |s: &sweep::Samples| {
+                s.get(metric)
+                    .and_then(|xs| Summary::of(&xs.present()))
+                    .map(|s| s.mean)
+            };
             for (_, s) in &results {
                 match mean(s) {
                     Some(m) => print!(" {m:>14.4}"),
@@ -288,7 +304,7 @@ pub fn compare(args: CompareArgs) -> ExitCode {
                     print!(" {:>28}", "—");
                     continue;
                 };
-                let diffs: Vec<f64> = b.iter().zip(a).map(|(x, y)| x - y).collect();
+                let diffs = b.paired_diff(a);
                 match Summary::of(&diffs) {
                     Some(d) if d.ci_low.is_finite() => {
                         print!(

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use super::record::{Invariant, WakeCause};
 use super::{DeviceSim, Ev};
 use crate::engine::EventKey;
-use crate::engine::rng::{Purpose, StreamKey};
+use crate::engine::rng::{StreamId, StreamKey};
 use crate::engine::time::SimTime;
 use crate::model::fetch::{RequestState, active_id_key, guid, metadata_keys, request_key};
 use crate::model::handler::Settle;
@@ -97,13 +97,14 @@ impl DeviceSim<'_> {
     pub(super) fn fetch_register(&mut self, origin: u32, spec: u32) {
         let f = &self.spec.origins[origin as usize].fetches[spec as usize];
         let index = self.out.fetches.len() as u32;
-        let mut rng = StreamKey {
-            seed: self.seed,
-            device: self.index,
-            purpose: Purpose::Fetch,
-            a: origin,
-            b: spec as u64,
-        }
+        let mut rng = StreamKey::new(
+            self.seed,
+            self.index,
+            StreamId::FetchId {
+                origin,
+                fetch: spec,
+            },
+        )
         .stream();
         let developer_id: Arc<str> = Arc::from(f.developer_id.as_str());
         let duplicate =
@@ -264,13 +265,14 @@ impl DeviceSim<'_> {
             f.segments.push((r as u32, since, now));
         }
         // Server errors: the k-th attempt of this fetch draws from the fetch's own stream.
-        let key = StreamKey {
+        let key = StreamKey::new(
             seed,
             device,
-            purpose: Purpose::Fetch,
-            a: f.origin,
-            b: ((f.state.spec as u64) << 32) | 1,
-        };
+            StreamId::FetchFailures {
+                origin: f.origin,
+                fetch: f.state.spec,
+            },
+        );
         let failed = key.block(f.state.attempts).unit() < f.state.failure_probability;
         f.state.attempts += 1;
         if failed {
@@ -310,13 +312,14 @@ impl DeviceSim<'_> {
         let states = f.state.states.clone();
         let event_end = if matches!(outcome, FetchOutcome::Succeeded | FetchOutcome::Failed) {
             let spec = &self.spec.origins[f.origin as usize].fetches[f.state.spec as usize];
-            let key = StreamKey {
-                seed: self.seed,
-                device: self.index,
-                purpose: Purpose::Fetch,
-                a: f.origin,
-                b: ((f.state.spec as u64) << 32) | 2,
-            };
+            let key = StreamKey::new(
+                self.seed,
+                self.index,
+                StreamId::FetchHandler {
+                    origin: f.origin,
+                    fetch: f.state.spec,
+                },
+            );
             let (settle, duration) = spec.handler.plan(&key, 0, 0);
             let d = if settle == Settle::Hang {
                 max_event

@@ -3,7 +3,7 @@
 use super::record::WakeCause;
 use super::record::{AttemptRow, Invariant, Outcome};
 use super::{DeviceSim, Ev, Mark, Running, Trigger};
-use crate::engine::rng::{Purpose, StreamKey};
+use crate::engine::rng::{StreamId, StreamKey};
 use crate::engine::time::SimTime;
 use crate::model::browser::Platform;
 use crate::model::handler::Settle;
@@ -223,13 +223,14 @@ impl DeviceSim<'_> {
         }
         let handler =
             &self.spec.origins[reg.origin as usize].registrations[reg.spec as usize].handler;
-        let key = StreamKey {
-            seed: self.seed,
-            device: self.index,
-            purpose: Purpose::Handler,
-            a: reg.origin,
-            b: reg.stream_b,
-        };
+        let key = StreamKey::new(
+            self.seed,
+            self.index,
+            StreamId::Handler {
+                origin: reg.origin,
+                call: reg.stream_b,
+            },
+        );
         let (settle, duration) = handler.plan(&key, reg.dispatches as u64, reg.script_pos as usize);
         reg.dispatches += 1;
         reg.script_pos += 1;
@@ -285,13 +286,14 @@ impl DeviceSim<'_> {
         // crash at the very end instant still interrupts it.
         let p = self.spec.crashes.during_event_probability;
         if p > 0.0 {
-            let key = StreamKey {
-                seed: self.seed,
-                device: self.index,
-                purpose: Purpose::Crashes,
-                a: origin + 1,
-                b: stream_b,
-            };
+            let key = StreamKey::new(
+                self.seed,
+                self.index,
+                StreamId::EventCrash {
+                    origin,
+                    call: stream_b,
+                },
+            );
             let mut s = key.block(ordinal);
             if s.unit() < p {
                 let offset = s.range_inclusive(0, end.ms() - now.ms());

@@ -27,7 +27,7 @@ mod registry;
 
 use std::collections::BTreeMap;
 
-use crate::engine::rng::{Purpose, Stream, StreamKey};
+use crate::engine::rng::{Stream, StreamId, StreamKey};
 use crate::engine::time::{DAY, SimTime};
 use crate::engine::{EventKey, EventQueue};
 use crate::model::engagement::{EngagementLevel, EngagementScore, EngagementSpec, ScoreParams};
@@ -285,14 +285,8 @@ impl<'a> DeviceSim<'a> {
         self.finish()
     }
 
-    fn key(&self, purpose: Purpose, a: u32, b: u64) -> StreamKey {
-        StreamKey {
-            seed: self.seed,
-            device: self.index,
-            purpose,
-            a,
-            b,
-        }
+    fn key(&self, id: StreamId) -> StreamKey {
+        StreamKey::new(self.seed, self.index, id)
     }
 
     fn enqueue_timeline(&mut self) {
@@ -345,17 +339,17 @@ impl<'a> DeviceSim<'a> {
         }
         // Random processes: their first steps.
         if let Some(flaky) = spec.network.flaky() {
-            let mut rng = self.key(Purpose::Network, 0, 0).stream();
+            let mut rng = self.key(StreamId::Network).stream();
             let gap = rng.exp_ms(flaky.mean_online);
             self.flaky_rng = Some(rng);
             self.queue.schedule(SimTime(gap), Ev::NetFlaky);
         }
         if spec.crashes.rate_per_day > 0.0 {
-            self.crash_rng = Some(self.key(Purpose::Crashes, 0, 0).stream());
+            self.crash_rng = Some(self.key(StreamId::Crashes).stream());
             self.schedule_next_crash();
         }
         if spec.task_latency.is_some() {
-            self.task_rng = Some(self.key(Purpose::Tasks, 0, 0).stream());
+            self.task_rng = Some(self.key(StreamId::Tasks).stream());
         }
         for (o, origin) in spec.origins.iter().enumerate() {
             if let EngagementSpec::Score {
@@ -363,7 +357,7 @@ impl<'a> DeviceSim<'a> {
                 ..
             } = origin.engagement
             {
-                let mut rng = self.key(Purpose::Engagement, o as u32, 0).stream();
+                let mut rng = self.key(StreamId::Visits { origin: o as u32 }).stream();
                 let gap = rng.exp_ms(mean);
                 self.origins[o].visit_rng = Some(rng);
                 let ev = Ev::VisitProcess { origin: o as u32 };
@@ -373,7 +367,12 @@ impl<'a> DeviceSim<'a> {
         for (o, origin) in spec.origins.iter().enumerate() {
             for (r, reg) in origin.registrations.iter().enumerate() {
                 if let RegisterWhen::Arrivals { mean_interval } = reg.when {
-                    let mut rng = self.key(Purpose::Arrivals, o as u32, r as u64).stream();
+                    let mut rng = self
+                        .key(StreamId::Arrivals {
+                            origin: o as u32,
+                            entry: r as u32,
+                        })
+                        .stream();
                     let gap = rng.exp_ms(mean_interval);
                     self.arrivals.insert((o as u32, r as u32), (0, rng));
                     let ev = Ev::Arrival {

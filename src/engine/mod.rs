@@ -8,5 +8,5 @@ pub mod rng;
 pub mod time;
 
 pub use queue::{EventKey, EventQueue};
-pub use rng::{Purpose, Stream, StreamKey};
+pub use rng::{Stream, StreamId, StreamKey};
 pub use time::SimTime;

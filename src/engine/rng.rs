@@ -1,7 +1,7 @@
 //! Independent, reproducible random streams (DESIGN §2 "common random numbers").
 //!
 //! Every stream is a ChaCha8 generator whose 256-bit key is the *injective* packing of
-//! `(scenario seed, device index, purpose, a, b)`: no hashing, no collisions, and no stream ever
+//! `(scenario seed, device index, StreamId)`: no hashing, no collisions, and no stream ever
 //! depends on how many numbers another stream consumed. So the world a policy sees (network,
 //! crashes, arrivals, handler outcomes) is the same whatever the policy decides.
 //!
@@ -11,42 +11,82 @@
 use rand::{Rng, RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-/// What a stream is used for; part of the key so streams of one device never overlap.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[repr(u32)]
-pub enum Purpose {
-    Network = 1,
-    Crashes = 2,
-    Engagement = 3,
-    Handler = 4,
-    Arrivals = 5,
-    Tasks = 6,
-    Fetch = 7,
+/// What a stream is used for, with the indexes that tell its instances apart. Each variant maps
+/// to its own purpose number in the key, so no two uses can share a stream (before, a fetch's id
+/// stream and another fetch's failure stream were packed into the same key).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum StreamId {
+    /// The markov or diurnal network's flaky process.
+    Network,
+    /// The Poisson crash process.
+    Crashes,
+    /// An origin's Poisson visit process.
+    Visits { origin: u32 },
+    /// The outcomes of one registration call's dispatches (`call` = the registration's stream
+    /// index: `entry << 32 | arrival number`).
+    Handler { origin: u32, call: u64 },
+    /// An origin's Poisson arrivals for one registration entry.
+    Arrivals { origin: u32, entry: u32 },
+    /// The OS latency of wake-up tasks.
+    Tasks,
+    /// A Background Fetch's GUID.
+    FetchId { origin: u32, fetch: u32 },
+    /// A Background Fetch's request failures (k-th attempt, k-th block).
+    FetchFailures { origin: u32, fetch: u32 },
+    /// A Background Fetch's completion event handler.
+    FetchHandler { origin: u32, fetch: u32 },
+    /// Whether (and when) a crash cuts the k-th dispatch of a registration call short.
+    EventCrash { origin: u32, call: u64 },
 }
 
-/// The identity of one random stream.
+impl StreamId {
+    /// `(purpose number, a, b)`: injective, since every variant has its own purpose number and
+    /// its indexes fit their fields.
+    fn fields(self) -> (u32, u32, u64) {
+        match self {
+            StreamId::Network => (1, 0, 0),
+            StreamId::Crashes => (2, 0, 0),
+            StreamId::Visits { origin } => (3, origin, 0),
+            StreamId::Handler { origin, call } => (4, origin, call),
+            StreamId::Arrivals { origin, entry } => (5, origin, entry as u64),
+            StreamId::Tasks => (6, 0, 0),
+            StreamId::FetchId { origin, fetch } => (7, origin, fetch as u64),
+            StreamId::FetchFailures { origin, fetch } => (8, origin, fetch as u64),
+            StreamId::FetchHandler { origin, fetch } => (9, origin, fetch as u64),
+            StreamId::EventCrash { origin, call } => (10, origin, call),
+        }
+    }
+}
+
+/// The identity of one random stream: the scenario seed, the device and the use.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct StreamKey {
-    pub seed: u64,
-    pub device: u64,
-    pub purpose: Purpose,
-    /// First purpose-specific index (e.g. the origin index).
-    pub a: u32,
-    /// Second purpose-specific index (e.g. which registration call within the origin).
-    pub b: u64,
+    seed: u64,
+    device: u64,
+    id: StreamId,
 }
 
 /// 32-bit words reserved for one block: enough for every draw of a single dispatch.
 const BLOCK_WORDS: u128 = 16;
 
 impl StreamKey {
-    fn key_bytes(&self) -> [u8; 32] {
+    pub fn new(seed: u64, device: u64, id: StreamId) -> StreamKey {
+        StreamKey { seed, device, id }
+    }
+
+    pub fn id(&self) -> StreamId {
+        self.id
+    }
+
+    /// The ChaCha key: `seed ‖ device ‖ purpose ‖ a ‖ b`, little-endian, 32 bytes.
+    pub fn key_bytes(&self) -> [u8; 32] {
+        let (purpose, a, b) = self.id.fields();
         let mut k = [0u8; 32];
         k[0..8].copy_from_slice(&self.seed.to_le_bytes());
         k[8..16].copy_from_slice(&self.device.to_le_bytes());
-        k[16..20].copy_from_slice(&(self.purpose as u32).to_le_bytes());
-        k[20..24].copy_from_slice(&self.a.to_le_bytes());
-        k[24..32].copy_from_slice(&self.b.to_le_bytes());
+        k[16..20].copy_from_slice(&purpose.to_le_bytes());
+        k[20..24].copy_from_slice(&a.to_le_bytes());
+        k[24..32].copy_from_slice(&b.to_le_bytes());
         k
     }
 
@@ -79,7 +119,7 @@ impl Stream {
     /// at least 1 ms (SEMANTICS S6: periods are "rounded to ≥ 1 ms").
     pub fn exp_ms(&mut self, mean_ms: u64) -> u64 {
         let u = self.unit();
-        let x = -(mean_ms as f64) * (1.0 - u).ln();
+        let x = -(mean_ms as f64) * libm::log(1.0 - u);
         (x.round() as u64).max(1)
     }
 
@@ -96,7 +136,9 @@ impl Stream {
     pub fn std_normal(&mut self) -> f64 {
         let u1 = 1.0 - self.unit(); // (0, 1]
         let u2 = self.unit();
-        (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+        // libm (a pure-Rust port of musl) instead of the platform's math library: glibc, musl,
+        // macOS and aarch64 then draw the same values. sqrt is exact (IEEE 754) everywhere.
+        (-2.0 * libm::log(u1)).sqrt() * libm::cos(std::f64::consts::TAU * u2)
     }
 }
 
@@ -104,39 +146,33 @@ impl Stream {
 mod tests {
     use super::*;
 
-    fn key(device: u64, purpose: Purpose) -> StreamKey {
-        StreamKey {
-            seed: 7,
-            device,
-            purpose,
-            a: 0,
-            b: 0,
-        }
+    fn key(device: u64, id: StreamId) -> StreamKey {
+        StreamKey::new(7, device, id)
     }
 
     #[test]
     fn same_key_same_numbers() {
         let a: Vec<f64> = (0..4)
             .map(|_| 0)
-            .scan(key(1, Purpose::Network).stream(), |s, _| Some(s.unit()))
+            .scan(key(1, StreamId::Network).stream(), |s, _| Some(s.unit()))
             .collect();
         let b: Vec<f64> = (0..4)
             .map(|_| 0)
-            .scan(key(1, Purpose::Network).stream(), |s, _| Some(s.unit()))
+            .scan(key(1, StreamId::Network).stream(), |s, _| Some(s.unit()))
             .collect();
         assert_eq!(a, b);
     }
 
     #[test]
     fn purposes_and_devices_are_independent_streams() {
-        let x = key(1, Purpose::Network).stream().unit();
-        assert_ne!(x, key(1, Purpose::Crashes).stream().unit());
-        assert_ne!(x, key(2, Purpose::Network).stream().unit());
+        let x = key(1, StreamId::Network).stream().unit();
+        assert_ne!(x, key(1, StreamId::Crashes).stream().unit());
+        assert_ne!(x, key(2, StreamId::Network).stream().unit());
     }
 
     #[test]
     fn block_k_does_not_depend_on_other_blocks() {
-        let k = key(3, Purpose::Handler);
+        let k = key(3, StreamId::Handler { origin: 0, call: 0 });
         let direct = k.block(5).unit();
         // Drawing from block 4 first changes nothing for block 5.
         let mut b4 = k.block(4);
@@ -147,8 +183,46 @@ mod tests {
     }
 
     #[test]
+    fn stream_ids_map_to_distinct_keys() {
+        // The collision the typed ids fixed: fetch #1's id stream and fetch #0's failure stream
+        // were both (purpose 7, a 0, b 1).
+        let ids = [
+            StreamId::Network,
+            StreamId::Crashes,
+            StreamId::Tasks,
+            StreamId::Visits { origin: 1 },
+            StreamId::Arrivals {
+                origin: 0,
+                entry: 1,
+            },
+            StreamId::Handler { origin: 0, call: 1 },
+            StreamId::Handler { origin: 1, call: 0 },
+            StreamId::EventCrash { origin: 0, call: 1 },
+            StreamId::FetchId {
+                origin: 0,
+                fetch: 1,
+            },
+            StreamId::FetchFailures {
+                origin: 0,
+                fetch: 0,
+            },
+            StreamId::FetchFailures {
+                origin: 0,
+                fetch: 1,
+            },
+            StreamId::FetchHandler {
+                origin: 0,
+                fetch: 1,
+            },
+        ];
+        let keys: std::collections::BTreeSet<[u8; 32]> =
+            ids.iter().map(|&id| key(0, id).key_bytes()).collect();
+        assert_eq!(keys.len(), ids.len());
+    }
+
+    #[test]
     fn range_inclusive_stays_in_bounds() {
-        let mut s = key(0, Purpose::Tasks).stream();
+        let mut s = key(0, StreamId::Tasks).stream();
         for _ in 0..1000 {
             let v = s.range_inclusive(10, 12);
             assert!((10..=12).contains(&v));

@@ -17,8 +17,8 @@ pub fn t975(df: u64) -> f64 {
         _ => {
             let z: f64 = 1.959_963_985;
             let v = df as f64;
-            z + (z.powi(3) + z) / (4.0 * v)
-                + (5.0 * z.powi(5) + 16.0 * z.powi(3) + 3.0 * z) / (96.0 * v * v)
+            z + (z * z * z + z) / (4.0 * v)
+                + (5.0 * z * z * z * z * z + 16.0 * z * z * z + 3.0 * z) / (96.0 * v * v)
         }
     }
 }
@@ -44,7 +44,7 @@ impl Summary {
         }
         let mean = xs.iter().sum::<f64>() / n as f64;
         let (stddev, half) = if n >= 2 {
-            let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
+            let var = xs.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1) as f64;
             let sd = var.sqrt();
             (sd, t975(n - 1) * sd / (n as f64).sqrt())
         } else {

@@ -13,8 +13,30 @@ use super::{RunOptions, run};
 use crate::model::policy::Preset;
 use crate::scenario::{InputError, Scenario};
 
-/// Metric samples by dotted name, one value per replication (missing values skipped).
-pub type Samples = BTreeMap<String, Vec<f64>>;
+/// One metric's value in each replication, by replication index: `None` where that replication
+/// had no value (e.g. no one-shot finished, so no latency). Keeping the index is what lets a
+/// comparison pair replication r with replication r, never with whatever came next.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Series(pub Vec<Option<f64>>);
+
+impl Series {
+    /// The values that exist, in replication order.
+    pub fn present(&self) -> Vec<f64> {
+        self.0.iter().flatten().copied().collect()
+    }
+
+    /// `self[r] − base[r]` for every replication r where both exist.
+    pub fn paired_diff(&self, base: &Series) -> Vec<f64> {
+        self.0
+            .iter()
+            .zip(&base.0)
+            .filter_map(|(a, b)| Some((*a)? - (*b)?))
+            .collect()
+    }
+}
+
+/// Metric samples by dotted name.
+pub type Samples = BTreeMap<String, Series>;
 
 /// One grid point of a sweep: the parameter assignments and the samples of every metric.
 #[derive(Clone, Debug)]
@@ -78,14 +100,27 @@ fn with_point(base: &Scenario, point: &[(String, String)]) -> Result<Scenario, I
 }
 
 fn replicate(s: &Scenario, replications: u64, opts: &RunOptions<'_>) -> Samples {
+    let runs: Vec<BTreeMap<String, f64>> = (0..replications)
+        .map(|r| {
+            let mut s = s.clone();
+            s.seed = s.seed.wrapping_add(r);
+            let fleet = run(&s, opts);
+            flatten(&metrics(&s, &fleet))
+        })
+        .collect();
+    collect_by_replication(&runs)
+}
+
+/// Every metric any replication reported, with its value per replication index.
+fn collect_by_replication(runs: &[BTreeMap<String, f64>]) -> Samples {
     let mut samples = Samples::new();
-    for r in 0..replications {
-        let mut s = s.clone();
-        s.seed = s.seed.wrapping_add(r);
-        let fleet = run(&s, opts);
-        for (k, v) in flatten(&metrics(&s, &fleet)) {
-            samples.entry(k).or_default().push(v);
+    for run in runs {
+        for k in run.keys() {
+            samples.entry(k.clone()).or_default();
         }
+    }
+    for (k, series) in samples.iter_mut() {
+        series.0 = runs.iter().map(|run| run.get(k).copied()).collect();
     }
     samples
 }
@@ -149,6 +184,25 @@ mod tests {
             g[5],
             vec![("a".into(), "2".into()), ("b".into(), "z".into())]
         );
+    }
+
+    #[test]
+    fn replications_pair_by_index_even_with_gaps() {
+        // Replication 0 has no latency (nothing finished); 1 and 2 have one. Policy B's values
+        // must be paired with A's of the same replication: (7 − 5) and (9 − 6), not (7 − ?)…
+        let run = |lat: Option<f64>| {
+            let mut m = BTreeMap::new();
+            m.insert("n".to_string(), 1.0);
+            if let Some(x) = lat {
+                m.insert("lat".to_string(), x);
+            }
+            m
+        };
+        let a = collect_by_replication(&[run(None), run(Some(5.0)), run(Some(6.0))]);
+        let b = collect_by_replication(&[run(Some(4.0)), run(Some(7.0)), run(Some(9.0))]);
+        assert_eq!(a["lat"], Series(vec![None, Some(5.0), Some(6.0)]));
+        assert_eq!(b["lat"].paired_diff(&a["lat"]), vec![2.0, 3.0]);
+        assert_eq!(a["lat"].present(), vec![5.0, 6.0]);
     }
 
     #[test]

@@ -167,8 +167,10 @@ impl EngagementScore {
         let Some(last) = self.last_engagement else {
             return 0.0;
         };
-        let periods = (now.saturating_sub(last) / p.decay_period) as i32;
-        (self.raw * p.decay_proportion.powi(periods) - periods as f64 * p.decay_points).max(0.0)
+        let periods = (now.saturating_sub(last) / p.decay_period) as f64;
+        // Chromium: `std::pow(kDecayProportion, periods)`; libm's pure-Rust pow gives the same
+        // bits on every platform (`powi` has unspecified precision).
+        (self.raw * libm::pow(p.decay_proportion, periods) - periods * p.decay_points).max(0.0)
     }
 
     /// GetTotalScore with the cleanup of scores below `score_cleanup_threshold` applied.

@@ -80,7 +80,7 @@ pub fn guid(s: &mut Stream) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::rng::{Purpose, StreamKey};
+    use crate::engine::rng::{StreamId, StreamKey};
 
     #[test]
     fn request_keys_sort_in_request_order_past_ten() {
@@ -102,13 +102,14 @@ mod tests {
 
     #[test]
     fn guids_are_v4_shaped_and_deterministic() {
-        let key = StreamKey {
-            seed: 1,
-            device: 0,
-            purpose: Purpose::Fetch,
-            a: 0,
-            b: 0,
-        };
+        let key = StreamKey::new(
+            1,
+            0,
+            StreamId::FetchId {
+                origin: 0,
+                fetch: 0,
+            },
+        );
         let a = guid(&mut key.stream());
         let b = guid(&mut key.stream());
         assert_eq!(a, b);

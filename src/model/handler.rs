@@ -37,12 +37,12 @@ impl DurationDist {
             DurationDist::Uniform(lo, hi) => s.range_inclusive(*lo, *hi),
             DurationDist::Exponential(mean) => {
                 let u = s.unit();
-                (-(*mean as f64) * (1.0 - u).ln()).round() as u64
+                (-(*mean as f64) * libm::log(1.0 - u)).round() as u64
             }
             DurationDist::Lognormal { median, p95 } => {
-                let mu = (*median as f64).ln();
-                let sigma = ((*p95 as f64).ln() - mu) / Z95;
-                (mu + sigma * s.std_normal()).exp().round() as u64
+                let mu = libm::log(*median as f64);
+                let sigma = (libm::log(*p95 as f64) - mu) / Z95;
+                libm::exp(mu + sigma * s.std_normal()).round() as u64
             }
         }
     }
@@ -84,16 +84,10 @@ impl HandlerSpec {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::rng::Purpose;
+    use crate::engine::rng::StreamId;
 
     fn key() -> StreamKey {
-        StreamKey {
-            seed: 1,
-            device: 0,
-            purpose: Purpose::Handler,
-            a: 0,
-            b: 0,
-        }
+        StreamKey::new(1, 0, StreamId::Handler { origin: 0, call: 0 })
     }
 
     fn spec(outcomes: Vec<Settle>, p: f64) -> HandlerSpec {

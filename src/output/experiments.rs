@@ -44,7 +44,9 @@ pub fn write_sweep_csv(path: &Path, names: &[String], results: &[PointResult]) -
     w.write_record(&header)?;
     for (i, r) in results.iter().enumerate() {
         for (metric, xs) in &r.samples {
-            let Some(s) = Summary::of(xs) else { continue };
+            let Some(s) = Summary::of(&xs.present()) else {
+                continue;
+            };
             let mut row = vec![i.to_string()];
             row.extend(r.point.iter().map(|(_, v)| v.clone()));
             row.push(metric.clone());
@@ -72,15 +74,12 @@ pub fn write_compare_csv(path: &Path, results: &[(Preset, Samples)]) -> Result<(
             let Some(xs) = samples.get(metric) else {
                 continue;
             };
-            let Some(s) = Summary::of(xs) else { continue };
+            let Some(s) = Summary::of(&xs.present()) else {
+                continue;
+            };
             let mut row = vec![metric.clone(), policy.name().to_string()];
             row.extend(stats_cells(&s));
-            let base = &first[metric];
-            let diffs: Vec<f64> = if xs.len() == base.len() {
-                xs.iter().zip(base).map(|(a, b)| a - b).collect()
-            } else {
-                Vec::new()
-            };
+            let diffs = xs.paired_diff(&first[metric]);
             match Summary::of(&diffs) {
                 Some(d) => row.extend([num(d.mean), num(d.ci_low), num(d.ci_high)]),
                 None => row.extend([String::new(), String::new(), String::new()]),
