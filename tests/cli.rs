@@ -752,3 +752,16 @@ fn days_flag_means_the_same_as_a_file_with_that_duration() {
     let last: Vec<&str> = daily.lines().last().unwrap().split(',').collect();
     assert!(last[col].parse::<u64>().unwrap() > 0, "{daily}");
 }
+
+#[test]
+fn a_zero_restart_delay_with_crashes_during_events_is_an_error() {
+    // A crash at an event's first instant would restart at the same instant and crash again.
+    rejects(
+        &with(|v| {
+            v["devices"][0]["crashes"] =
+                json!({ "restart_delay": "0s", "during_event_probability": 1.0 })
+        }),
+        &[],
+        &["devices[0].crashes.restart_delay", "greater than 0"],
+    );
+}

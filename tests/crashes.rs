@@ -129,3 +129,45 @@ fn crash_storm_keeps_every_chromium_invariant() {
     assert!(r.summary["attempts"]["interrupted"].as_u64().unwrap() > 0);
     assert_eq!(r.summary["invariants"]["violations"], 0);
 }
+
+// ---- §4.3 crashes during an event happen only while it runs (issue: stale crashes) ------------
+
+#[test]
+fn a_crash_drawn_for_an_event_that_ended_early_never_happens() {
+    // One needs_network event of 1 h (max_sync_event_duration raised to 2 h) dispatched at 1 h;
+    // every dispatch draws a crash (p = 1) at a uniform instant of its planned hour. The network
+    // drops 1 s in and never returns, so the event ends `network_lost` at 1h0m1s and nothing runs
+    // again: no crash may happen (before the fix it struck at the drawn instant, up to 2 h).
+    let mut s = one(
+        json!({ "duration": { "fixed": "1h" }, "needs_network": true }),
+        json!({ "restart_delay": "1s", "during_event_probability": 1.0 }),
+    );
+    s["devices"][0]["origins"][0]["registrations"][0]["at"] = json!("1h");
+    s["devices"][0]["network"] = json!({ "model": "schedule", "offline": [["1h1s", "2d"]] });
+    s["policy"] = json!({ "params": { "max_sync_event_duration": "2h" } });
+    let r = run(&s);
+    assert_eq!(timeline(&r), vec![(H, Some(H + S), "network_lost")]);
+    assert_eq!(r.summary["crashes"], 0);
+}
+
+#[test]
+fn stale_crashes_do_not_pile_up() {
+    // Two origins whose events each draw a crash and end early through the network: before the
+    // fix, every stale crash restarted the browser (1 ms later), which re-fired both events,
+    // which drew two more crashes… 10 M events in 4 h. Now each dispatch's crash is cancelled
+    // with it: the network flaps every 10 min, so there are at most a handful of dispatches per
+    // flap.
+    let reg = json!([{ "kind": "one_shot", "tag": "t", "at": "0s" }]);
+    let h = json!({ "duration": { "fixed": "1h" }, "needs_network": true });
+    let mut a = origin(h.clone(), reg.clone());
+    a["name"] = json!("https://a.example");
+    let mut s = desktop(json!([a, origin(h, reg)]));
+    s["duration"] = json!("4h");
+    s["devices"][0]["crashes"] = json!({ "restart_delay": "1ms", "during_event_probability": 1.0 });
+    s["devices"][0]["network"] =
+        json!({ "model": "schedule", "offline": [["10m", "20m"], ["30m", "40m"], ["50m", "60m"]] });
+    s["policy"] = json!({ "params": { "max_sync_event_duration": "2h" } });
+    let sc = bgsim::scenario::Scenario::parse(&s.to_string(), "t.json").unwrap();
+    let fleet = bgsim::experiment::run(&sc, &bgsim::experiment::RunOptions::default());
+    assert!(fleet.events < 1_000, "{} events", fleet.events);
+}

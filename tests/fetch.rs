@@ -213,3 +213,37 @@ fn android_download_holds_the_process_and_the_download_service_wakes_it() {
     assert_eq!(f["completed_ms"], "640000");
     assert_eq!(r.summary["wakeups"]["by_cause"]["fetch"], 1);
 }
+
+#[test]
+fn a_download_holds_an_idle_android_process_without_polling() {
+    // Android, session [0, 1 h), idle_kill_after 1 ms. A 360 MB fetch at 59 min at 100 kB/s
+    // downloads for 3,600 s, to 1 h 59 m, outlasting the session. The idle kill due at
+    // 1 h + 1 ms waits for the download instead of re-checking every millisecond (3.5 M checks
+    // before the fix); the process is killed 1 ms after the fetch's completion event ends.
+    let mut s = fetch_scenario(
+        json!({ "kind": "fetch", "id": "ep", "at": "59m", "requests": [mb(360)] }),
+        json!([]),
+    );
+    s["devices"][0]["platform"] = json!("android");
+    s["devices"][0]["browser"] =
+        json!({ "sessions": { "at": [["0s", "1h"]] }, "idle_kill_after": "1ms" });
+    let sc = bgsim::scenario::Scenario::parse(&s.to_string(), "t.json").unwrap();
+    let fleet = bgsim::experiment::run(&sc, &bgsim::experiment::RunOptions::default());
+    assert!(fleet.events < 20, "{} events", fleet.events);
+    let r = run(&s);
+    let f = &fetches(&r)[0];
+    assert_eq!(f["outcome"], "success");
+    assert_eq!(f["completed_ms"], (59 * MIN + 3_600 * S).to_string());
+}
+
+#[test]
+fn an_idle_kill_of_zero_is_an_input_error() {
+    let mut s = fetch_scenario(
+        json!({ "kind": "fetch", "id": "ep", "at": "1m", "requests": [mb(1)] }),
+        json!([]),
+    );
+    s["devices"][0]["platform"] = json!("android");
+    s["devices"][0]["browser"] = json!({ "sessions": "always", "idle_kill_after": "0s" });
+    let e = bgsim::scenario::Scenario::parse(&s.to_string(), "t.json").unwrap_err();
+    assert_eq!(e.path, "devices[0].browser.idle_kill_after");
+}

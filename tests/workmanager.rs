@@ -150,3 +150,20 @@ fn shootout_is_deterministic_under_compare() {
     let text = String::from_utf8(a).unwrap();
     assert!(text.contains(",workmanager,") && text.contains(",design-2019,"));
 }
+
+#[test]
+fn periodic_work_with_a_zero_interval_runs_at_the_floor_not_in_a_loop() {
+    // min_interval 0 and a 0 s handler: the interval is floored at work_min_periodic_interval
+    // (15 min), flex = interval, so the first run is at 0 and each next one 15 min after the
+    // previous finished: 0, 15 m, …, 23 h 45 m = 96 runs a day (2 days: 192). Before the floor
+    // was required to be > 0, `--set work_min_periodic_interval=0s` re-ran forever at t = 0.
+    let s = wm(
+        "HIGH",
+        json!({ "duration": { "fixed": "0s" } }),
+        json!([{ "kind": "periodic", "tag": "p", "min_interval": "0s", "at": "0s" }]),
+    );
+    let r = run(&s);
+    let got = starts(&r);
+    assert_eq!(got.len(), 192);
+    assert_eq!(&got[..3], &[0, 15 * MIN, 30 * MIN]);
+}

@@ -26,6 +26,9 @@ impl DeviceSim<'_> {
                 if self.running[i].needs_network {
                     let running = self.running.remove(i);
                     self.queue.cancel(running.end);
+                    if let Some(crash) = running.crash {
+                        self.queue.cancel(crash);
+                    }
                     self.complete(running, Outcome::NetworkLost);
                 } else {
                     i += 1;
@@ -49,6 +52,9 @@ impl DeviceSim<'_> {
         let running = std::mem::take(&mut self.running);
         for r in &running {
             self.queue.cancel(r.end);
+            if let Some(crash) = r.crash {
+                self.queue.cancel(crash);
+            }
             self.end_row(r.row, Outcome::Interrupted);
             let reg = &mut self.out.registrations[r.reg as usize];
             reg.running -= 1;
@@ -285,6 +291,7 @@ impl DeviceSim<'_> {
         // every policy sees the same fate for its k-th dispatch. Enqueued before the end, so a
         // crash at the very end instant still interrupts it.
         let p = self.spec.crashes.during_event_probability;
+        let mut crash = None;
         if p > 0.0 {
             let key = StreamKey::new(
                 self.seed,
@@ -297,7 +304,8 @@ impl DeviceSim<'_> {
             let mut s = key.block(ordinal);
             if s.unit() < p {
                 let offset = s.range_inclusive(0, end.ms() - now.ms());
-                self.queue.schedule(now.after(offset), Ev::Crash);
+                let ev = Ev::EventCrash { row: row_id };
+                crash = Some(self.queue.schedule(now.after(offset), ev));
             }
         }
         let end_key = self.queue.schedule(end, Ev::AttemptEnd { row: row_id });
@@ -305,6 +313,7 @@ impl DeviceSim<'_> {
             row: row_id,
             reg: id,
             end: end_key,
+            crash,
             outcome,
             needs_network,
         });

@@ -57,6 +57,8 @@ pub struct DeviceResult {
     pub register_errors: u64,
     /// Events popped from the queue (for `--stats`).
     pub events: u64,
+    /// Most events popped at one virtual instant.
+    pub max_events_at_one_instant: u64,
     pub online_transitions: u64,
     /// Dispatches made by the FireReadyEvents of an online transition (Firefox telemetry).
     pub online_dispatches: u64,
@@ -80,23 +82,55 @@ pub enum Mark {
 
 #[derive(Clone, Copy, Debug)]
 enum Ev {
-    NetWindow { offline: bool },
+    NetWindow {
+        offline: bool,
+    },
     NetFlaky,
     Crash,
     CrashProcess,
-    Session { start: bool },
-    Register { origin: u32, spec: u32 },
-    Arrival { origin: u32, spec: u32 },
-    Action { origin: u32, event: u32 },
-    Visit { origin: u32 },
-    VisitProcess { origin: u32 },
+    /// A crash drawn for the dispatch of attempt row `row` while it runs.
+    EventCrash {
+        row: u32,
+    },
+    Session {
+        start: bool,
+    },
+    Register {
+        origin: u32,
+        spec: u32,
+    },
+    Arrival {
+        origin: u32,
+        spec: u32,
+    },
+    Action {
+        origin: u32,
+        event: u32,
+    },
+    Visit {
+        origin: u32,
+    },
+    VisitProcess {
+        origin: u32,
+    },
     Restart,
     Timer,
-    AttemptEnd { row: u32 },
-    FetchRegister { origin: u32, spec: u32 },
-    FetchRequestDone { fetch: u32 },
-    Task { kind: SyncKind },
-    IdleCheck { generation: u32 },
+    AttemptEnd {
+        row: u32,
+    },
+    FetchRegister {
+        origin: u32,
+        spec: u32,
+    },
+    FetchRequestDone {
+        fetch: u32,
+    },
+    Task {
+        kind: SyncKind,
+    },
+    IdleCheck {
+        generation: u32,
+    },
 }
 
 /// What made FireReadyEvents run (S3); kept for readability of call sites.
@@ -116,6 +150,9 @@ struct Running {
     row: u32,
     reg: u32,
     end: EventKey,
+    /// The crash drawn for this dispatch (§4.3 `during_event_probability`), cancelled with the
+    /// dispatch's end so that only a crash of an event still running can happen.
+    crash: Option<EventKey>,
     outcome: Outcome,
     needs_network: bool,
 }
@@ -159,6 +196,9 @@ pub struct DeviceSim<'a> {
     /// Android: the process runs without a user session (started by a task, or backgrounded).
     process_alive: bool,
     idle_generation: u32,
+    /// An idle kill came due while a Background Fetch was downloading: it is armed again when
+    /// the downloads stop (no polling while something holds the process).
+    idle_kill_waiting_for_fetch: bool,
     crash_rng: Option<Stream>,
     awake_since: Option<SimTime>,
     // Wake-up tasks (android).
@@ -235,6 +275,7 @@ impl<'a> DeviceSim<'a> {
             crashed: false,
             process_alive: false,
             idle_generation: 0,
+            idle_kill_waiting_for_fetch: false,
             crash_rng: None,
             awake_since: None,
             tasks: [Task::default(); 2],
@@ -272,11 +313,14 @@ impl<'a> DeviceSim<'a> {
                 self.out.marks.push((SimTime::ZERO, Mark::Offline));
             }
         }
+        let mut at_instant = 0u64;
         while let Some(t) = self.queue.peek_time() {
             if t >= self.horizon {
                 break;
             }
             let (t, ev) = self.queue.pop().expect("peeked");
+            at_instant = if t == self.now { at_instant + 1 } else { 1 };
+            self.out.max_events_at_one_instant = self.out.max_events_at_one_instant.max(at_instant);
             self.now = t;
             self.out.events += 1;
             self.handle(ev);
@@ -416,6 +460,11 @@ impl<'a> DeviceSim<'a> {
                 self.network_changed(was);
             }
             Ev::Crash => self.crash(),
+            Ev::EventCrash { row } => {
+                // Cancelled whenever the dispatch ends, so it is still running here.
+                debug_assert!(self.running.iter().any(|r| r.row == row));
+                self.crash();
+            }
             Ev::CrashProcess => {
                 self.schedule_next_crash();
                 self.crash();
@@ -476,6 +525,9 @@ impl<'a> DeviceSim<'a> {
                     .position(|r| r.row == row)
                     .expect("an attempt end for a running dispatch");
                 let running = self.running.remove(i);
+                if let Some(crash) = running.crash {
+                    self.queue.cancel(crash);
+                }
                 self.complete(running, running.outcome);
             }
             Ev::Task { kind } => self.task_fired(kind),

@@ -32,6 +32,12 @@ impl DeviceSim<'_> {
     /// the browser runs on android, the wake-up tasks.
     pub(super) fn after_event(&mut self) {
         self.fetch_pump();
+        if self.idle_kill_waiting_for_fetch && !self.fetch_downloading() {
+            self.idle_kill_waiting_for_fetch = false;
+            if self.process_alive && !self.in_session {
+                self.arm_idle_kill();
+            }
+        }
         self.update_awake();
         if self.tracing && self.was_running != self.browser_running() {
             self.was_running = !self.was_running;
@@ -107,6 +113,7 @@ impl DeviceSim<'_> {
     }
 
     pub(super) fn arm_idle_kill(&mut self) {
+        self.idle_kill_waiting_for_fetch = false;
         self.idle_generation += 1;
         let at = self.now.after(self.spec.idle_kill_after);
         let generation = self.idle_generation;
@@ -121,8 +128,9 @@ impl DeviceSim<'_> {
             return; // re-armed when the last event ends
         }
         if self.fetch_downloading() {
-            // A Background Fetch holds the process like a foreground download.
-            self.arm_idle_kill();
+            // A Background Fetch holds the process like a foreground download; the idle timer
+            // starts again when the downloads stop (`after_event`).
+            self.idle_kill_waiting_for_fetch = true;
             return;
         }
         // The OS kills the process: running events are interrupted exactly like a crash.

@@ -71,6 +71,10 @@ pub struct Fleet {
     pub invariant_counts: [u64; INVARIANTS],
     pub violations: Vec<FleetViolation>,
     pub events: u64,
+    /// Most events any device processed at one virtual instant (a runaway guard for tests:
+    /// time must keep advancing).
+    #[serde(default)]
+    pub max_events_at_one_instant: u64,
     pub online_transitions: u64,
     pub online_dispatches: u64,
     /// Full results of the first `max(detail_devices, trace_devices)` devices, in device order.
@@ -112,6 +116,7 @@ impl Fleet {
             invariant_counts: [0; INVARIANTS],
             violations: Vec::new(),
             events: 0,
+            max_events_at_one_instant: 0,
             online_transitions: 0,
             online_dispatches: 0,
             detail: Vec::new(),
@@ -217,6 +222,9 @@ impl Fleet {
             }
         }
         self.events += r.events;
+        self.max_events_at_one_instant = self
+            .max_events_at_one_instant
+            .max(r.max_events_at_one_instant);
         self.online_transitions += r.online_transitions;
         self.online_dispatches += r.online_dispatches;
         if index < self.detail_devices.max(self.trace_devices) {
@@ -280,6 +288,9 @@ impl Fleet {
         self.violations
             .extend(other.violations.into_iter().take(room));
         self.events += other.events;
+        self.max_events_at_one_instant = self
+            .max_events_at_one_instant
+            .max(other.max_events_at_one_instant);
         self.online_transitions += other.online_transitions;
         self.online_dispatches += other.online_dispatches;
         self.detail.extend(other.detail);

@@ -234,6 +234,12 @@ impl Resolver<'_> {
             .browser
             .idle_kill_after
             .map_or(DEFAULT_IDLE_KILL_AFTER, |d| d.0);
+        if idle_kill_after == 0 {
+            return Err(self.err(
+                format!("{path}.browser.idle_kill_after"),
+                "expected a duration greater than 0 (the OS kills an idle process after it)",
+            ));
+        }
         let task_latency = d
             .browser
             .task_latency
@@ -416,6 +422,12 @@ impl Resolver<'_> {
             &format!("{path}.during_event_probability"),
             c.during_event_probability.unwrap_or(0.0),
         )?;
+        if during_event_probability > 0.0 && restart_delay.0 == 0 {
+            return Err(self.err(
+                format!("{path}.restart_delay"),
+                "expected a duration greater than 0 with during_event_probability > 0 (a crash at an event's first instant would restart and crash again at the same instant forever)",
+            ));
+        }
         let mut at =
             c.at.iter()
                 .enumerate()
