@@ -27,7 +27,7 @@ fn param_value(index: usize, pick: usize) -> (String, Value) {
     let v = match def.unit {
         Unit::Duration => json!(DURATIONS[pick % DURATIONS.len()]),
         Unit::Count => json!(COUNTS[pick % COUNTS.len()]),
-        Unit::Bool => json!(pick % 2 == 0),
+        Unit::Bool => json!(pick.is_multiple_of(2)),
         Unit::Real => serde_json::from_str(REALS[pick % REALS.len()]).unwrap(),
         Unit::Choice => json!(
             def.choices
