@@ -38,7 +38,7 @@ fn hold_event_queue(bencher: Bencher, n: u64) {
             let mut q = EventQueue::new();
             let mut r = Incr(0x9E37_79B9_7F4A_7C15);
             for i in 0..n {
-                q.schedule(SimTime(r.next()), i as u32);
+                q.schedule(SimTime::from_ms(r.next()), i as u32);
             }
             (q, r)
         })

@@ -205,7 +205,7 @@ impl DeviceSim<'_> {
         let f = &mut self.out.fetches[i];
         let (r, since, kept, key) = f.state.active.take()?;
         self.queue.cancel(key);
-        let got = ((now.ms() - since.ms()) as u128 * bandwidth as u128 / 1000) as u64;
+        let got = (now.since(since) as u128 * bandwidth as u128 / 1000) as u64;
         let got = got.min(f.requests[r] - kept);
         f.downloaded += got;
         f.state.done[r] = kept + got;

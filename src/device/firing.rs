@@ -250,7 +250,7 @@ impl DeviceSim<'_> {
                 reg.redo = false;
             } else if reg.num_attempts == 0 {
                 if let Some(prev) = reg.last_period_start {
-                    self.out.intervals.push((level, now.ms() - prev.ms()));
+                    self.out.intervals.push((level, now.since(prev)));
                 }
                 reg.last_period_start = Some(now);
             }
@@ -303,7 +303,7 @@ impl DeviceSim<'_> {
             );
             let mut s = key.block(ordinal);
             if s.unit() < p {
-                let offset = s.range_inclusive(0, end.ms() - now.ms());
+                let offset = s.range_inclusive(0, end.since(now));
                 let ev = Ev::EventCrash { row: row_id };
                 crash = Some(self.queue.schedule(now.after(offset), ev));
             }

@@ -340,15 +340,16 @@ impl<'a> DeviceSim<'a> {
         self.window_offline = windows.contains(0);
         for (t, entering) in windows.edges() {
             self.queue
-                .schedule(SimTime(t), Ev::NetWindow { offline: entering });
+                .schedule(SimTime::from_ms(t), Ev::NetWindow { offline: entering });
         }
         for &t in &spec.crashes.at {
-            self.queue.schedule(SimTime(t), Ev::Crash);
+            self.queue.schedule(SimTime::from_ms(t), Ev::Crash);
         }
         let sessions = spec.sessions.windows(horizon);
         self.in_session = sessions.contains(0);
         for (t, start) in sessions.edges() {
-            self.queue.schedule(SimTime(t), Ev::Session { start });
+            self.queue
+                .schedule(SimTime::from_ms(t), Ev::Session { start });
         }
         for (o, origin) in spec.origins.iter().enumerate() {
             let o = o as u32;
@@ -358,7 +359,7 @@ impl<'a> DeviceSim<'a> {
                         origin: o,
                         spec: r as u32,
                     };
-                    self.queue.schedule(SimTime(t), ev);
+                    self.queue.schedule(SimTime::from_ms(t), ev);
                 }
             }
             for (f, fetch) in origin.fetches.iter().enumerate() {
@@ -366,18 +367,19 @@ impl<'a> DeviceSim<'a> {
                     origin: o,
                     spec: f as u32,
                 };
-                self.queue.schedule(SimTime(fetch.at), ev);
+                self.queue.schedule(SimTime::from_ms(fetch.at), ev);
             }
             for (e, event) in origin.events.iter().enumerate() {
                 let ev = Ev::Action {
                     origin: o,
                     event: e as u32,
                 };
-                self.queue.schedule(SimTime(event.at), ev);
+                self.queue.schedule(SimTime::from_ms(event.at), ev);
             }
             if let EngagementSpec::Score { at, .. } = &origin.engagement {
                 for &t in at {
-                    self.queue.schedule(SimTime(t), Ev::Visit { origin: o });
+                    self.queue
+                        .schedule(SimTime::from_ms(t), Ev::Visit { origin: o });
                 }
             }
         }
@@ -386,7 +388,7 @@ impl<'a> DeviceSim<'a> {
             let mut rng = self.key(StreamId::Network).stream();
             let gap = rng.exp_ms(flaky.mean_online);
             self.flaky_rng = Some(rng);
-            self.queue.schedule(SimTime(gap), Ev::NetFlaky);
+            self.queue.schedule(SimTime::from_ms(gap), Ev::NetFlaky);
         }
         if spec.crashes.rate_per_day > 0.0 {
             self.crash_rng = Some(self.key(StreamId::Crashes).stream());
@@ -405,7 +407,7 @@ impl<'a> DeviceSim<'a> {
                 let gap = rng.exp_ms(mean);
                 self.origins[o].visit_rng = Some(rng);
                 let ev = Ev::VisitProcess { origin: o as u32 };
-                self.queue.schedule(SimTime(gap), ev);
+                self.queue.schedule(SimTime::from_ms(gap), ev);
             }
         }
         for (o, origin) in spec.origins.iter().enumerate() {
@@ -423,7 +425,7 @@ impl<'a> DeviceSim<'a> {
                         origin: o as u32,
                         spec: r as u32,
                     };
-                    self.queue.schedule(SimTime(gap), ev);
+                    self.queue.schedule(SimTime::from_ms(gap), ev);
                 }
             }
         }

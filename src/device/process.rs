@@ -162,7 +162,7 @@ impl DeviceSim<'_> {
                 .then_some(Invariant::WakeupCap),
             WakeupRule::Spacing(spacing) => self
                 .last_periodic_cause_wakeup
-                .filter(|last| now.ms() - last.ms() < spacing)
+                .filter(|last| now.since(*last) < spacing)
                 .map(|_| Invariant::WakeupSpacing),
             WakeupRule::None => None,
         };
@@ -182,9 +182,12 @@ impl DeviceSim<'_> {
         }
         if kind == SyncKind::Periodic && self.policy.has_wake_schedule() {
             // design-2019: the fixed grid; retries never wake the browser.
-            return self
-                .schedule
-                .map(|s| (SimTime(s.kth_after(now.ms(), 1)), WakeCause::Periodic));
+            return self.schedule.map(|s| {
+                (
+                    SimTime::from_ms(s.kth_after(now.ms(), 1)),
+                    WakeCause::Periodic,
+                )
+            });
         }
         // GetSoonestWakeupDelta (background_sync_manager.cc).
         let mut soonest: Option<(u64, bool)> = None;

@@ -146,10 +146,10 @@ mod tests {
     #[test]
     fn same_instant_pops_fifo() {
         let mut q = EventQueue::new();
-        q.schedule(SimTime(5), 'b');
-        q.schedule(SimTime(1), 'a');
-        q.schedule(SimTime(5), 'c');
-        q.schedule(SimTime(5), 'd');
+        q.schedule(SimTime::from_ms(5), 'b');
+        q.schedule(SimTime::from_ms(1), 'a');
+        q.schedule(SimTime::from_ms(5), 'c');
+        q.schedule(SimTime::from_ms(5), 'd');
         let order: Vec<char> = std::iter::from_fn(|| q.pop().map(|(_, e)| e)).collect();
         assert_eq!(order, vec!['a', 'b', 'c', 'd']);
     }
@@ -157,16 +157,16 @@ mod tests {
     #[test]
     fn cancelled_event_never_pops_and_slot_is_reused() {
         let mut q = EventQueue::new();
-        let k = q.schedule(SimTime(3), 1);
-        q.schedule(SimTime(4), 2);
+        let k = q.schedule(SimTime::from_ms(3), 1);
+        q.schedule(SimTime::from_ms(4), 2);
         assert_eq!(q.cancel(k), Some(1));
         assert_eq!(q.cancel(k), None, "second cancel is a no-op");
         // The freed slot is reused; the stale heap key of event 1 must not resurrect event 3.
-        let k3 = q.schedule(SimTime(10), 3);
+        let k3 = q.schedule(SimTime::from_ms(10), 3);
         assert_eq!(k3.slot, k.slot);
         assert_eq!(q.len(), 2);
-        assert_eq!(q.pop(), Some((SimTime(4), 2)));
-        assert_eq!(q.pop(), Some((SimTime(10), 3)));
+        assert_eq!(q.pop(), Some((SimTime::from_ms(4), 2)));
+        assert_eq!(q.pop(), Some((SimTime::from_ms(10), 3)));
         assert_eq!(q.pop(), None);
         assert_eq!(
             q.cancel(k3),
@@ -182,7 +182,7 @@ mod tests {
             let mut q = EventQueue::new();
             let mut reference = Vec::new();
             for (i, (t, cancel)) in ops.iter().enumerate() {
-                let k = q.schedule(SimTime(*t), i);
+                let k = q.schedule(SimTime::from_ms(*t), i);
                 if *cancel {
                     q.cancel(k);
                 } else {
@@ -190,7 +190,7 @@ mod tests {
                 }
             }
             reference.sort();
-            let popped: Vec<(u64, usize)> = std::iter::from_fn(|| q.pop().map(|(t, e)| (t.0, e))).collect();
+            let popped: Vec<(u64, usize)> = std::iter::from_fn(|| q.pop().map(|(t, e)| (t.ms(), e))).collect();
             prop_assert_eq!(popped, reference);
         }
     }

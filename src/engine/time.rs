@@ -34,14 +34,24 @@ pub const MAX_HORIZON: u64 = MAX_DAYS * DAY;
     serde::Serialize,
     serde::Deserialize,
 )]
-pub struct SimTime(pub u64);
+pub struct SimTime(u64);
 
 impl SimTime {
     pub const ZERO: SimTime = SimTime(0);
     pub const NEVER: SimTime = SimTime(u64::MAX);
 
+    /// The instant `ms` milliseconds after t = 0.
+    pub const fn from_ms(ms: u64) -> SimTime {
+        SimTime(ms)
+    }
+
     pub const fn ms(self) -> u64 {
         self.0
+    }
+
+    /// Milliseconds from `earlier` to `self`, 0 if `earlier` is later (never wraps).
+    pub const fn since(self, earlier: SimTime) -> u64 {
+        self.0.saturating_sub(earlier.0)
     }
 
     /// `self + delta`, saturating at `NEVER` so "infinite" delays stay infinite.

@@ -87,7 +87,7 @@ pub fn run_range(scenario: &Scenario, opts: &RunOptions<'_>, range: Range<u64>) 
 /// exact and order-preserving.
 fn run_in_pool(scenario: &Scenario, opts: &RunOptions<'_>, range: Range<u64>) -> Fleet {
     let policy = Policy::new(scenario.preset, scenario.params.clone());
-    let horizon = SimTime(scenario.duration);
+    let horizon = SimTime::from_ms(scenario.duration);
     let n = range.end - range.start;
     let threads = rayon::current_num_threads() as u64;
     let chunk = (n / (threads * 4)).clamp(1, MAX_CHUNK);

@@ -138,7 +138,7 @@ mod tests {
             object,
             num_attempts: 0,
             max_attempts: 3,
-            delay_until: SimTime(0),
+            delay_until: SimTime::from_ms(0),
             min_interval: 0,
             firing: false,
             doomed_attempts: 0,
@@ -165,9 +165,19 @@ mod tests {
         let mut s = DurableStore::default();
         // Written at 0 and 10 with latency 100: commits at 100 and 110. A crash at 105 keeps
         // the first, loses the second.
-        s.write(key(0, "a"), Some(rec(0)), SimTime(100), SimTime(0));
-        s.write(key(0, "b"), Some(rec(1)), SimTime(110), SimTime(10));
-        assert_eq!(s.crash(SimTime(105)), 1);
+        s.write(
+            key(0, "a"),
+            Some(rec(0)),
+            SimTime::from_ms(100),
+            SimTime::from_ms(0),
+        );
+        s.write(
+            key(0, "b"),
+            Some(rec(1)),
+            SimTime::from_ms(110),
+            SimTime::from_ms(10),
+        );
+        assert_eq!(s.crash(SimTime::from_ms(105)), 1);
         let keys: Vec<String> = s.committed().map(|(k, _)| k.to_string()).collect();
         assert_eq!(keys, vec!["bgsync_registration_0000000000_one_shot_a"]);
     }
@@ -175,10 +185,15 @@ mod tests {
     #[test]
     fn zero_latency_commits_at_once() {
         let mut s = DurableStore::default();
-        s.write(key(0, "a"), Some(rec(0)), SimTime(5), SimTime(5));
-        assert_eq!(s.crash(SimTime(5)), 0);
+        s.write(
+            key(0, "a"),
+            Some(rec(0)),
+            SimTime::from_ms(5),
+            SimTime::from_ms(5),
+        );
+        assert_eq!(s.crash(SimTime::from_ms(5)), 0);
         assert_eq!(s.committed().count(), 1);
-        s.write(key(0, "a"), None, SimTime(6), SimTime(6));
+        s.write(key(0, "a"), None, SimTime::from_ms(6), SimTime::from_ms(6));
         assert_eq!(s.committed().count(), 0);
     }
 }

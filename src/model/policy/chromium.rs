@@ -53,17 +53,30 @@ mod tests {
         // a delta of 0 becomes 12 h − 3 h = 9 h; with no last wake-up it stays 0.
         let p = Params::default();
         assert_eq!(
-            apply_wakeup_spacing(&p, 13 * HOUR, SimTime(0), None),
+            apply_wakeup_spacing(&p, 13 * HOUR, SimTime::from_ms(0), None),
             13 * HOUR
         );
         assert_eq!(
-            apply_wakeup_spacing(&p, 0, SimTime(13 * HOUR), Some(SimTime(10 * HOUR))),
+            apply_wakeup_spacing(
+                &p,
+                0,
+                SimTime::from_ms(13 * HOUR),
+                Some(SimTime::from_ms(10 * HOUR))
+            ),
             9 * HOUR
         );
-        assert_eq!(apply_wakeup_spacing(&p, 0, SimTime(13 * HOUR), None), 0);
+        assert_eq!(
+            apply_wakeup_spacing(&p, 0, SimTime::from_ms(13 * HOUR), None),
+            0
+        );
         // 12 h or more since the last wake-up: no limit.
         assert_eq!(
-            apply_wakeup_spacing(&p, 0, SimTime(22 * HOUR), Some(SimTime(10 * HOUR))),
+            apply_wakeup_spacing(
+                &p,
+                0,
+                SimTime::from_ms(22 * HOUR),
+                Some(SimTime::from_ms(10 * HOUR))
+            ),
             0
         );
     }

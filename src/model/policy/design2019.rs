@@ -70,9 +70,9 @@ pub fn delay_until(params: &Params, ctx: &PeriodicContext) -> SimTime {
     };
     let earliest = now.saturating_add(ctx.min_interval);
     if earliest <= engagement_delay_until {
-        SimTime(engagement_delay_until)
+        SimTime::from_ms(engagement_delay_until)
     } else {
-        SimTime(schedule.first_at_or_after(earliest))
+        SimTime::from_ms(schedule.first_at_or_after(earliest))
     }
 }
 
@@ -83,11 +83,14 @@ mod tests {
 
     fn ctx(now: u64, min_interval: u64, level: EngagementLevel) -> PeriodicContext {
         PeriodicContext {
-            now: SimTime(now),
+            now: SimTime::from_ms(now),
             min_interval,
             level,
             other_due_in: None,
-            schedule: Some(WakeSchedule::new(SimTime(HOUR), &Params::default())),
+            schedule: Some(WakeSchedule::new(
+                SimTime::from_ms(HOUR),
+                &Params::default(),
+            )),
             first_run: false,
         }
     }
@@ -128,7 +131,7 @@ mod tests {
 
     #[test]
     fn kth_after_is_strictly_after_now() {
-        let s = WakeSchedule::new(SimTime(0), &Params::default());
+        let s = WakeSchedule::new(SimTime::from_ms(0), &Params::default());
         // At exactly a wake-up instant (12 h) the next one is 24 h.
         assert_eq!(s.kth_after(12 * HOUR, 1), 24 * HOUR);
         assert_eq!(s.first_at_or_after(12 * HOUR), 12 * HOUR);

@@ -59,7 +59,7 @@ pub fn defer(p: &Params, t: SimTime, level: EngagementLevel) -> SimTime {
     if d == 0 || t.is_never() {
         return t;
     }
-    SimTime(t.ms().div_ceil(d) * d)
+    SimTime::from_ms(t.ms().div_ceil(d) * d)
 }
 
 /// Backoff before the `n`-th retry (n ≥ 1): `delay × 2^(n−1)` (or `delay × n` linear), the base
@@ -193,11 +193,20 @@ mod tests {
     #[test]
     fn standby_buckets_defer_to_their_window() {
         let p = Params::default();
-        let t = SimTime(3 * HOUR + 1);
+        let t = SimTime::from_ms(3 * HOUR + 1);
         assert_eq!(defer(&p, t, EngagementLevel::High), t);
         // WORKING_SET: next multiple of 2 h → 4 h; FREQUENT (8 h) → 8 h; RARE (24 h) → 24 h.
-        assert_eq!(defer(&p, t, EngagementLevel::Medium), SimTime(4 * HOUR));
-        assert_eq!(defer(&p, t, EngagementLevel::Low), SimTime(8 * HOUR));
-        assert_eq!(defer(&p, t, EngagementLevel::Minimal), SimTime(24 * HOUR));
+        assert_eq!(
+            defer(&p, t, EngagementLevel::Medium),
+            SimTime::from_ms(4 * HOUR)
+        );
+        assert_eq!(
+            defer(&p, t, EngagementLevel::Low),
+            SimTime::from_ms(8 * HOUR)
+        );
+        assert_eq!(
+            defer(&p, t, EngagementLevel::Minimal),
+            SimTime::from_ms(24 * HOUR)
+        );
     }
 }
