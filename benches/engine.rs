@@ -91,3 +91,31 @@ fn full_model_bench_fleet(bencher: Bencher) {
         .counter(ItemsCount::new(events))
         .bench_local(|| bgsim::experiment::run(&scenario, &opts).events);
 }
+
+/// One device with many origins (each a one-shot at 1 min on a flaky network) or one-shot
+/// arrivals every 60 ms with 10-min handlers: FireReadyEvents, the active set and the running
+/// dispatches must cost O(log n) per event, not O(n) (issue: 100,000 origins took 20 s).
+#[divan::bench(args = [1_000, 16_000, 100_000], sample_count = 3)]
+fn one_device_many_origins(bencher: Bencher, origins: u64) {
+    let text = serde_json::json!({
+        "name": "many-origins", "duration": "1d",
+        "devices": [{ "platform": "desktop", "browser": { "sessions": "always" },
+            "network": { "model": "markov", "mean_online": "1h", "mean_offline": "10m" },
+            "origins": [{ "name": "https://o{i}.example", "count": origins,
+                "engagement": { "level": "HIGH" },
+                "handler": { "duration": { "fixed": "1s" }, "needs_network": true },
+                "registrations": [{ "kind": "one_shot", "tag": "t", "at": "1m" }] }] }]
+    })
+    .to_string();
+    let scenario = bgsim::scenario::Scenario::parse(&text, "many.json").expect("valid");
+    let opts = bgsim::experiment::RunOptions {
+        jobs: 1,
+        detail_devices: 0,
+        trace_devices: 0,
+        progress: None,
+    };
+    let events = bgsim::experiment::run(&scenario, &opts).events;
+    bencher
+        .counter(ItemsCount::new(events))
+        .bench_local(|| bgsim::experiment::run(&scenario, &opts).events);
+}

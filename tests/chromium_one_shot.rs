@@ -421,3 +421,30 @@ fn event_running_at_the_horizon_has_empty_end_and_is_pending_at_end() {
     assert_eq!(r.regs[0].final_state, "pending_at_end");
     assert_eq!(r.regs[0].attempts, 0);
 }
+
+#[test]
+fn many_origins_fire_in_dispatch_order() {
+    // 3,000 origins on one device each register a one-shot at 1 min, in origin order, while the
+    // device is offline until 2 min: the online transition fires them all at 2 min in S3 order
+    // (origin index), exercising the due index and ordered active set at scale.
+    let mut s = desktop(json!([{
+        "name": "https://o{i}.example",
+        "count": 3000,
+        "engagement": { "level": "HIGH" },
+        "handler": { "duration": { "fixed": "1s" }, "needs_network": true },
+        "registrations": [{ "kind": "one_shot", "tag": "t", "at": "1m" }]
+    }]));
+    s["devices"][0]["network"] = json!({ "model": "schedule", "offline": [["0s", "2m"]] });
+    let r = run(&s);
+    assert_eq!(r.attempts.len(), 3000);
+    assert!(
+        r.attempts
+            .iter()
+            .all(|a| a.start == 2 * MIN && a.outcome == "success")
+    );
+    let origins: Vec<&str> = r.attempts.iter().map(|a| a.origin.as_str()).collect();
+    assert_eq!(origins[0], "https://o0.example");
+    assert_eq!(origins[1], "https://o1.example");
+    assert_eq!(origins[10], "https://o10.example");
+    assert_eq!(origins[2999], "https://o2999.example");
+}

@@ -1,72 +1,44 @@
 //! The active registrations of a device, in dispatch order.
 //!
-//! A sorted vector of `(kind, origin, tag) → registration id`: iterating it front to back is
-//! exactly SEMANTICS S3's dispatch order (one-shots first, then by origin index, then tag by code
-//! point). A device holds a handful of active registrations, so a contiguous vector with binary
-//! search beats a map of maps for lookups, inserts and, above all, the FireReadyEvents scan.
+//! `(kind, origin) → (tag → registration id)`: iterating it front to back is exactly SEMANTICS
+//! S3's dispatch order (one-shots first, then by origin index, then tag by code point). Ordered
+//! maps keep every insert, lookup and removal O(log n) whatever the number of registrations (a
+//! sorted vector shifted its tail on every change: quadratic with 100,000 origins).
 
-use std::cmp::Ordering;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::model::registration::SyncKind;
 
-#[derive(Clone, Debug)]
-struct Entry {
-    kind: SyncKind,
-    origin: u32,
-    tag: Arc<str>,
-    id: u32,
-}
-
 #[derive(Clone, Debug, Default)]
-pub struct ActiveSet(Vec<Entry>);
+pub struct ActiveSet(BTreeMap<(SyncKind, u32), BTreeMap<Arc<str>, u32>>);
 
 impl ActiveSet {
-    fn find(&self, kind: SyncKind, origin: u32, tag: &str) -> Result<usize, usize> {
-        self.0.binary_search_by(|e| {
-            e.kind
-                .cmp(&kind)
-                .then(e.origin.cmp(&origin))
-                .then_with(|| (*e.tag).cmp(tag))
-        })
-    }
-
     pub fn get(&self, kind: SyncKind, origin: u32, tag: &str) -> Option<u32> {
-        self.find(kind, origin, tag).ok().map(|i| self.0[i].id)
+        self.0.get(&(kind, origin))?.get(tag).copied()
     }
 
     /// Inserts or replaces the entry of `(kind, origin, tag)`.
     pub fn insert(&mut self, kind: SyncKind, origin: u32, tag: Arc<str>, id: u32) {
-        match self.find(kind, origin, &tag) {
-            Ok(i) => self.0[i].id = id,
-            Err(i) => self.0.insert(
-                i,
-                Entry {
-                    kind,
-                    origin,
-                    tag,
-                    id,
-                },
-            ),
-        }
+        self.0.entry((kind, origin)).or_default().insert(tag, id);
     }
 
     pub fn remove(&mut self, kind: SyncKind, origin: u32, tag: &str) -> Option<u32> {
-        self.find(kind, origin, tag)
-            .ok()
-            .map(|i| self.0.remove(i).id)
+        let tags = self.0.get_mut(&(kind, origin))?;
+        let id = tags.remove(tag);
+        if tags.is_empty() {
+            self.0.remove(&(kind, origin));
+        }
+        id
     }
 
     /// Removes every registration of an origin (both kinds), returning their ids in order.
     pub fn remove_origin(&mut self, origin: u32) -> Vec<u32> {
-        let removed = self
-            .0
-            .iter()
-            .filter(|e| e.origin == origin)
-            .map(|e| e.id)
-            .collect();
-        self.0.retain(|e| e.origin != origin);
-        removed
+        [SyncKind::OneShot, SyncKind::Periodic]
+            .into_iter()
+            .filter_map(|kind| self.0.remove(&(kind, origin)))
+            .flat_map(|tags| tags.into_values())
+            .collect()
     }
 
     pub fn clear(&mut self) {
@@ -75,22 +47,14 @@ impl ActiveSet {
 
     /// Every active registration id, in dispatch order.
     pub fn ids(&self) -> impl Iterator<Item = u32> + '_ {
-        self.0.iter().map(|e| e.id)
-    }
-
-    fn range(&self, kind: SyncKind, origin: Option<u32>) -> &[Entry] {
-        let key = |e: &Entry| match origin {
-            Some(o) => e.kind.cmp(&kind).then(e.origin.cmp(&o)),
-            None => e.kind.cmp(&kind),
-        };
-        let lo = self.0.partition_point(|e| key(e) == Ordering::Less);
-        let hi = self.0.partition_point(|e| key(e) != Ordering::Greater);
-        &self.0[lo..hi]
+        self.0.values().flat_map(|tags| tags.values().copied())
     }
 
     /// The ids of one kind, in dispatch order.
     pub fn of_kind(&self, kind: SyncKind) -> impl Iterator<Item = u32> + '_ {
-        self.range(kind, None).iter().map(|e| e.id)
+        self.0
+            .range((kind, 0)..=(kind, u32::MAX))
+            .flat_map(|(_, tags)| tags.values().copied())
     }
 
     /// `(tag, id)` of one kind and origin, by tag.
@@ -99,9 +63,10 @@ impl ActiveSet {
         kind: SyncKind,
         origin: u32,
     ) -> impl Iterator<Item = (&Arc<str>, u32)> + '_ {
-        self.range(kind, Some(origin))
-            .iter()
-            .map(|e| (&e.tag, e.id))
+        self.0
+            .get(&(kind, origin))
+            .into_iter()
+            .flat_map(|tags| tags.iter().map(|(t, id)| (t, *id)))
     }
 }
 

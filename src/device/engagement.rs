@@ -93,6 +93,7 @@ impl DeviceSim<'_> {
             if !delay_until.is_never() {
                 self.out.registrations[id as usize].delay_until = delay_until;
                 self.persist(id);
+                self.mark_due(id);
                 self.arm_timer(delay_until);
             }
         }

@@ -21,17 +21,19 @@ impl DeviceSim<'_> {
         }
         if was_online && !online {
             // S6: every running needs_network event ends now, in dispatch order.
-            let mut i = 0;
-            while i < self.running.len() {
-                if self.running[i].needs_network {
-                    let running = self.running.remove(i);
+            let lost: Vec<u32> = self
+                .running
+                .values()
+                .filter(|r| r.needs_network)
+                .map(|r| r.row)
+                .collect();
+            for row in lost {
+                if let Some(running) = self.running.remove(&row) {
                     self.queue.cancel(running.end);
                     if let Some(crash) = running.crash {
                         self.queue.cancel(crash);
                     }
                     self.complete(running, Outcome::NetworkLost);
-                } else {
-                    i += 1;
                 }
             }
         } else if !was_online && online {
@@ -50,7 +52,7 @@ impl DeviceSim<'_> {
     /// Ends every running event as `interrupted` (S7): not counted, registration back to pending.
     pub(super) fn interrupt_all(&mut self) {
         let running = std::mem::take(&mut self.running);
-        for r in &running {
+        for r in running.values() {
             self.queue.cancel(r.end);
             if let Some(crash) = r.crash {
                 self.queue.cancel(crash);
@@ -61,6 +63,7 @@ impl DeviceSim<'_> {
             reg.redo = true;
             if reg.is_active() {
                 reg.state = RegState::Pending;
+                self.mark_due(r.reg);
             }
         }
         self.running = running;
@@ -122,6 +125,7 @@ impl DeviceSim<'_> {
         match completion {
             Completion::Rescheduled | Completion::FireAgain => {
                 self.persist(id as u32);
+                self.mark_due(id as u32);
                 self.arm_timer(delay_until);
             }
             Completion::Removed(state) => {
@@ -142,22 +146,64 @@ impl DeviceSim<'_> {
         }
     }
 
+    /// Records that registration `id` may be due at its `delay_until` (call after it is created,
+    /// returns to pending, or its delay changes). Duplicates and stale entries are harmless.
+    pub(super) fn mark_due(&mut self, id: u32) {
+        let t = self.out.registrations[id as usize].delay_until;
+        if !t.is_never() {
+            self.due.push(std::cmp::Reverse((t, id)));
+        }
+    }
+
+    /// Moves every registration due at `now` out of the `due` index into `ready`, in dispatch
+    /// order (S3: one-shots first, then origin index, then tag by code point).
+    fn collect_due(&mut self, ready: &mut Vec<u32>) {
+        let now = self.now;
+        while let Some(&std::cmp::Reverse((t, id))) = self.due.peek() {
+            if t > now {
+                break;
+            }
+            self.due.pop();
+            if self.out.registrations[id as usize].is_due(now) {
+                ready.push(id);
+            }
+        }
+        let regs = &self.out.registrations;
+        ready.sort_unstable_by(|&a, &b| {
+            let (a, b) = (&regs[a as usize], &regs[b as usize]);
+            (a.kind, a.origin, &*a.tag).cmp(&(b.kind, b.origin, &*b.tag))
+        });
+        ready.dedup();
+        // A registration can stay active with a past delay when it was popped while not due
+        // (firing): it is pushed again when it returns to pending (`mark_due`). Debug builds
+        // (every test) check the index against the full scan it replaces.
+        debug_assert_eq!(
+            *ready,
+            self.active
+                .ids()
+                .filter(|&id| self.out.registrations[id as usize].is_due(now))
+                .collect::<Vec<_>>(),
+            "the due index lost a registration"
+        );
+    }
+
     /// Chromium's FireReadyEvents (S3): dispatches every ready registration, one-shots first,
     /// then by origin index and tag. Returns how many were dispatched.
     pub(super) fn fire_ready(&mut self, _trigger: Trigger) -> usize {
         if !self.online() {
             return 0;
         }
-        if !self.browser_running() {
+        let running = self.browser_running();
+        if !running && (!self.policy.jobs_start_process() || self.crashed) {
+            return 0;
+        }
+        let mut ready = std::mem::take(&mut self.ready_buf);
+        ready.clear();
+        self.collect_due(&mut ready);
+        if !running {
             // WorkManager: a runnable job makes JobScheduler start the app.
-            if !self.policy.jobs_start_process() || self.crashed {
-                return 0;
-            }
-            let Some(first) = self
-                .active
-                .ids()
-                .find(|&id| self.out.registrations[id as usize].is_due(self.now))
-            else {
+            let Some(&first) = ready.first() else {
+                self.ready_buf = ready;
                 return 0;
             };
             let r = &self.out.registrations[first as usize];
@@ -169,13 +215,6 @@ impl DeviceSim<'_> {
             self.process_alive = true;
             self.record_wakeup(cause);
             self.arm_idle_kill();
-        }
-        let mut ready = std::mem::take(&mut self.ready_buf);
-        ready.clear();
-        for id in self.active.ids() {
-            if self.out.registrations[id as usize].is_due(self.now) {
-                ready.push(id);
-            }
         }
         let mut n = 0;
         for &id in &ready {
@@ -309,14 +348,17 @@ impl DeviceSim<'_> {
             }
         }
         let end_key = self.queue.schedule(end, Ev::AttemptEnd { row: row_id });
-        self.running.push(Running {
-            row: row_id,
-            reg: id,
-            end: end_key,
-            crash,
-            outcome,
-            needs_network,
-        });
+        self.running.insert(
+            row_id,
+            Running {
+                row: row_id,
+                reg: id,
+                end: end_key,
+                crash,
+                outcome,
+                needs_network,
+            },
+        );
         self.day().sync_events += 1;
     }
 }

@@ -214,8 +214,14 @@ pub struct DeviceSim<'a> {
     active: active::ActiveSet,
     /// Next arrival index and stream per (origin, registration entry), for Poisson arrivals.
     arrivals: BTreeMap<(u32, u32), (u64, Stream)>,
-    running: Vec<Running>,
+    /// Dispatches in progress by attempt row: row order is dispatch order (S6, S7).
+    running: BTreeMap<u32, Running>,
     ready_buf: Vec<u32>,
+    /// `(delay_until, id)` of registrations that may become due, earliest first: FireReadyEvents
+    /// pops what is due instead of scanning every active registration (O(k log n) for k due).
+    /// Entries go stale when a registration fires, moves its delay or is removed; they are
+    /// checked against the registration when popped (see `firing::collect_due`).
+    due: std::collections::BinaryHeap<std::cmp::Reverse<(SimTime, u32)>>,
     store: DurableStore,
     fetch_store: DurableStore<String, fetch::FetchRecord>,
     fetches_unfinished: u32,
@@ -286,8 +292,9 @@ impl<'a> DeviceSim<'a> {
             origins,
             active: active::ActiveSet::default(),
             arrivals: BTreeMap::new(),
-            running: Vec::new(),
+            running: BTreeMap::new(),
             ready_buf: Vec::new(),
+            due: std::collections::BinaryHeap::new(),
             store: DurableStore::default(),
             fetch_store: DurableStore::default(),
             fetches_unfinished: 0,
@@ -464,7 +471,7 @@ impl<'a> DeviceSim<'a> {
             Ev::Crash => self.crash(),
             Ev::EventCrash { row } => {
                 // Cancelled whenever the dispatch ends, so it is still running here.
-                debug_assert!(self.running.iter().any(|r| r.row == row));
+                debug_assert!(self.running.contains_key(&row));
                 self.crash();
             }
             Ev::CrashProcess => {
@@ -521,12 +528,10 @@ impl<'a> DeviceSim<'a> {
                 }
             }
             Ev::AttemptEnd { row } => {
-                let i = self
+                let running = self
                     .running
-                    .iter()
-                    .position(|r| r.row == row)
+                    .remove(&row)
                     .expect("an attempt end for a running dispatch");
-                let running = self.running.remove(i);
                 if let Some(crash) = running.crash {
                     self.queue.cancel(crash);
                 }

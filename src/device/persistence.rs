@@ -133,6 +133,7 @@ impl DeviceSim<'_> {
                     .invariants
                     .record(Invariant::StuckAfterRestart, now, Some(rec.object));
             }
+            self.mark_due(rec.object);
             if !was_active || old_delay != rec.delay_until {
                 self.arm_timer(rec.delay_until);
             }

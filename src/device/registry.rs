@@ -116,6 +116,7 @@ impl DeviceSim<'_> {
             let id = self.out.registrations.len() as u32;
             self.active.insert(kind, origin, reg.tag.clone(), id);
             self.out.registrations.push(reg);
+            self.mark_due(id);
             self.persist(id);
         }
         // Periodic register calls never trigger in Chromium (S3); an enqueued WorkManager job
