@@ -304,3 +304,100 @@ fn check_reads_an_output_directory() {
     let table = String::from_utf8_lossy(&o.stdout);
     assert!(table.contains("expect") && table.contains("baseline"));
 }
+
+/// Runs the two shards of a small crash-storm run; returns their directories.
+fn two_shards(tmp: &Path, extra: [&[&str]; 2]) -> [String; 2] {
+    let dirs = [1, 2].map(|k| tmp.join(format!("s{k}")).to_string_lossy().into_owned());
+    for (k, dir) in dirs.iter().enumerate() {
+        let shard = format!("{}/2", k + 1);
+        let mut args = vec![
+            "run",
+            "scenarios/crash-storm.json",
+            "--shard",
+            &shard,
+            "--out",
+            dir,
+        ];
+        args.extend(["--devices", "4", "--days", "2", "--quiet"]);
+        if !extra[k].contains(&"--detail-devices") {
+            args.extend(["--detail-devices", "3"]);
+        }
+        args.extend(extra[k]);
+        ok(bgsim(&args));
+    }
+    dirs
+}
+
+fn edit_partial(dir: &str, edit: impl FnOnce(&mut serde_json::Value)) {
+    let file = Path::new(dir).join("partial.json");
+    let mut v: serde_json::Value = serde_json::from_slice(&fs::read(&file).unwrap()).unwrap();
+    edit(&mut v);
+    fs::write(&file, v.to_string()).unwrap();
+}
+
+fn merge_refused(dirs: &[String; 2], out: &Path, expected: &str) {
+    let o = bgsim(&[
+        "merge",
+        &dirs[0],
+        &dirs[1],
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+    ]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(
+        stderr.contains(expected),
+        "expected {expected:?} in {stderr}"
+    );
+    assert!(!out.exists());
+}
+
+#[test]
+fn merge_refuses_structurally_corrupted_partials() {
+    // Each edit keeps partial.json valid JSON of the right type: before, the first three
+    // panicked and the last two merged silently into output unlike one run's.
+    type Edit = fn(&mut serde_json::Value);
+    let edits: [(Edit, &str); 5] = [
+        (|v| v["fleet"]["first"] = 1.into(), "covers devices 1..3"),
+        (|v| v["fleet"]["devices"] = 9.into(), "covers devices 2..11"),
+        (
+            |v| {
+                v["fleet"]["day_wakeups"].as_array_mut().unwrap().pop();
+            },
+            "has 2 days (1 wake-up",
+        ),
+        (
+            |v| {
+                v["fleet"]["days"].as_array_mut().unwrap().pop();
+            },
+            "has 1 days",
+        ),
+        (
+            |v| {
+                let d = v["fleet"]["detail"].as_array_mut().unwrap();
+                let first = d[0].clone();
+                d.push(first);
+            },
+            "duplicated, missing or out of range",
+        ),
+    ];
+    for (edit, expected) in edits {
+        let tmp = tempfile::tempdir().unwrap();
+        let dirs = two_shards(tmp.path(), [&[], &[]]);
+        edit_partial(&dirs[1], edit);
+        merge_refused(&dirs, &tmp.path().join("m"), expected);
+    }
+}
+
+#[test]
+fn merge_refuses_shards_run_with_different_detail_or_trace() {
+    // Shard 2 with --detail-devices 0 would have left attempts.csv without its rows.
+    let tmp = tempfile::tempdir().unwrap();
+    let dirs = two_shards(tmp.path(), [&[], &["--detail-devices", "0"]]);
+    merge_refused(&dirs, &tmp.path().join("m"), "--detail-devices 0");
+    let tmp = tempfile::tempdir().unwrap();
+    let dirs = two_shards(tmp.path(), [&["--trace"], &[]]);
+    merge_refused(&dirs, &tmp.path().join("m"), "traced devices");
+}

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-use super::{WorldArgs, apply_world, input_error, prepare, progress_bar};
+use super::{WorldArgs, apply_world, input_error, progress_bar};
 use crate::experiment::{self, Fleet, RunOptions};
 use crate::output::{self, WriteOptions};
 use crate::scenario::{InputError, Scenario};
@@ -91,8 +91,15 @@ fn shard_range(k: u64, n: u64, devices: u64) -> std::ops::Range<u64> {
 }
 
 pub fn run(args: RunArgs) -> ExitCode {
-    let scenario = match prepare(&args.scenario, &args.world, args.policy.as_deref()) {
-        Ok(s) => s,
+    // The text is read once: a shard records exactly the text it simulated, even if the file
+    // is edited while it runs.
+    let loaded = Scenario::read(&args.scenario).and_then(|text| {
+        let mut s = Scenario::parse(&text, &args.scenario)?;
+        apply_world(&mut s, &args.world, args.policy.as_deref())?;
+        Ok((s, text))
+    });
+    let (scenario, text) = match loaded {
+        Ok(x) => x,
         Err(e) => return input_error(&e),
     };
     let shard = match args.shard.as_deref().map(parse_shard).transpose() {
@@ -137,7 +144,7 @@ pub fn run(args: RunArgs) -> ExitCode {
     }
     let violations = fleet.invariant_total();
     let written = match shard {
-        Some(shard) => write_partial(&out, &args, shard, fleet),
+        Some(shard) => write_partial(&out, &args, text, shard, fleet),
         None => {
             let write = WriteOptions {
                 charts: !args.no_charts,
@@ -182,13 +189,14 @@ fn finish(
 fn write_partial(
     out: &std::path::Path,
     args: &RunArgs,
+    scenario_text: String,
     shard: (u64, u64),
     fleet: Fleet,
 ) -> anyhow::Result<Fleet> {
     let partial = Partial {
         bgsim_version: crate::VERSION.to_string(),
         scenario_file: args.scenario.clone(),
-        scenario_text: std::fs::read_to_string(&args.scenario)?,
+        scenario_text,
         world: args.world.clone(),
         policy: args.policy.clone(),
         shard,
@@ -237,9 +245,10 @@ fn load_partial(dir: &std::path::Path) -> Result<Partial, InputError> {
 fn merged(dirs: &[PathBuf]) -> Result<(Scenario, Fleet), InputError> {
     let mut parts = dirs
         .iter()
-        .map(|d| load_partial(d))
+        .map(|d| load_partial(d).map(|p| (p, d.clone())))
         .collect::<Result<Vec<_>, _>>()?;
-    parts.sort_by_key(|p| p.shard.0);
+    parts.sort_by_key(|(p, _)| p.shard.0);
+    let (parts, dirs_by_shard): (Vec<Partial>, Vec<PathBuf>) = parts.into_iter().unzip();
     let first = &parts[0];
     let n = first.shard.1;
     let err = |m: String| InputError::new("merge", "", m);
@@ -266,6 +275,19 @@ fn merged(dirs: &[PathBuf]) -> Result<(Scenario, Fleet), InputError> {
     }
     let mut scenario = Scenario::parse(&first.scenario_text, &first.scenario_file)?;
     apply_world(&mut scenario, &first.world, first.policy.as_deref())?;
+    let (detail, trace) = (first.fleet.detail_devices, first.fleet.trace_devices);
+    for (p, dir) in parts.iter().zip(&dirs_by_shard) {
+        let range = shard_range(p.shard.0, n, scenario.device_count());
+        p.fleet
+            .check_shape(&scenario, range, detail, trace)
+            .map_err(|m| {
+                InputError::new(
+                    &dir.join("partial.json").display().to_string(),
+                    "fleet",
+                    format!("shard {}/{n} {m}; it cannot be merged", p.shard.0),
+                )
+            })?;
+    }
     let mut parts = parts.into_iter();
     let mut fleet = parts
         .next()

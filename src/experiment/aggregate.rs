@@ -295,6 +295,69 @@ impl Fleet {
         self.detail.extend(other.detail);
     }
 
+    /// Checks that this aggregate has exactly the shape a run of `scenario`'s devices `range`
+    /// with these detail and trace counts produces, so that a partial result read from a file
+    /// (`bgsim merge`) can neither panic the writer nor merge into output that differs from one
+    /// run. Returns what is wrong.
+    pub fn check_shape(
+        &self,
+        scenario: &Scenario,
+        range: std::ops::Range<u64>,
+        detail_devices: u64,
+        trace_devices: u64,
+    ) -> Result<(), String> {
+        let days = scenario.duration.div_ceil(DAY).max(1) as usize;
+        if self.first != range.start || self.devices != range.end - range.start {
+            return Err(format!(
+                "covers devices {}..{}, but the shard is devices {}..{}",
+                self.first,
+                self.first.saturating_add(self.devices),
+                range.start,
+                range.end
+            ));
+        }
+        if self.days.len() != days || self.day_wakeups.len() != days {
+            return Err(format!(
+                "has {} days ({} wake-up distributions), the scenario has {days}",
+                self.days.len(),
+                self.day_wakeups.len()
+            ));
+        }
+        if self.detail_devices != detail_devices || self.trace_devices != trace_devices {
+            return Err(format!(
+                "was run with --detail-devices {} and {} traced devices, the first shard with {detail_devices} and {trace_devices}",
+                self.detail_devices, self.trace_devices
+            ));
+        }
+        let limit = detail_devices.max(trace_devices);
+        let expected: Vec<u64> = (range.start..range.end.min(limit)).collect();
+        let got: Vec<u64> = self.detail.iter().map(|(i, _)| *i).collect();
+        if got != expected {
+            return Err(format!(
+                "holds per-event rows of {} devices where the shard has {} (duplicated, missing or out of range)",
+                got.len(),
+                expected.len()
+            ));
+        }
+        for (i, r) in &self.detail {
+            let origins = scenario.device(*i).origins.len() as u32;
+            let regs = r.registrations.len() as u32;
+            let bad_reg = r.registrations.iter().any(|g| g.origin >= origins);
+            let bad_row = r.attempts.iter().any(|a| a.reg >= regs);
+            let bad_fetch = r.fetches.iter().any(|f| f.origin >= origins);
+            if bad_reg || bad_row || bad_fetch || r.days.len() != days {
+                return Err(format!("holds inconsistent rows for device {i}"));
+            }
+        }
+        if let Some(v) = self.violations.iter().find(|v| !range.contains(&v.device)) {
+            return Err(format!(
+                "reports a violation on device {} outside the shard",
+                v.device
+            ));
+        }
+        Ok(())
+    }
+
     /// The devices whose rows go to the per-event CSVs.
     pub fn csv_detail(&self) -> impl Iterator<Item = &(u64, DeviceResult)> {
         let n = self.detail_devices;

@@ -60,6 +60,11 @@ pub fn schema_json() -> String {
 impl Scenario {
     /// Reads and validates a scenario file.
     pub fn load(path: &str) -> Result<Scenario, InputError> {
+        Scenario::parse(&Scenario::read(path)?, path)
+    }
+
+    /// Reads a scenario file's text (at most `limits::MAX_SCENARIO_BYTES`).
+    pub fn read(path: &str) -> Result<String, InputError> {
         use std::io::Read;
         let err = |m: String| InputError::new(path, "", m);
         let file =
@@ -74,9 +79,7 @@ impl Scenario {
                 limits::MAX_SCENARIO_BYTES >> 20
             )));
         }
-        let text = String::from_utf8(bytes)
-            .map_err(|e| err(format!("the file is not UTF-8 text: {e}")))?;
-        Scenario::parse(&text, path)
+        String::from_utf8(bytes).map_err(|e| err(format!("the file is not UTF-8 text: {e}")))
     }
 
     /// Validates scenario JSON; `file` names it in errors.
