@@ -765,3 +765,54 @@ fn a_zero_restart_delay_with_crashes_during_events_is_an_error() {
         &["devices[0].crashes.restart_delay", "greater than 0"],
     );
 }
+
+#[test]
+fn an_origin_handler_is_checked_where_it_is_written() {
+    // success_probability 5 on an origin with no registrations passed before; an error in the
+    // origin's handler pointed at `registrations[0].handler…`, a path not in the file.
+    rejects(
+        &with(|v| {
+            v["devices"][0]["origins"][0]["handler"]["success_probability"] = 5.into();
+            v["devices"][0]["origins"][0]["registrations"] = json!([]);
+        }),
+        &[],
+        &[
+            "devices[0].origins[0].handler.success_probability",
+            "between 0 and 1",
+        ],
+    );
+    let stderr = rejects(
+        &with(|v| v["devices"][0]["origins"][0]["handler"]["hang_probability"] = json!(-1)),
+        &[],
+        &["devices[0].origins[0].handler.hang_probability"],
+    );
+    assert!(!stderr.contains("registrations[0]"), "{stderr}");
+}
+
+#[test]
+fn a_fetch_past_a_shortened_horizon_is_an_error() {
+    // `--days 1` used to drop a fetch registered at 1d12h silently while one-shots were refused.
+    let text = with(|v| {
+        v["devices"][0]["origins"][0]["registrations"] = json!([
+            { "kind": "fetch", "id": "f", "at": "1d12h", "requests": [{ "bytes": 10 }] }
+        ])
+    });
+    rejects(&text, &["--days", "1"], &["--days", "1d12h"]);
+}
+
+#[test]
+fn varying_one_parameter_twice_is_an_error() {
+    let o = bgsim(&[
+        "sweep",
+        "scenarios/retry-basics.json",
+        "--vary",
+        "initial_retry_delay=1m",
+        "--vary",
+        "initial_retry_delay=2m",
+        "--out",
+        "/nonexistent/never",
+    ]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("varied twice"), "{stderr}");
+}

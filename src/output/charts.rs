@@ -109,7 +109,11 @@ impl ChartData {
                 Ok((num(r, 5)?, done, r[8].to_string()))
             })
             .collect::<Result<_>>()?;
-        let summary: Value = serde_json::from_slice(&std::fs::read(dir.join("summary.json"))?)?;
+        let file = dir.join("summary.json");
+        let bytes =
+            std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+        let summary: Value = serde_json::from_slice(&bytes)
+            .with_context(|| format!("malformed {}", file.display()))?;
         Ok(ChartData {
             days,
             retries,

@@ -14,7 +14,7 @@ pub mod trace;
 use std::fs;
 use std::path::Path;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 
 use crate::experiment::Fleet;
 use crate::scenario::Scenario;
@@ -31,23 +31,37 @@ pub fn write_run(
     opts: &WriteOptions,
 ) -> Result<()> {
     write_atomically(dir, opts.force, |tmp| {
+        // Every failure (a full disk, say) names the file it was writing.
+        let named = |name: &str, r: Result<()>| {
+            r.with_context(|| format!("cannot write {}", dir.join(name).display()))
+        };
         let summary = summary_json(scenario, fleet);
         let mut text = serde_json::to_string_pretty(&summary)?;
         text.push('\n');
-        fs::write(tmp.join("summary.json"), text)?;
-        csv_files::write_daily(&tmp.join("daily.csv"), fleet)?;
-        csv_files::write_attempts(&tmp.join("attempts.csv"), scenario, fleet)?;
-        csv_files::write_registrations(&tmp.join("registrations.csv"), scenario, fleet)?;
-        csv_files::write_retries(&tmp.join("retries.csv"), fleet)?;
-        csv_files::write_tiers(&tmp.join("tiers.csv"), fleet)?;
-        csv_files::write_wakeups(&tmp.join("wakeups.csv"), fleet)?;
-        csv_files::write_latency(&tmp.join("latency.csv"), fleet)?;
-        csv_files::write_fetches(&tmp.join("fetches.csv"), scenario, fleet)?;
+        named(
+            "summary.json",
+            fs::write(tmp.join("summary.json"), text).map_err(Into::into),
+        )?;
+        type Writer = fn(&Path, &Scenario, &Fleet) -> Result<()>;
+        let files: [(&str, Writer); 8] = [
+            ("daily.csv", |p, _, f| csv_files::write_daily(p, f)),
+            ("attempts.csv", csv_files::write_attempts),
+            ("registrations.csv", csv_files::write_registrations),
+            ("retries.csv", |p, _, f| csv_files::write_retries(p, f)),
+            ("tiers.csv", |p, _, f| csv_files::write_tiers(p, f)),
+            ("wakeups.csv", |p, _, f| csv_files::write_wakeups(p, f)),
+            ("latency.csv", |p, _, f| csv_files::write_latency(p, f)),
+            ("fetches.csv", csv_files::write_fetches),
+        ];
+        for (name, write) in files {
+            named(name, write(&tmp.join(name), scenario, fleet))?;
+        }
         if fleet.trace_devices > 0 {
-            trace::write_trace(&tmp.join("trace.json"), scenario, fleet)?;
+            let r = trace::write_trace(&tmp.join("trace.json"), scenario, fleet);
+            named("trace.json", r)?;
         }
         if opts.charts {
-            render(tmp)?;
+            named("charts/ and report.html", render(tmp))?;
         }
         Ok(())
     })

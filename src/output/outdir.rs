@@ -204,9 +204,7 @@ fn swap_into_place(tmp: &Path, dir: &Path, parent: &Path, name: &str) -> Result<
     }
     if exchange(tmp, dir) {
         // `tmp` now holds the previous output.
-        fs::remove_dir_all(tmp).with_context(|| {
-            format!("cannot remove the previous output (now {})", tmp.display())
-        })?;
+        remove_previous(tmp);
         return Ok(());
     }
     // Fallback: two renames; a kill between them is repaired by `recover_leftovers`.
@@ -226,8 +224,20 @@ fn swap_into_place(tmp: &Path, dir: &Path, parent: &Path, name: &str) -> Result<
         let _ = fs::rename(&old, dir);
         return Err(e).with_context(|| format!("cannot move results into {}", dir.display()));
     }
-    fs::remove_dir_all(&old)
-        .with_context(|| format!("cannot remove the previous output (now {})", old.display()))
+    remove_previous(&old);
+    Ok(())
+}
+
+/// Removes the previous output once the new one is in place. If that fails (a read-only
+/// directory, say) the run still succeeded: say where the previous output now is; the next run
+/// into the same directory tries again.
+fn remove_previous(path: &Path) {
+    if let Err(e) = fs::remove_dir_all(path) {
+        eprintln!(
+            "warning: the new output is in place, but the previous one could not be removed: {}: {e}",
+            path.display()
+        );
+    }
 }
 
 /// Atomically exchanges two directories; false where the OS or file system cannot.

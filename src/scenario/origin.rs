@@ -24,6 +24,9 @@ impl Resolver<'_> {
                 "an origin block with count > 1 needs `{i}` in its name to keep names unique",
             ));
         }
+        // The origin's handler is checked where it is written, even with no registration using
+        // it; a registration's handler then only adds its own fields (checked at its path).
+        self.handler_fields(&o.handler, &format!("{path}.handler"))?;
         let engagement = self.engagement(&o.engagement, &format!("{path}.engagement"), horizon)?;
         let scored = matches!(engagement, EngagementSpec::Score { .. });
         let mut registrations = Vec::new();
@@ -161,12 +164,29 @@ impl Resolver<'_> {
         })
     }
 
+    /// Checks the fields a handler block gives, wherever it stands.
+    fn handler_fields(&self, h: &HandlerFile, path: &str) -> Result<(), InputError> {
+        if let Some(d) = &h.duration {
+            self.duration_dist(d.clone(), &format!("{path}.duration"))?;
+        }
+        if let Some(p) = h.success_probability {
+            self.probability(&format!("{path}.success_probability"), p)?;
+        }
+        if let Some(p) = h.hang_probability {
+            self.probability(&format!("{path}.hang_probability"), p)?;
+        }
+        Ok(())
+    }
+
     pub(super) fn handler(
         &self,
         base: &HandlerFile,
         over: Option<&HandlerFile>,
         path: &str,
     ) -> Result<HandlerSpec, InputError> {
+        if let Some(over) = over {
+            self.handler_fields(over, path)?;
+        }
         let o = over.cloned().unwrap_or_default();
         let duration = o
             .duration
@@ -174,7 +194,7 @@ impl Resolver<'_> {
             .ok_or_else(|| {
                 self.err(
                     format!("{path}.duration"),
-                    "missing field `duration` (e.g. {\"fixed\": \"2s\"})",
+                    "missing handler `duration` (e.g. {\"fixed\": \"2s\"}): give it in the origin's `handler` or in this registration's",
                 )
             })?;
         let duration = self.duration_dist(duration, &format!("{path}.duration"))?;
