@@ -155,20 +155,30 @@ fn device_events(device: u64, r: &DeviceResult, scenario: &Scenario, out: &mut V
     }
 }
 
-/// Writes `trace.json` for the traced devices of a fleet.
+/// Writes `trace.json` for the traced devices of a fleet, streaming: one device's events are
+/// built at a time, so a large trace never exists as one JSON tree in memory. The bytes are
+/// those of `{"displayTimeUnit":"ms","traceEvents":[…]}` (serde_json sorts object keys).
 pub fn write_trace(path: &Path, scenario: &Scenario, fleet: &Fleet) -> Result<()> {
+    let mut w = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(path)?);
+    w.write_all(br#"{"displayTimeUnit":"ms","traceEvents":["#)?;
+    let mut first = true;
     let mut events = Vec::new();
     for (device, r) in fleet
         .detail
         .iter()
         .filter(|(i, _)| *i < fleet.trace_devices)
     {
+        events.clear();
         device_events(*device, r, scenario, &mut events);
+        for e in &events {
+            if !first {
+                w.write_all(b",")?;
+            }
+            first = false;
+            serde_json::to_writer(&mut w, e)?;
+        }
     }
-    let doc = json!({ "traceEvents": events, "displayTimeUnit": "ms" });
-    let mut w = std::io::BufWriter::new(std::fs::File::create(path)?);
-    serde_json::to_writer(&mut w, &doc)?;
-    w.write_all(b"\n")?;
+    w.write_all(b"]}\n")?;
     w.flush()?;
     Ok(())
 }
