@@ -816,3 +816,45 @@ fn varying_one_parameter_twice_is_an_error() {
     assert_eq!(o.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("varied twice"), "{stderr}");
 }
+
+#[test]
+fn an_error_inside_the_network_keeps_its_path() {
+    // serde's internally tagged enums buffer their content: an error in `mean_online` was
+    // reported at `devices[0].network`.
+    rejects(
+        &with(|v| {
+            v["devices"][0]["network"] =
+                json!({ "model": "markov", "mean_online": "3x", "mean_offline": "1m" })
+        }),
+        &[],
+        &["devices[0].network.mean_online:", "expected a duration"],
+    );
+    rejects(
+        &with(|v| {
+            v["devices"][0]["network"] = json!({ "model": "markov", "offline": [], "mean_online": "1h", "mean_offline": "1m" })
+        }),
+        &[],
+        &[
+            "devices[0].network:",
+            "field `offline` is not used by model \"markov\"",
+        ],
+    );
+    rejects(
+        &with(|v| {
+            v["devices"][0]["network"] = json!({ "model": "always_online", "bandwidth": "1 MB" })
+        }),
+        &[],
+        &["devices[0].network.bandwidth:", "\"1MB/s\""],
+    );
+}
+
+#[test]
+fn bandwidth_accepts_byte_and_bit_rates() {
+    use bgsim::scenario::format::parse_bandwidth;
+    // 1 MB/s = 10⁶ B/s; 2 MiB/s = 2 × 1,048,576; 8 Mbit/s = 10⁶ B/s; 1.5 kB/s = 1,500.
+    assert_eq!(parse_bandwidth("1MB/s"), Ok(1_000_000));
+    assert_eq!(parse_bandwidth("2MiB/s"), Ok(2_097_152));
+    assert_eq!(parse_bandwidth("8Mbit/s"), Ok(1_000_000));
+    assert_eq!(parse_bandwidth("1.5kB/s"), Ok(1_500));
+    assert!(parse_bandwidth("1MB").is_err() && parse_bandwidth("0B/s").is_err());
+}

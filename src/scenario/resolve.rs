@@ -261,7 +261,9 @@ impl Resolver<'_> {
             NetworkFile::AlwaysOnline { bandwidth }
             | NetworkFile::Schedule { bandwidth, .. }
             | NetworkFile::Markov { bandwidth, .. }
-            | NetworkFile::Diurnal { bandwidth, .. } => bandwidth.unwrap_or(DEFAULT_BANDWIDTH),
+            | NetworkFile::Diurnal { bandwidth, .. } => {
+                bandwidth.map_or(DEFAULT_BANDWIDTH, |b| b.0)
+            }
         };
         if bandwidth == 0 {
             return Err(self.err(
