@@ -85,6 +85,7 @@ fn full_model_bench_fleet(bencher: Bencher) {
         detail_devices: 0,
         trace_devices: 0,
         progress: None,
+        detail_sink: None,
     };
     let events = bgsim::experiment::run(&scenario, &opts).events;
     bencher
@@ -113,6 +114,7 @@ fn one_device_many_origins(bencher: Bencher, origins: u64) {
         detail_devices: 0,
         trace_devices: 0,
         progress: None,
+        detail_sink: None,
     };
     let events = bgsim::experiment::run(&scenario, &opts).events;
     bencher

@@ -401,3 +401,26 @@ fn merge_refuses_shards_run_with_different_detail_or_trace() {
     let dirs = two_shards(tmp.path(), [&["--trace"], &[]]);
     merge_refused(&dirs, &tmp.path().join("m"), "traced devices");
 }
+
+#[test]
+fn detail_rows_stream_out_and_are_not_kept() {
+    // 40 devices, detail 25, trace 3, chunks of a few devices: the sink sees devices 0..25 in
+    // order, once each, and the fleet keeps only the 3 traced devices' results afterwards.
+    let mut s = bgsim::scenario::Scenario::load("scenarios/crash-storm.json").unwrap();
+    s.set_devices(40).unwrap();
+    s.set_days(2).unwrap();
+    let seen = std::sync::Mutex::new(Vec::new());
+    let sink = |i: u64, _: &bgsim::device::DeviceResult| seen.lock().unwrap().push(i);
+    let opts = bgsim::experiment::RunOptions {
+        jobs: 2,
+        detail_devices: 25,
+        trace_devices: 3,
+        progress: None,
+        detail_sink: Some(&sink),
+    };
+    let fleet = bgsim::experiment::run(&s, &opts);
+    assert_eq!(*seen.lock().unwrap(), (0..25).collect::<Vec<u64>>());
+    let kept: Vec<u64> = fleet.detail.iter().map(|(i, _)| *i).collect();
+    assert_eq!(kept, vec![0, 1, 2]);
+    assert!(fleet.detail_streamed);
+}

@@ -48,6 +48,7 @@ fn summary_of(args: &CheckArgs) -> Result<Value, InputError> {
         detail_devices: 0,
         trace_devices: 0,
         progress: None,
+        detail_sink: None,
     };
     let fleet = experiment::run(&scenario, &opts);
     Ok(output::summary_json(&scenario, &fleet))

@@ -123,34 +123,39 @@ pub fn run(args: RunArgs) -> ExitCode {
     };
     let bar = progress_bar(args.quiet, range.end - range.start, "simulating devices");
     let report = |done: u64, _total: u64| bar.set_position(done);
-    let opts = RunOptions {
-        jobs: args.jobs,
-        detail_devices: args.detail_devices,
-        trace_devices: if args.trace { args.trace_devices } else { 0 },
-        progress: Some(&report),
+    let trace_devices = if args.trace { args.trace_devices } else { 0 };
+    let simulate = |sink: Option<&output::DetailSink<'_>>| {
+        let opts = RunOptions {
+            jobs: args.jobs,
+            detail_devices: args.detail_devices,
+            trace_devices,
+            progress: Some(&report),
+            detail_sink: sink,
+        };
+        let started = Instant::now();
+        let fleet = experiment::run_range(&scenario, &opts, range.clone());
+        let elapsed = started.elapsed().as_secs_f64();
+        bar.finish_and_clear();
+        if args.stats {
+            eprintln!(
+                "stats: {} events in {:.3} s = {:.0} events/s ({} devices)",
+                fleet.events,
+                elapsed,
+                fleet.events as f64 / elapsed.max(1e-9),
+                fleet.devices
+            );
+        }
+        fleet
     };
-    let started = Instant::now();
-    let fleet = experiment::run_range(&scenario, &opts, range);
-    let elapsed = started.elapsed().as_secs_f64();
-    bar.finish_and_clear();
-    if args.stats {
-        eprintln!(
-            "stats: {} events in {:.3} s = {:.0} events/s ({} devices)",
-            fleet.events,
-            elapsed,
-            fleet.events as f64 / elapsed.max(1e-9),
-            fleet.devices
-        );
-    }
-    let violations = fleet.invariant_total();
     let written = match shard {
-        Some(shard) => write_partial(&out, &args, text, shard, fleet),
+        // A shard keeps its detail rows in partial.json for `merge`.
+        Some(shard) => write_partial(&out, &args, text, shard, simulate(None)),
         None => {
             let write = WriteOptions {
                 charts: !args.no_charts,
                 force: args.force,
             };
-            output::write_run(&out, &scenario, &fleet, &write).map(|_| fleet)
+            output::simulate_into(&out, &scenario, &write, |sink| simulate(Some(sink)))
         }
     };
     let fleet = match written {
@@ -160,6 +165,7 @@ pub fn run(args: RunArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let violations = fleet.invariant_total();
     finish(&out, &fleet, violations, args.quiet, args.strict)
 }
 

@@ -93,6 +93,7 @@ fn study_options<'a>(jobs: usize, progress: &'a (dyn Fn(u64, u64) + Sync)) -> Ru
         detail_devices: 0,
         trace_devices: 0,
         progress: Some(progress),
+        detail_sink: None,
     }
 }
 

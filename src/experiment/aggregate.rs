@@ -83,6 +83,10 @@ pub struct Fleet {
     pub detail_devices: u64,
     /// Devices traced into `trace.json`.
     pub trace_devices: u64,
+    /// The per-event rows went to a sink as the run went (`RunOptions::detail_sink`): `detail`
+    /// then holds only the traced devices.
+    #[serde(default)]
+    pub detail_streamed: bool,
 }
 
 impl Fleet {
@@ -122,6 +126,7 @@ impl Fleet {
             detail: Vec::new(),
             detail_devices,
             trace_devices,
+            detail_streamed: false,
         }
     }
 

@@ -39,6 +39,9 @@ pub enum Rule {
     Between(f64, f64),
 }
 
+/// Receives each detail device's result in device order (see `RunOptions::detail_sink`).
+pub type DetailSink<'a> = dyn Fn(u64, &device::DeviceResult) + Sync + 'a;
+
 /// How to run a fleet.
 #[derive(Clone)]
 pub struct RunOptions<'a> {
@@ -50,6 +53,9 @@ pub struct RunOptions<'a> {
     pub trace_devices: u64,
     /// Called with (devices finished, devices in all) after each chunk (progress reporting).
     pub progress: Option<&'a (dyn Fn(u64, u64) + Sync)>,
+    /// Receives each detail device's result, in device order, as soon as its chunk is reduced;
+    /// the fleet then keeps only the traced devices' results (memory stays flat).
+    pub detail_sink: Option<&'a DetailSink<'a>>,
 }
 
 impl Default for RunOptions<'_> {
@@ -59,6 +65,7 @@ impl Default for RunOptions<'_> {
             detail_devices: 1000,
             trace_devices: 0,
             progress: None,
+            detail_sink: None,
         }
     }
 }
@@ -118,6 +125,15 @@ fn run_in_pool(scenario: &Scenario, opts: &RunOptions<'_>, range: Range<u64>) ->
             .collect();
         for part in partials {
             fleet.merge(part);
+        }
+        if let Some(sink) = opts.detail_sink {
+            for (i, r) in &fleet.detail {
+                if *i < detail {
+                    sink(*i, r);
+                }
+            }
+            fleet.detail.retain(|(i, _)| *i < trace);
+            fleet.detail_streamed = true;
         }
         if let Some(progress) = opts.progress {
             progress(fleet.first + fleet.devices - range.start, n);

@@ -8,9 +8,8 @@ use super::{fixed6, seconds3};
 use crate::device::record::WakeCause;
 use crate::experiment::{Fleet, Histogram};
 use crate::model::engagement::EngagementLevel;
-use crate::scenario::Scenario;
 
-fn opt(t: Option<u64>) -> String {
+pub(super) fn opt(t: Option<u64>) -> String {
     t.map(|v| v.to_string()).unwrap_or_default()
 }
 
@@ -69,93 +68,6 @@ pub fn write_daily(path: &Path, fleet: &Fleet) -> Result<()> {
     Ok(())
 }
 
-/// One row per dispatch of the detail devices, sorted by device, start, dispatch order.
-pub fn write_attempts(path: &Path, scenario: &Scenario, fleet: &Fleet) -> Result<()> {
-    let mut w = csv::Writer::from_path(path)?;
-    w.write_record([
-        "device",
-        "origin",
-        "tag",
-        "kind",
-        "attempt",
-        "last_chance",
-        "engagement",
-        "start_ms",
-        "end_ms",
-        "outcome",
-    ])?;
-    for (device, result) in fleet.csv_detail() {
-        let spec = scenario.device(*device);
-        let device = device.to_string();
-        for row in &result.attempts {
-            let reg = &result.registrations[row.reg as usize];
-            let origin = &spec.origins[reg.origin as usize];
-            w.write_record([
-                device.as_str(),
-                origin.name.as_str(),
-                &reg.tag,
-                reg.kind.name(),
-                &row.attempt.to_string(),
-                if row.last_chance { "true" } else { "false" },
-                row.level.name(),
-                &row.start.ms().to_string(),
-                &opt(row.end.map(|t| t.ms())),
-                row.outcome.map(|o| o.name()).unwrap_or(""),
-            ])?;
-        }
-    }
-    w.flush()?;
-    Ok(())
-}
-
-/// One row per registration object of the detail devices, sorted by device, registration time,
-/// creation order.
-pub fn write_registrations(path: &Path, scenario: &Scenario, fleet: &Fleet) -> Result<()> {
-    let mut w = csv::Writer::from_path(path)?;
-    w.write_record([
-        "device",
-        "origin",
-        "tag",
-        "kind",
-        "registered_ms",
-        "first_fire_ms",
-        "completed_ms",
-        "final_state",
-        "attempts",
-        "latency_ms",
-    ])?;
-    for (device, result) in fleet.csv_detail() {
-        let spec = scenario.device(*device);
-        let device = device.to_string();
-        for reg in &result.registrations {
-            let state = reg.final_state();
-            let completed = reg.completed.map(|t| t.ms());
-            let latency = match (state, reg.kind, completed) {
-                (
-                    crate::model::registration::FinalState::Succeeded,
-                    crate::model::registration::SyncKind::OneShot,
-                    Some(c),
-                ) => Some(c - reg.registered.ms()),
-                _ => None,
-            };
-            w.write_record([
-                device.as_str(),
-                spec.origins[reg.origin as usize].name.as_str(),
-                &reg.tag,
-                reg.kind.name(),
-                &reg.registered.ms().to_string(),
-                &opt(reg.first_fire.map(|t| t.ms())),
-                &opt(completed),
-                state.name(),
-                &reg.counted_attempts.to_string(),
-                &opt(latency),
-            ])?;
-        }
-    }
-    w.flush()?;
-    Ok(())
-}
-
 /// Attempts needed → count, by kind and by how it ended.
 pub fn write_retries(path: &Path, fleet: &Fleet) -> Result<()> {
     let mut w = csv::Writer::from_path(path)?;
@@ -193,20 +105,6 @@ pub fn write_tiers(path: &Path, fleet: &Fleet) -> Result<()> {
     Ok(())
 }
 
-/// Every browser wake-up of the detail devices: `device,time_ms,cause`.
-pub fn write_wakeups(path: &Path, fleet: &Fleet) -> Result<()> {
-    let mut w = csv::Writer::from_path(path)?;
-    w.write_record(["device", "time_ms", "cause"])?;
-    for (device, result) in fleet.csv_detail() {
-        let device = device.to_string();
-        for (t, cause) in &result.wakeups {
-            w.write_record([device.as_str(), &t.ms().to_string(), cause.name()])?;
-        }
-    }
-    w.flush()?;
-    Ok(())
-}
-
 /// The one-shot latency histogram (every device): `from_ms,to_ms,count`, one row per non-empty
 /// bucket, for the latency CDF.
 pub fn write_latency(path: &Path, fleet: &Fleet) -> Result<()> {
@@ -214,50 +112,6 @@ pub fn write_latency(path: &Path, fleet: &Fleet) -> Result<()> {
     w.write_record(["from_ms", "to_ms", "count"])?;
     for (lo, hi, count) in fleet.one_shot_latency_ms.buckets() {
         w.write_record([lo.to_string(), hi.to_string(), count.to_string()])?;
-    }
-    w.flush()?;
-    Ok(())
-}
-
-/// One row per Background Fetch of the detail devices.
-pub fn write_fetches(path: &Path, scenario: &Scenario, fleet: &Fleet) -> Result<()> {
-    let mut w = csv::Writer::from_path(path)?;
-    w.write_record([
-        "device",
-        "origin",
-        "id",
-        "unique_id",
-        "requests",
-        "bytes",
-        "registered_ms",
-        "completed_ms",
-        "outcome",
-        "downloaded_bytes",
-        "wasted_bytes",
-        "crashes_survived",
-        "request_failures",
-        "event_end_ms",
-    ])?;
-    for (device, result) in fleet.csv_detail() {
-        let spec = scenario.device(*device);
-        for f in &result.fetches {
-            w.write_record([
-                device.to_string(),
-                spec.origins[f.origin as usize].name.clone(),
-                f.developer_id.to_string(),
-                f.unique_id.clone(),
-                f.requests.len().to_string(),
-                f.requests.iter().sum::<u64>().to_string(),
-                f.registered.ms().to_string(),
-                opt(f.finished.map(|t| t.ms())),
-                f.outcome.map_or("pending_at_end", |o| o.name()).to_string(),
-                f.downloaded.to_string(),
-                f.wasted.to_string(),
-                f.crashes_survived.to_string(),
-                f.request_failures.to_string(),
-                opt(f.event_end.map(|t| t.ms())),
-            ])?;
-        }
     }
     w.flush()?;
     Ok(())

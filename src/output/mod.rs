@@ -5,6 +5,7 @@
 
 pub mod charts;
 mod csv_files;
+mod detail_rows;
 pub mod experiments;
 mod outdir;
 mod report;
@@ -19,6 +20,7 @@ use anyhow::{Context, Result};
 use crate::experiment::Fleet;
 use crate::scenario::Scenario;
 
+pub use detail_rows::DetailRows;
 pub use outdir::{MARKER, Refused, preflight, remove_in_progress, write_atomically};
 pub use summary::summary_json;
 
@@ -31,6 +33,55 @@ pub fn write_run(
     opts: &WriteOptions,
 ) -> Result<()> {
     write_atomically(dir, opts.force, |tmp| {
+        write_outputs(tmp, dir, scenario, fleet, opts)
+    })
+}
+
+/// Runs `simulate` with a sink that streams the detail devices' per-event rows into the new
+/// output directory as they come (so `--detail-devices` large costs disk, not memory), then
+/// writes everything else there and swaps it into place like [`write_run`].
+pub fn simulate_into(
+    dir: &Path,
+    scenario: &Scenario,
+    opts: &WriteOptions,
+    simulate: impl FnOnce(&DetailSink<'_>) -> Fleet,
+) -> Result<Fleet> {
+    let mut out = None;
+    write_atomically(dir, opts.force, |tmp| {
+        let rows = std::sync::Mutex::new((DetailRows::create(tmp)?, None::<anyhow::Error>));
+        let sink = |device: u64, result: &crate::device::DeviceResult| {
+            let mut guard = rows.lock().unwrap_or_else(|e| e.into_inner());
+            let (rows, error) = &mut *guard;
+            if error.is_none()
+                && let Err(e) = rows.add(scenario, device, result)
+            {
+                *error = Some(e);
+            }
+        };
+        let fleet = simulate(&sink);
+        let (rows, error) = rows.into_inner().unwrap_or_else(|e| e.into_inner());
+        if let Some(e) = error {
+            return Err(e)
+                .with_context(|| format!("cannot write the per-event CSVs in {}", dir.display()));
+        }
+        rows.finish()?;
+        write_outputs(tmp, dir, scenario, &fleet, opts)?;
+        out = Some(fleet);
+        Ok(())
+    })?;
+    out.context("the simulation produced no fleet")
+}
+
+pub use crate::experiment::DetailSink;
+
+fn write_outputs(
+    tmp: &Path,
+    dir: &Path,
+    scenario: &Scenario,
+    fleet: &Fleet,
+    opts: &WriteOptions,
+) -> Result<()> {
+    {
         // Every failure (a full disk, say) names the file it was writing.
         let named = |name: &str, r: Result<()>| {
             r.with_context(|| format!("cannot write {}", dir.join(name).display()))
@@ -42,19 +93,22 @@ pub fn write_run(
             "summary.json",
             fs::write(tmp.join("summary.json"), text).map_err(Into::into),
         )?;
-        type Writer = fn(&Path, &Scenario, &Fleet) -> Result<()>;
-        let files: [(&str, Writer); 8] = [
-            ("daily.csv", |p, _, f| csv_files::write_daily(p, f)),
-            ("attempts.csv", csv_files::write_attempts),
-            ("registrations.csv", csv_files::write_registrations),
-            ("retries.csv", |p, _, f| csv_files::write_retries(p, f)),
-            ("tiers.csv", |p, _, f| csv_files::write_tiers(p, f)),
-            ("wakeups.csv", |p, _, f| csv_files::write_wakeups(p, f)),
-            ("latency.csv", |p, _, f| csv_files::write_latency(p, f)),
-            ("fetches.csv", csv_files::write_fetches),
+        if !fleet.detail_streamed {
+            let mut rows = DetailRows::create(tmp)?;
+            for (device, result) in fleet.csv_detail() {
+                named("the per-event CSVs", rows.add(scenario, *device, result))?;
+            }
+            named("the per-event CSVs", rows.finish())?;
+        }
+        type Writer = fn(&Path, &Fleet) -> Result<()>;
+        let files: [(&str, Writer); 4] = [
+            ("daily.csv", csv_files::write_daily),
+            ("retries.csv", csv_files::write_retries),
+            ("tiers.csv", csv_files::write_tiers),
+            ("latency.csv", csv_files::write_latency),
         ];
         for (name, write) in files {
-            named(name, write(&tmp.join(name), scenario, fleet))?;
+            named(name, write(&tmp.join(name), fleet))?;
         }
         if fleet.trace_devices > 0 {
             let r = trace::write_trace(&tmp.join("trace.json"), scenario, fleet);
@@ -64,7 +118,7 @@ pub fn write_run(
             named("charts/ and report.html", render(tmp))?;
         }
         Ok(())
-    })
+    }
 }
 
 /// What `write_run` writes besides the CSVs and the summary.
