@@ -74,6 +74,8 @@ impl Default for RunOptions<'_> {
 const MAX_CHUNK: u64 = 1024;
 /// Chunks in flight at once: bounds memory whatever the fleet size.
 const WAVE: usize = 64;
+/// Devices in flight at once while their full results are kept (detail and traced devices).
+const DETAIL_WAVE: u64 = 2048;
 
 /// Simulates every device of the scenario and reduces the results.
 pub fn run(scenario: &Scenario, opts: &RunOptions<'_>) -> Fleet {
@@ -103,10 +105,20 @@ fn run_in_pool(scenario: &Scenario, opts: &RunOptions<'_>, range: Range<u64>) ->
     // Chunk ranges are made one wave at a time: memory never depends on the fleet's size.
     let mut next = range.start;
     let mut wave: Vec<Range<u64>> = Vec::with_capacity(WAVE);
+    let keep = detail.max(trace);
     while next < range.end {
         wave.clear();
-        while wave.len() < WAVE && next < range.end {
-            let end = next.saturating_add(chunk).min(range.end);
+        // Devices whose full results are kept (detail, trace) are reduced in small waves, so
+        // at most about DETAIL_WAVE results are in memory before the sink (or the fleet) takes
+        // them; the rest in large waves of light partial aggregates.
+        let (size, chunks) = if next < keep {
+            let size = (DETAIL_WAVE / (threads * 4)).clamp(1, chunk);
+            (size, (threads * 4) as usize)
+        } else {
+            (chunk, WAVE)
+        };
+        while wave.len() < chunks && next < range.end {
+            let end = next.saturating_add(size).min(range.end);
             wave.push(next..end);
             next = end;
         }
