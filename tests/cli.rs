@@ -858,3 +858,44 @@ fn bandwidth_accepts_byte_and_bit_rates() {
     assert_eq!(parse_bandwidth("1.5kB/s"), Ok(1_500));
     assert!(parse_bandwidth("1MB").is_err() && parse_bandwidth("0B/s").is_err());
 }
+
+// ---- DESIGN §4.6 nothing hides: rejected register calls ---------------------------------------
+
+#[test]
+fn rejected_register_calls_are_counted_by_reason_and_warned_about() {
+    // The origin is not installed, so its periodic registration is rejected (S12); the browser
+    // is open only from 2 h, so the one-shot at 1 h is rejected (no page: S8); the one-shot at
+    // 3 h succeeds. 2 of 3 register calls rejected (67 % > 5 %): a warning on stderr.
+    // success_rate = 1/1 (finished ones); delivered_rate = 1/2 one-shot calls = 0.5.
+    let text = with(|v| {
+        v["devices"][0]["browser"]["sessions"] = json!({ "at": [["2h", "2d"]] });
+        v["devices"][0]["origins"][0]["installed"] = json!(false);
+        v["devices"][0]["origins"][0]["registrations"] = json!([
+            { "kind": "one_shot", "tag": "a", "at": "1h" },
+            { "kind": "one_shot", "tag": "b", "at": "3h" },
+            { "kind": "periodic", "tag": "p", "min_interval": "12h", "at": "3h" }
+        ]);
+    });
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("s.json");
+    fs::write(&file, text).unwrap();
+    let out = tmp.path().join("out");
+    let o = bgsim(&[
+        "run",
+        file.to_str().unwrap(),
+        "--no-charts",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("warning: 2 of 3 register calls (66.7 %) were rejected (browser_down 1, not_installed 1, unsupported 0)"),
+        "{stderr}"
+    );
+    let s: Value = serde_json::from_slice(&fs::read(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(s["one_shot"]["rejected_by"]["browser_down"], 1);
+    assert_eq!(s["periodic"]["rejected_by"]["not_installed"], 1);
+    assert_eq!(s["one_shot"]["success_rate"], 1.0);
+    assert_eq!(s["one_shot"]["delivered_rate"], 0.5);
+}

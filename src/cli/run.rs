@@ -176,6 +176,23 @@ fn finish(
     quiet: bool,
     strict: bool,
 ) -> ExitCode {
+    let (rejected, calls) = fleet.rejected_share();
+    if !quiet && calls > 0 && rejected * 20 > calls {
+        // More than 5 %: rates computed over the rest would hide it (summary.json has
+        // `one_shot.rejected_by` / `periodic.rejected_by` and `one_shot.delivered_rate`).
+        let by = crate::device::record::RejectReason::ALL
+            .iter()
+            .map(|r| {
+                let n: u64 = fleet.rejections.iter().map(|k| k[*r as usize]).sum();
+                format!("{} {n}", r.name())
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        eprintln!(
+            "warning: {rejected} of {calls} register calls ({:.1} %) were rejected ({by}); see rejected_by and delivered_rate in summary.json",
+            rejected as f64 * 100.0 / calls as f64
+        );
+    }
     if !quiet {
         eprintln!(
             "wrote {}: {} devices, {} sync events, {} invariant violations",

@@ -55,6 +55,9 @@ pub struct DeviceResult {
     pub lost_writes: u64,
     /// Register calls that failed (Firefox `persisted`: key collision with a stuck registration).
     pub register_errors: u64,
+    /// Register calls refused, by kind and reason.
+    #[serde(default)]
+    pub rejections: record::Rejections,
     /// Events popped from the queue (for `--stats`).
     pub events: u64,
     /// Most events popped at one virtual instant.

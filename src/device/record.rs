@@ -48,6 +48,36 @@ pub struct AttemptRow {
     pub outcome: Option<Outcome>,
 }
 
+/// Why a register call was refused (DESIGN §4.6: every rejected call is counted by reason).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum RejectReason {
+    /// No page could call: the browser was closed or down after a crash (SEMANTICS S8).
+    BrowserDown = 0,
+    /// Periodic sync needs an installed web app (SEMANTICS S12).
+    NotInstalled = 1,
+    /// The policy has no such API (Firefox implements no periodic sync).
+    Unsupported = 2,
+}
+
+impl RejectReason {
+    pub const ALL: [RejectReason; 3] = [
+        RejectReason::BrowserDown,
+        RejectReason::NotInstalled,
+        RejectReason::Unsupported,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            RejectReason::BrowserDown => "browser_down",
+            RejectReason::NotInstalled => "not_installed",
+            RejectReason::Unsupported => "unsupported",
+        }
+    }
+}
+
+/// Rejected register calls by kind (one-shot, periodic) and reason.
+pub type Rejections = [[u64; 3]; 2];
+
 /// Why the browser was woken (DESIGN §5).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum WakeCause {

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use super::record::RejectReason;
 use super::{DeviceSim, Trigger};
 use crate::model::policy::{PeriodicContext, WakeSchedule};
 use crate::model::registration::{FinalState, RegState, Registration, SyncKind};
@@ -74,6 +75,14 @@ impl DeviceSim<'_> {
         let periodic_refused = kind == SyncKind::Periodic
             && ((needs_install && !o.installed) || !self.policy.supports_periodic());
         if !self.browser_running() || periodic_refused {
+            let reason = if !self.browser_running() {
+                RejectReason::BrowserDown
+            } else if !self.policy.supports_periodic() {
+                RejectReason::Unsupported
+            } else {
+                RejectReason::NotInstalled
+            };
+            self.out.rejections[kind as usize][reason as usize] += 1;
             reg.removed = Some(FinalState::Rejected);
             self.out.registrations.push(reg);
             return;

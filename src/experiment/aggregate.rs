@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use crate::device::DeviceResult;
 use crate::device::fetch::FetchOutcome;
-use crate::device::record::{DayStats, INVARIANTS, Outcome, Violation, WakeCause};
+use crate::device::record::{DayStats, INVARIANTS, Outcome, Rejections, Violation, WakeCause};
 use crate::engine::time::DAY;
 use crate::model::engagement::EngagementLevel;
 use crate::model::registration::{FinalState, SyncKind};
@@ -44,6 +44,9 @@ pub struct Fleet {
     pub level_changes: u64,
     pub lost_writes: u64,
     pub register_errors: u64,
+    /// Register calls refused, by kind and reason (`RejectReason`).
+    #[serde(default)]
+    pub rejections: Rejections,
     /// Firefox doomed attempts (network vanished mid-event), over all registrations.
     pub doomed_attempts: u64,
     /// Background Fetch: registrations by outcome (`None` = unfinished at the horizon).
@@ -109,6 +112,7 @@ impl Fleet {
             fetch_register_errors: 0,
             lost_writes: 0,
             register_errors: 0,
+            rejections: Default::default(),
             doomed_attempts: 0,
             origin_days: 0,
             reg_states: BTreeMap::new(),
@@ -163,6 +167,7 @@ impl Fleet {
         self.fetch_register_errors += r.fetch_register_errors;
         self.lost_writes += r.lost_writes;
         self.register_errors += r.register_errors;
+        add_rejections(&mut self.rejections, &r.rejections);
         self.doomed_attempts += r
             .registrations
             .iter()
@@ -269,6 +274,7 @@ impl Fleet {
         self.fetch_register_errors += other.fetch_register_errors;
         self.lost_writes += other.lost_writes;
         self.register_errors += other.register_errors;
+        add_rejections(&mut self.rejections, &other.rejections);
         self.doomed_attempts += other.doomed_attempts;
         self.origin_days += other.origin_days;
         for (k, v) in other.reg_states {
@@ -373,8 +379,20 @@ impl Fleet {
         self.reg_states.get(&(kind, state)).copied().unwrap_or(0)
     }
 
+    /// (rejected register calls, all sync register calls), one-shot and periodic together.
+    pub fn rejected_share(&self) -> (u64, u64) {
+        let rejected = self.rejections.iter().flatten().sum();
+        (rejected, self.registrations.iter().sum())
+    }
+
     pub fn invariant_total(&self) -> u64 {
         self.invariant_counts.iter().sum()
+    }
+}
+
+fn add_rejections(a: &mut Rejections, b: &Rejections) {
+    for (x, y) in a.iter_mut().flatten().zip(b.iter().flatten()) {
+        *x += y;
     }
 }
 

@@ -7,7 +7,7 @@
 use serde_json::{Value, json};
 
 use crate::device::fetch::FetchOutcome;
-use crate::device::record::{Invariant, WakeCause};
+use crate::device::record::{Invariant, RejectReason, WakeCause};
 use crate::engine::time::DAY;
 use crate::experiment::{Expect, Fleet, Histogram, Rule};
 use crate::model::params::PARAMS;
@@ -64,6 +64,14 @@ fn states(fleet: &Fleet, kind: SyncKind) -> Value {
         m.insert(s.name().into(), json!(fleet.reg_count(kind, s)));
     }
     m.insert("events".into(), json!(fleet.dispatches[kind as usize]));
+    let mut by = serde_json::Map::new();
+    for r in RejectReason::ALL {
+        by.insert(
+            r.name().into(),
+            json!(fleet.rejections[kind as usize][r as usize]),
+        );
+    }
+    m.insert("rejected_by".into(), Value::Object(by));
     Value::Object(m)
 }
 
@@ -142,7 +150,10 @@ pub fn metrics(scenario: &Scenario, fleet: &Fleet) -> Value {
     let mut one_shot = states(fleet, SyncKind::OneShot);
     let succeeded = fleet.reg_count(SyncKind::OneShot, FinalState::Succeeded);
     let gave_up = fleet.reg_count(SyncKind::OneShot, FinalState::GaveUp);
+    // success_rate: of the one-shots that finished (succeeded or gave up); delivered_rate: of
+    // every one-shot register call, rejected and unfinished ones included.
     one_shot["success_rate"] = ratio(succeeded, succeeded + gave_up);
+    one_shot["delivered_rate"] = ratio(succeeded, fleet.registrations[SyncKind::OneShot as usize]);
     one_shot["latency_s"] = dist(&fleet.one_shot_latency_ms, 1000.0);
     one_shot["register_errors"] = json!(fleet.register_errors);
     let mut invariants = serde_json::Map::new();

@@ -12,7 +12,7 @@ use super::charts::{CHARTS, ChartData};
 use crate::experiment::check::{evaluate, expects_in_summary, lookup};
 
 /// Headline metrics shown at the top: (dotted path, label).
-const HEADLINES: [(&str, &str); 14] = [
+const HEADLINES: [(&str, &str); 21] = [
     ("devices", "devices"),
     ("device_days", "device-days"),
     (
@@ -22,7 +22,26 @@ const HEADLINES: [(&str, &str); 14] = [
     ("wakeups.per_device_day.p95", "wake-ups per device-day, p95"),
     ("wakeups.per_device_day.max", "wake-ups per device-day, max"),
     ("sync_events.total", "sync events"),
-    ("one_shot.success_rate", "one-shot success rate"),
+    (
+        "one_shot.success_rate",
+        "one-shot success rate (succeeded / finished)",
+    ),
+    (
+        "one_shot.delivered_rate",
+        "one-shot delivered rate (succeeded / all register calls)",
+    ),
+    ("one_shot.rejected", "one-shot register calls rejected"),
+    ("one_shot.lost", "one-shot registrations lost to a crash"),
+    ("one_shot.stuck", "one-shot registrations stuck"),
+    (
+        "one_shot.pending_at_end",
+        "one-shot registrations pending at the end",
+    ),
+    ("periodic.rejected", "periodic register calls rejected"),
+    (
+        "periodic.pending_at_end",
+        "periodic registrations active at the end",
+    ),
     ("one_shot.latency_s.p50", "one-shot latency p50 (s)"),
     ("one_shot.latency_s.p95", "one-shot latency p95 (s)"),
     ("attempts.retries", "retries"),
