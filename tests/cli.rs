@@ -899,3 +899,101 @@ fn rejected_register_calls_are_counted_by_reason_and_warned_about() {
     assert_eq!(s["one_shot"]["success_rate"], 1.0);
     assert_eq!(s["one_shot"]["delivered_rate"], 0.5);
 }
+
+// ---- DESIGN §6 metric names are checked at load --------------------------------------------
+
+#[test]
+fn an_unknown_metric_in_an_expect_rule_is_an_error_with_suggestions() {
+    let text = with(|v| v["expect"] = json!([{ "metric": "one_shot.sucess_rate", "ge": 0.95 }]));
+    rejects(
+        &text,
+        &[],
+        &[
+            "expect[0].metric",
+            "unknown metric \"one_shot.sucess_rate\"",
+            "closest: one_shot.success_rate",
+        ],
+    );
+}
+
+#[test]
+fn between_with_low_above_high_is_an_error() {
+    let text = with(|v| v["expect"] = json!([{ "metric": "crashes", "between": [5, 1] }]));
+    rejects(&text, &[], &["expect[0].between", "low ≤ high"]);
+}
+
+#[test]
+fn an_unknown_metric_in_a_baseline_or_metric_flag_is_an_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let base = tmp.path().join("b.json");
+    fs::write(
+        &base,
+        r#"{"scenario": "retry-basics", "metrics": {"crashs": {"value": 1}}}"#,
+    )
+    .unwrap();
+    let o = bgsim(&[
+        "check",
+        "scenarios/retry-basics.json",
+        "--baseline",
+        base.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("metrics.crashs") && stderr.contains("closest: crashes"),
+        "{stderr}"
+    );
+    let o = bgsim(&[
+        "compare",
+        "scenarios/retry-basics.json",
+        "--policy",
+        "chromium",
+        "--policy",
+        "firefox",
+        "--metric",
+        "one_shot.latency.p50",
+        "--out",
+        tmp.path().join("c").to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("--metric") && stderr.contains("one_shot.latency_s.p50"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn metrics_lists_every_metric_with_unit_and_meaning() {
+    let o = bgsim(&["metrics"]);
+    assert!(o.status.success());
+    let text = String::from_utf8_lossy(&o.stdout);
+    let names = bgsim::experiment::catalog::all_metric_names();
+    // One line per metric plus the header, each with a unit and a meaning.
+    assert_eq!(text.lines().count(), names.len() + 1);
+    for name in [
+        "one_shot.delivered_rate",
+        "wakeups.per_device_day.p95",
+        "periodic.interval_h.HIGH.p50",
+    ] {
+        let line = text
+            .lines()
+            .find(|l| l.starts_with(name))
+            .unwrap_or_else(|| panic!("{name}"));
+        assert!(line.split_whitespace().count() >= 3, "{line}");
+    }
+    for name in &names {
+        assert!(
+            bgsim::experiment::catalog::doc(name).is_some(),
+            "{name} has no meaning"
+        );
+    }
+    // The README's metric table lists every pattern.
+    let readme = fs::read_to_string("README.md").unwrap();
+    for (pattern, _, _) in bgsim::experiment::catalog::METRIC_DOCS {
+        assert!(
+            readme.contains(&format!("`{pattern}`")),
+            "README lacks `{pattern}`"
+        );
+    }
+}

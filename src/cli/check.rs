@@ -74,6 +74,11 @@ fn load_baseline(path: &Path) -> Result<Baseline, InputError> {
     baseline
         .validate()
         .map_err(|(path, m)| InputError::new(&name, path, m))?;
+    let known = crate::experiment::catalog::all_metric_names();
+    for metric in baseline.metrics.keys() {
+        crate::experiment::catalog::check_metric(metric, &known)
+            .map_err(|m| InputError::new(&name, format!("metrics.{metric}"), m))?;
+    }
     Ok(baseline)
 }
 

@@ -52,6 +52,9 @@ pub enum Command {
     },
     /// Print the JSON Schema of the scenario format.
     Schema,
+    /// List every metric of summary.json (the names `expect`, baselines and --metric use) with
+    /// its unit and meaning.
+    Metrics,
     /// List every scheduler parameter with its default, unit and source.
     Params {
         /// The preset whose defaults to show.
@@ -89,6 +92,7 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check::check(args),
         Command::Validate { files } => validate(&files),
         Command::Params { policy } => params(&policy),
+        Command::Metrics => metrics(),
         Command::Plot { dir } => plot(&dir),
         Command::Schema => {
             println!("{}", crate::scenario::schema_json());
@@ -220,6 +224,16 @@ fn validate(files: &[String]) -> ExitCode {
     } else {
         ExitCode::SUCCESS
     }
+}
+
+fn metrics() -> ExitCode {
+    use crate::experiment::catalog::{all_metric_names, doc};
+    println!("{:<48} {:<14} meaning", "metric", "unit");
+    for name in all_metric_names() {
+        let (unit, meaning) = doc(&name).map_or(("", ""), |(_, u, m)| (*u, *m));
+        println!("{name:<48} {unit:<14} {meaning}");
+    }
+    ExitCode::SUCCESS
 }
 
 fn params(policy: &str) -> ExitCode {

@@ -130,6 +130,10 @@ pub fn sweep(args: SweepArgs) -> ExitCode {
         Ok(s) => s,
         Err(e) => return input_error(&e),
     };
+    let known = crate::experiment::catalog::all_metric_names();
+    if let Err(m) = crate::experiment::catalog::check_metric(&args.metric, &known) {
+        return input_error(&InputError::new("--metric", "", m));
+    }
     let out = args
         .out
         .clone()
@@ -223,6 +227,10 @@ pub fn compare(args: CompareArgs) -> ExitCode {
         Ok(s) => s,
         Err(e) => return input_error(&e),
     };
+    let known = crate::experiment::catalog::all_metric_names();
+    if let Err(m) = crate::experiment::catalog::check_metric(&args.metric, &known) {
+        return input_error(&InputError::new("--metric", "", m));
+    }
     let out = args
         .out
         .clone()

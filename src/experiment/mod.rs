@@ -6,6 +6,7 @@
 //! per-event CSVs.
 
 mod aggregate;
+pub mod catalog;
 pub mod check;
 mod histogram;
 pub mod metrics;

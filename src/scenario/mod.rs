@@ -99,6 +99,13 @@ impl Scenario {
             .collect();
         let mut scenario = Resolver { file }.scenario(raw, digest)?;
         scenario.index_blocks();
+        if !scenario.expect.is_empty() {
+            let known = crate::experiment::catalog::metric_names(&scenario);
+            for (i, e) in scenario.expect.iter().enumerate() {
+                crate::experiment::catalog::check_metric(&e.metric, &known)
+                    .map_err(|m| InputError::new(file, format!("expect[{i}].metric"), m))?;
+            }
+        }
         Ok(scenario)
     }
 

@@ -461,6 +461,14 @@ impl Resolver<'_> {
         .into_iter()
         .flatten()
         .collect();
+        if let Some((a, b)) = e.between
+            && a > b
+        {
+            return Err(self.err(
+                format!("{path}.between"),
+                format!("expected [low, high] with low ≤ high, got [{a}, {b}]"),
+            ));
+        }
         match rules.as_slice() {
             [rule] => Ok(Expect {
                 metric: e.metric,

@@ -1,0 +1,328 @@
+//! Every metric name, with its unit and meaning (`bgsim metrics`), and the check that an
+//! `expect` rule, a baseline entry or `--metric` names one (DESIGN §6: a misspelt metric must be
+//! an input error, not a check that silently reads "missing").
+//!
+//! The names are generated from `metrics()` itself (every leaf of an empty fleet's metrics,
+//! plus the per-level interval families), so they cannot drift from what `summary.json` holds;
+//! the meanings are a table of patterns that a test checks covers every name exactly once.
+
+use serde_json::Value;
+
+use super::Fleet;
+use super::metrics::metrics;
+use crate::model::engagement::EngagementLevel;
+use crate::scenario::Scenario;
+
+/// `(pattern, unit, meaning)`: `*` stands for one name segment.
+pub const METRIC_DOCS: &[(&str, &str, &str)] = &[
+    ("devices", "devices", "devices simulated"),
+    (
+        "device_days",
+        "device-days",
+        "devices × days (the denominator of per-device-day figures)",
+    ),
+    (
+        "wakeups.total",
+        "wake-ups",
+        "browser wake-ups of every cause, all devices",
+    ),
+    (
+        "wakeups.by_cause.*",
+        "wake-ups",
+        "wake-ups of one cause: one_shot, periodic, retry, recovery (android process starts), timer (desktop delay timers that dispatched), fetch (the android download service)",
+    ),
+    (
+        "wakeups.per_device_day.*",
+        "wake-ups",
+        "distribution of wake-ups per device-day: count (device-days), mean, p50, p95, max",
+    ),
+    (
+        "wakeups.periodic_per_device_day.*",
+        "wake-ups",
+        "distribution of periodic-cause wake-ups per device-day (the design's cap)",
+    ),
+    ("sync_events.total", "events", "sync events dispatched"),
+    (
+        "sync_events.per_online_transition",
+        "events",
+        "dispatches by the FireReadyEvents of online transitions, per transition (Firefox's telemetry)",
+    ),
+    (
+        "*.registered",
+        "registrations",
+        "register calls that created a registration object (rejected ones included)",
+    ),
+    (
+        "*.succeeded",
+        "registrations",
+        "registrations that ended succeeded (fetch: backgroundfetchsuccess)",
+    ),
+    (
+        "*.gave_up",
+        "registrations",
+        "registrations given up after their last attempt",
+    ),
+    (
+        "*.unregistered",
+        "registrations",
+        "registrations removed by unregister, site-data clearing or replacement",
+    ),
+    (
+        "*.pending_at_end",
+        "registrations",
+        "registrations still active (or fetches unfinished) at the horizon",
+    ),
+    (
+        "*.suspended",
+        "registrations",
+        "periodic registrations suspended (engagement NONE) at the horizon",
+    ),
+    (
+        "*.stuck",
+        "registrations",
+        "registrations left firing with no event running (persisted firing state)",
+    ),
+    (
+        "*.rejected",
+        "registrations",
+        "register calls refused (see rejected_by)",
+    ),
+    (
+        "*.lost",
+        "registrations",
+        "registrations whose write a crash swallowed",
+    ),
+    ("*.events", "events", "events dispatched of this kind"),
+    (
+        "*.rejected_by.*",
+        "register calls",
+        "register calls refused, by reason: browser_down (no page: browser closed or down), not_installed (periodic sync needs an installed app), unsupported (the policy has no such API)",
+    ),
+    (
+        "one_shot.success_rate",
+        "ratio",
+        "succeeded / (succeeded + gave up): of the one-shots that finished",
+    ),
+    (
+        "one_shot.delivered_rate",
+        "ratio",
+        "succeeded / every one-shot register call (rejected, lost and unfinished ones count as not delivered)",
+    ),
+    (
+        "one_shot.latency_s.*",
+        "s",
+        "registration → success of one-shots: count, mean, p50, p95, max",
+    ),
+    (
+        "one_shot.register_errors",
+        "register calls",
+        "register calls that failed (Firefox persisted bug: key collision with a stuck registration)",
+    ),
+    (
+        "periodic.interval_h.*.*",
+        "h",
+        "time between successive new-period dispatches, by the engagement level at the later one: count, mean, p50, p95, max",
+    ),
+    (
+        "engagement.level_changes",
+        "changes",
+        "engagement-level changes observed at visits and history clears",
+    ),
+    (
+        "engagement.level_changes_per_origin_day",
+        "changes",
+        "level changes per origin-day",
+    ),
+    (
+        "attempts.total",
+        "attempts",
+        "dispatched attempts (= sync events)",
+    ),
+    ("attempts.success", "attempts", "attempts that succeeded"),
+    (
+        "attempts.failure",
+        "attempts",
+        "attempts whose handler failed",
+    ),
+    (
+        "attempts.timeout",
+        "attempts",
+        "attempts cut at max_sync_event_duration",
+    ),
+    (
+        "attempts.network_lost",
+        "attempts",
+        "attempts that ended because the network dropped",
+    ),
+    (
+        "attempts.interrupted",
+        "attempts",
+        "attempts interrupted by a crash, an idle kill or a closed browser (not counted)",
+    ),
+    (
+        "attempts.gave_up",
+        "registrations",
+        "give-ups (a registration's last attempt failed)",
+    ),
+    (
+        "attempts.doomed",
+        "attempts",
+        "Firefox doomed attempts (the network vanished mid-event)",
+    ),
+    (
+        "attempts.retries",
+        "attempts",
+        "dispatches that were retries (attempt > 1)",
+    ),
+    (
+        "attempts.retries_per_registration",
+        "attempts",
+        "retries per registration object",
+    ),
+    (
+        "crashes",
+        "crashes",
+        "browser crashes (scheduled, random and during events)",
+    ),
+    (
+        "fetch.failed",
+        "fetches",
+        "fetches that ended with backgroundfetchfail",
+    ),
+    ("fetch.aborted", "fetches", "fetches aborted by the page"),
+    (
+        "fetch.register_errors",
+        "fetches",
+        "fetch registrations refused (duplicate developer id, or no running browser)",
+    ),
+    (
+        "fetch.completion_s.*",
+        "s",
+        "registration → end of succeeded fetches: count, mean, p50, p95, max",
+    ),
+    (
+        "fetch.bytes_requested",
+        "bytes",
+        "bytes the fetches asked for",
+    ),
+    (
+        "fetch.bytes_downloaded",
+        "bytes",
+        "bytes downloaded (wasted ones included)",
+    ),
+    (
+        "fetch.bytes_wasted",
+        "bytes",
+        "bytes of partial downloads thrown away by a crash or a pause without resume",
+    ),
+    (
+        "fetch.crashes_survived",
+        "crashes",
+        "process deaths that unfinished fetches were rebuilt after",
+    ),
+    (
+        "fetch.request_failures",
+        "requests",
+        "failed request attempts (retried)",
+    ),
+    (
+        "fetch.wakeups",
+        "wake-ups",
+        "wake-ups by the android download service",
+    ),
+    (
+        "storage.lost_writes",
+        "writes",
+        "durable writes lost to a crash before they committed",
+    ),
+    (
+        "awake_s.total",
+        "s",
+        "time the browser process ran in the background (no user session)",
+    ),
+    (
+        "awake_s.per_device_day",
+        "s",
+        "background awake time per device-day",
+    ),
+    (
+        "network.online_transitions",
+        "transitions",
+        "offline → online transitions",
+    ),
+    (
+        "invariants.violations",
+        "violations",
+        "DESIGN §7 invariant violations, all kinds",
+    ),
+    ("invariants.*", "violations", "violations of one invariant"),
+];
+
+fn matches(pattern: &str, name: &str) -> bool {
+    let (p, n): (Vec<&str>, Vec<&str>) = (pattern.split('.').collect(), name.split('.').collect());
+    p.len() == n.len() && p.iter().zip(&n).all(|(a, b)| *a == "*" || a == b)
+}
+
+/// The documentation of `name`: the first pattern that matches it.
+pub fn doc(name: &str) -> Option<&'static (&'static str, &'static str, &'static str)> {
+    METRIC_DOCS.iter().find(|(p, _, _)| matches(p, name))
+}
+
+/// Every metric name of `scenario`'s runs, sorted.
+pub fn metric_names(scenario: &Scenario) -> Vec<String> {
+    fn walk(prefix: &str, v: &Value, out: &mut Vec<String>) {
+        match v {
+            Value::Object(m) => {
+                for (k, child) in m {
+                    let path = if prefix.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{prefix}.{k}")
+                    };
+                    walk(&path, child, out);
+                }
+            }
+            Value::Number(_) | Value::Null => out.push(prefix.to_string()),
+            _ => {}
+        }
+    }
+    let fleet = Fleet::new(scenario, 0, 0, 0);
+    let mut out = Vec::new();
+    walk("", &metrics(scenario, &fleet), &mut out);
+    for level in EngagementLevel::ALL {
+        for stat in ["count", "mean", "p50", "p95", "max"] {
+            out.push(format!("periodic.interval_h.{}.{stat}", level.name()));
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Every metric name (they do not depend on the scenario), sorted.
+pub fn all_metric_names() -> Vec<String> {
+    const MINIMAL: &str = r#"{"name": "catalog", "duration": "1d", "devices": [{"platform": "desktop",
+        "browser": {"sessions": "always"}, "network": {"model": "always_online"}}]}"#;
+    match Scenario::parse(MINIMAL, "catalog") {
+        Ok(s) => metric_names(&s),
+        Err(_) => Vec::new(),
+    }
+}
+
+/// Ok if `name` is a metric; else the message, with the closest known names.
+pub fn check_metric(name: &str, known: &[String]) -> Result<(), String> {
+    if known.iter().any(|k| k == name) {
+        return Ok(());
+    }
+    let mut close: Vec<(usize, &String)> = known
+        .iter()
+        .map(|k| (strsim::levenshtein(k, name), k))
+        .collect();
+    close.sort();
+    let suggestions: Vec<&str> = close.iter().take(3).map(|(_, k)| k.as_str()).collect();
+    let shown: String = name.chars().take(80).collect();
+    Err(format!(
+        "unknown metric {shown:?}; closest: {} (`bgsim metrics` lists them all)",
+        suggestions.join(", ")
+    ))
+}
