@@ -424,3 +424,53 @@ fn detail_rows_stream_out_and_are_not_kept() {
     assert_eq!(kept, vec![0, 1, 2]);
     assert!(fleet.detail_streamed);
 }
+
+#[test]
+fn check_writes_junit_and_prints_values_without_float_noise() {
+    // retry-basics has two expect rules (success_rate = 1, retries = 2) and a baseline; one
+    // deliberately failing rule is added through a baseline whose crashes value is 5 ± 0.001.
+    let tmp = tempfile::tempdir().unwrap();
+    let base = tmp.path().join("b.json");
+    fs::write(
+        &base,
+        r#"{"scenario": "retry-basics", "metrics": {"crashes": {"value": 5, "abs_tol": 0.049880600000000004}}}"#,
+    )
+    .unwrap();
+    let junit = tmp.path().join("junit.xml");
+    let o = bgsim(&[
+        "check",
+        "scenarios/retry-basics.json",
+        "--baseline",
+        base.to_str().unwrap(),
+        "--junit",
+        junit.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let table = String::from_utf8_lossy(&o.stdout);
+    assert!(table.contains("5 ± 0.049881"), "{table}");
+    assert!(!table.contains("0.0498806"), "{table}");
+    let xml = fs::read_to_string(&junit).unwrap();
+    assert!(
+        xml.contains(r#"<testsuites tests="3" failures="1">"#),
+        "{xml}"
+    );
+    assert!(
+        xml.contains(r#"<testcase classname="expect" name="one_shot.success_rate"/>"#),
+        "{xml}"
+    );
+    assert!(
+        xml.contains(r#"<failure message="expected 5 ± 0.049881, got 0"/>"#),
+        "{xml}"
+    );
+}
+
+#[test]
+fn new_baselines_give_ratios_an_absolute_tolerance() {
+    // success_rate is a ratio: ± 0.005 absolute (0.9976 → 0.9795 must fail); crashes a count:
+    // ± 5 % relative.
+    use bgsim::experiment::check::Tolerance;
+    let t = Tolerance::for_metric("one_shot.success_rate", 0.9976);
+    assert_eq!((t.abs_tol, t.rel_tol), (0.005, 0.0));
+    let t = Tolerance::for_metric("crashes", 100.0);
+    assert_eq!((t.abs_tol, t.rel_tol), (0.001, 0.05));
+}

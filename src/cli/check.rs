@@ -22,6 +22,9 @@ pub struct CheckArgs {
     /// Write (or overwrite) the baseline from this run instead of checking against it.
     #[arg(long)]
     pub update_baseline: bool,
+    /// Also write the results as JUnit XML (one test case per rule), for CI systems.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
     #[command(flatten)]
     pub world: WorldArgs,
     /// Override the policy preset (scenario targets only).
@@ -88,13 +91,54 @@ fn print_table(rows: &[(String, Verdict)]) {
         "source", "metric", "expected", "actual"
     );
     for (source, v) in rows {
-        let actual = v.actual.map_or("missing".to_string(), |x| format!("{x}"));
+        let actual = v
+            .actual
+            .map_or("missing".to_string(), crate::experiment::check::short);
         let verdict = if v.pass { "pass" } else { "FAIL" };
         println!(
             "{source:<10} {:<44} {:>26} {actual:>14}  {verdict}",
             v.metric, v.expected
         );
     }
+}
+
+fn xml(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// JUnit XML: a test suite named after the target, a test case per rule (`source.metric`), a
+/// `<failure>` with expected and actual for each miss.
+fn junit_xml(suite: &str, rows: &[(String, Verdict)]) -> String {
+    let failures = rows.iter().filter(|(_, v)| !v.pass).count();
+    let mut out = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites tests=\"{n}\" failures=\"{failures}\">\n  <testsuite name=\"{name}\" tests=\"{n}\" failures=\"{failures}\">\n",
+        n = rows.len(),
+        name = xml(&format!("bgsim check {suite}")),
+    );
+    for (source, v) in rows {
+        let actual = v
+            .actual
+            .map_or("missing".to_string(), crate::experiment::check::short);
+        out.push_str(&format!(
+            "    <testcase classname=\"{}\" name=\"{}\"",
+            xml(source),
+            xml(&v.metric)
+        ));
+        if v.pass {
+            out.push_str("/>\n");
+        } else {
+            out.push_str(&format!(
+                ">\n      <failure message=\"expected {}, got {}\"/>\n    </testcase>\n",
+                xml(&v.expected),
+                xml(&actual)
+            ));
+        }
+    }
+    out.push_str("  </testsuite>\n</testsuites>\n");
+    out
 }
 
 pub fn check(args: CheckArgs) -> ExitCode {
@@ -148,6 +192,13 @@ pub fn check(args: CheckArgs) -> ExitCode {
         ));
     }
     print_table(&rows);
+    if let Some(path) = &args.junit {
+        let suite = args.target.display().to_string();
+        if let Err(e) = std::fs::write(path, junit_xml(&suite, &rows)) {
+            eprintln!("error: {}: {e}", path.display());
+            return ExitCode::from(2);
+        }
+    }
     let failed = rows.iter().filter(|(_, v)| !v.pass).count();
     if failed > 0 {
         eprintln!("{failed} of {} checks failed", rows.len());

@@ -24,6 +24,14 @@ pub fn lookup(summary: &Value, metric: &str) -> Option<f64> {
         .and_then(Value::as_f64)
 }
 
+/// A number as people read it: at most 6 decimals, no float noise (`0.049880600000000004`
+/// prints as `0.049881`), no trailing zeros.
+pub fn short(x: f64) -> String {
+    let t = format!("{x:.6}");
+    let t = t.trim_end_matches('0').trim_end_matches('.');
+    if t == "-0" { "0".into() } else { t.into() }
+}
+
 impl Rule {
     pub fn holds(&self, x: f64) -> bool {
         match *self {
@@ -36,10 +44,10 @@ impl Rule {
 
     pub fn describe(&self) -> String {
         match *self {
-            Rule::Le(b) => format!("≤ {b}"),
-            Rule::Ge(b) => format!("≥ {b}"),
-            Rule::Eq(b) => format!("= {b}"),
-            Rule::Between(a, b) => format!("in [{a}, {b}]"),
+            Rule::Le(b) => format!("≤ {}", short(b)),
+            Rule::Ge(b) => format!("≥ {}", short(b)),
+            Rule::Eq(b) => format!("= {}", short(b)),
+            Rule::Between(a, b) => format!("in [{}, {}]", short(a), short(b)),
         }
     }
 }
@@ -139,9 +147,34 @@ pub const BASELINE_METRICS: [&str; 14] = [
     "invariants.violations",
 ];
 
-/// Default tolerances of a new baseline: 5 % relative, 0.001 absolute (so zeros stay zeros).
+/// Default tolerances of a new baseline for counts and durations: 5 % relative, 0.001 absolute
+/// (so zeros stay zeros).
 pub const DEFAULT_REL_TOL: f64 = 0.05;
 pub const DEFAULT_ABS_TOL: f64 = 0.001;
+/// Default tolerance of a new baseline for ratios and rates (unit `ratio`): absolute, half a
+/// percentage point. A relative 5 % let a success rate fall from 0.9976 to 0.9795 (8.6× the
+/// failures) unnoticed; this catches a fall to 0.9926.
+pub const RATIO_ABS_TOL: f64 = 0.005;
+
+impl Tolerance {
+    /// The tolerance a new baseline gives `metric`, by its kind (`bgsim metrics` unit).
+    pub fn for_metric(metric: &str, value: f64) -> Tolerance {
+        let ratio = super::catalog::doc(metric).is_some_and(|(_, unit, _)| *unit == "ratio");
+        if ratio {
+            Tolerance {
+                value,
+                abs_tol: RATIO_ABS_TOL,
+                rel_tol: 0.0,
+            }
+        } else {
+            Tolerance {
+                value,
+                abs_tol: DEFAULT_ABS_TOL,
+                rel_tol: DEFAULT_REL_TOL,
+            }
+        }
+    }
+}
 
 impl Baseline {
     /// A malformed baseline (a negative or non-finite tolerance) is bad input, not a failed
@@ -173,14 +206,7 @@ impl Baseline {
             .chain(extra.iter().map(|e| e.metric.clone()))
             .filter_map(|m| {
                 let value = lookup(summary, &m)?;
-                Some((
-                    m,
-                    Tolerance {
-                        value,
-                        abs_tol: DEFAULT_ABS_TOL,
-                        rel_tol: DEFAULT_REL_TOL,
-                    },
-                ))
+                Some((m.clone(), Tolerance::for_metric(&m, value)))
             })
             .collect();
         Baseline {
@@ -198,7 +224,7 @@ impl Baseline {
                 let allowed = t.abs_tol.max(t.rel_tol * t.value.abs());
                 Verdict {
                     metric: metric.clone(),
-                    expected: format!("{} ± {}", t.value, allowed),
+                    expected: format!("{} ± {}", short(t.value), short(allowed)),
                     actual,
                     pass: actual.is_some_and(|x| (x - t.value).abs() <= allowed),
                 }
