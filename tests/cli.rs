@@ -997,3 +997,36 @@ fn metrics_lists_every_metric_with_unit_and_meaning() {
         );
     }
 }
+
+#[test]
+fn summary_records_overrides_and_typed_parameters() {
+    // --seed 5 --set initial_retry_delay=1m --days 1: recorded under `overrides`; parameters are
+    // typed (counts as numbers, booleans as booleans, durations in the duration notation).
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("o");
+    let o = bgsim(&[
+        "run",
+        "scenarios/retry-basics.json",
+        "--quiet",
+        "--no-charts",
+        "--seed",
+        "5",
+        "--set",
+        "initial_retry_delay=1m",
+        "--days",
+        "1",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let s: Value = serde_json::from_slice(&fs::read(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(
+        s["overrides"],
+        json!({ "seed": 5, "set": ["initial_retry_delay=1m"], "days": 1 })
+    );
+    let p = &s["policy"]["params"];
+    assert_eq!(p["max_sync_attempts"], json!(3));
+    assert_eq!(p["initial_retry_delay"], json!("1m"));
+    assert_eq!(p["keep_browser_awake_till_events_complete"], json!(false));
+    assert_eq!(p["decay_proportion"], json!(0.984));
+}

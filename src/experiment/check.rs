@@ -115,6 +115,9 @@ mod tests {
 #[serde(deny_unknown_fields)]
 pub struct Baseline {
     pub scenario: String,
+    /// The command-line overrides of the run the baseline was recorded from.
+    #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub overrides: serde_json::Map<String, Value>,
     pub metrics: std::collections::BTreeMap<String, Tolerance>,
 }
 
@@ -209,8 +212,14 @@ impl Baseline {
                 Some((m.clone(), Tolerance::for_metric(&m, value)))
             })
             .collect();
+        let overrides = summary
+            .get("overrides")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
         Baseline {
             scenario: name,
+            overrides,
             metrics,
         }
     }
@@ -259,6 +268,7 @@ mod baseline_tests {
         );
         let b = Baseline {
             scenario: "s".into(),
+            overrides: Default::default(),
             metrics,
         };
         // a: allowed max(1, 5) = 5 → 104.9 passes, 105.1 fails. b: allowed 0.001 → 0.002 fails.

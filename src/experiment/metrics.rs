@@ -113,10 +113,7 @@ fn fetch_metrics(fleet: &Fleet, wakeups: u64) -> Value {
 pub fn identity(scenario: &Scenario) -> Value {
     let mut params = serde_json::Map::new();
     for def in PARAMS {
-        params.insert(
-            def.name.into(),
-            json!(def.get(&scenario.params).to_string()),
-        );
+        params.insert(def.name.into(), def.get(&scenario.params).to_json());
     }
     json!({
         "scenario": {
@@ -129,6 +126,7 @@ pub fn identity(scenario: &Scenario) -> Value {
         },
         "bgsim_version": crate::VERSION,
         "seed": scenario.seed,
+        "overrides": scenario.overrides,
         "policy": { "preset": scenario.preset.name(), "params": params },
     })
 }

@@ -46,6 +46,22 @@ pub enum Value {
     Choice(&'static str),
 }
 
+impl Value {
+    /// The value as JSON with its type: numbers as numbers, booleans as booleans, durations in
+    /// the duration notation, choices as their names.
+    pub fn to_json(self) -> serde_json::Value {
+        match self {
+            Value::Ms(ms) => serde_json::Value::String(format_ms(ms)),
+            Value::Count(n) => n.into(),
+            Value::Bool(b) => b.into(),
+            Value::Real(x) => {
+                serde_json::Number::from_f64(x).map_or(serde_json::Value::Null, Into::into)
+            }
+            Value::Choice(c) => c.into(),
+        }
+    }
+}
+
 impl fmt::Display for Value {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

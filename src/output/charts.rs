@@ -131,9 +131,7 @@ impl ChartData {
         }
         self.summary
             .pointer("/policy/params/max_periodic_wakeups_per_day")?
-            .as_str()?
-            .parse()
-            .ok()
+            .as_f64()
     }
 }
 

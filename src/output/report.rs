@@ -216,7 +216,10 @@ pub fn write_report(dir: &Path, data: &ChartData) -> Result<()> {
                 h,
                 "<tr><td><code>{}</code></td><td>{}</td></tr>",
                 esc(k),
-                esc(v.as_str().unwrap_or(""))
+                esc(&match v {
+                    Value::String(text) => text.clone(),
+                    other => other.to_string(),
+                })
             )?;
         }
     }

@@ -48,6 +48,9 @@ pub struct Scenario {
     pub source: String,
     /// Index of the first device of each block (for `device`, a binary search).
     block_starts: Vec<u64>,
+    /// The command-line overrides applied to the file (`--seed`, `--policy`, `--set`, `--days`,
+    /// `--devices`), recorded in `summary.json` and baselines.
+    pub overrides: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The JSON Schema of the scenario format (`bgsim schema`, `scenarios/schema.json`), derived

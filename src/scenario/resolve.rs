@@ -135,6 +135,7 @@ impl Resolver<'_> {
             digest,
             source: self.file.to_string(),
             block_starts: Vec::new(),
+            overrides: Default::default(),
         })
     }
 
