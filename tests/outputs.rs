@@ -269,12 +269,12 @@ fn trace_devices_limits_the_trace() {
 #[test]
 fn committed_schema_is_in_sync_with_the_scenario_types() {
     let committed =
-        fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/schema.json"))
+        fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/scenario.schema.json"))
             .unwrap();
     assert_eq!(
         committed.trim_end(),
         bgsim::scenario::schema_json().trim_end(),
-        "scenarios/schema.json is stale: run `cargo run -- schema > scenarios/schema.json`"
+        "docs/scenario.schema.json is stale: run `cargo run -- schema > docs/scenario.schema.json`"
     );
     let o = bgsim(&["schema"]);
     assert!(o.status.success());

@@ -172,7 +172,7 @@ fn chromium() -> String {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScenarioFile {
-    /// Editors' schema reference (e.g. "./schema.json"); ignored by bgsim.
+    /// Editors' schema reference (e.g. "../docs/scenario.schema.json"); ignored by bgsim.
     #[serde(rename = "$schema", default)]
     pub schema: Option<String>,
     pub name: String,

@@ -53,7 +53,7 @@ pub struct Scenario {
     pub overrides: serde_json::Map<String, serde_json::Value>,
 }
 
-/// The JSON Schema of the scenario format (`bgsim schema`, `scenarios/schema.json`), derived
+/// The JSON Schema of the scenario format (`bgsim schema`, `docs/scenario.schema.json`), derived
 /// from the serde types so it cannot drift from what the loader accepts.
 pub fn schema_json() -> String {
     let schema = schemars::schema_for!(ScenarioFile);
