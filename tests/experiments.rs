@@ -474,3 +474,24 @@ fn new_baselines_give_ratios_an_absolute_tolerance() {
     let t = Tolerance::for_metric("crashes", 100.0);
     assert_eq!((t.abs_tol, t.rel_tol), (0.001, 0.05));
 }
+
+#[test]
+fn progress_is_reported_per_chunk_in_increasing_order() {
+    // 40 devices on 2 threads: chunks of 40 / (2 × 4) = 5 devices, all in one wave. Before, the
+    // only report came after the wave (0 → 100 %); now one per chunk: 5, 10, …, 40.
+    let mut s = bgsim::scenario::Scenario::load("scenarios/quickstart.json").unwrap();
+    s.set_devices(40).unwrap();
+    s.set_days(1).unwrap();
+    let seen = std::sync::Mutex::new(Vec::new());
+    let progress = |done: u64, total: u64| seen.lock().unwrap().push((done, total));
+    let opts = bgsim::experiment::RunOptions {
+        jobs: 2,
+        detail_devices: 0,
+        trace_devices: 0,
+        progress: Some(&progress),
+        detail_sink: None,
+    };
+    bgsim::experiment::run(&s, &opts);
+    let seen = seen.into_inner().unwrap();
+    assert_eq!(seen, (1..=8).map(|k| (5 * k, 40)).collect::<Vec<_>>());
+}

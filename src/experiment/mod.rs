@@ -107,6 +107,7 @@ fn run_in_pool(scenario: &Scenario, opts: &RunOptions<'_>, range: Range<u64>) ->
     let mut next = range.start;
     let mut wave: Vec<Range<u64>> = Vec::with_capacity(WAVE);
     let keep = detail.max(trace);
+    let progress = std::sync::Mutex::new(0u64);
     while next < range.end {
         wave.clear();
         // Devices whose full results are kept (detail, trace) are reduced in small waves, so
@@ -133,6 +134,7 @@ fn run_in_pool(scenario: &Scenario, opts: &RunOptions<'_>, range: Range<u64>) ->
                         device::simulate(spec, &policy, scenario.seed, i, horizon, i < trace);
                     part.add(i, spec.origins.len(), result);
                 }
+                report_progress(&progress, r.end - r.start, n, opts);
                 part
             })
             .collect();
@@ -148,9 +150,16 @@ fn run_in_pool(scenario: &Scenario, opts: &RunOptions<'_>, range: Range<u64>) ->
             fleet.detail.retain(|(i, _)| *i < trace);
             fleet.detail_streamed = true;
         }
-        if let Some(progress) = opts.progress {
-            progress(fleet.first + fleet.devices - range.start, n);
-        }
     }
     fleet
+}
+
+/// Devices finished so far, reported as each chunk ends (not each wave: a small fleet is one
+/// wave). The lock keeps reports in increasing order whatever thread finishes first.
+fn report_progress(done: &std::sync::Mutex<u64>, chunk: u64, total: u64, opts: &RunOptions<'_>) {
+    if let Some(progress) = opts.progress {
+        let mut done = done.lock().unwrap_or_else(|e| e.into_inner());
+        *done += chunk;
+        progress(*done, total);
+    }
 }
