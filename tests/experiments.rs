@@ -495,3 +495,34 @@ fn progress_is_reported_per_chunk_in_increasing_order() {
     let seen = seen.into_inner().unwrap();
     assert_eq!(seen, (1..=8).map(|k| (5 * k, 40)).collect::<Vec<_>>());
 }
+
+#[test]
+fn compare_defaults_to_five_replications_and_writes_raw_rows() {
+    // No --replications: 5 runs per policy (seeds 7..=11 for retry-basics), each value kept in
+    // compare_runs.csv by replication index.
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("c");
+    let o = ok(bgsim(&[
+        "compare",
+        "scenarios/retry-basics.json",
+        "--policy",
+        "chromium",
+        "--policy",
+        "firefox",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]));
+    assert!(o.stdout.is_empty());
+    let mut rd = csv::Reader::from_path(out.join("compare_runs.csv")).unwrap();
+    let rows: Vec<csv::StringRecord> = rd.records().map(|r| r.unwrap()).collect();
+    let crashes: Vec<(&str, &str, &str)> = rows
+        .iter()
+        .filter(|r| &r[3] == "attempts.retries")
+        .map(|r| (&r[0], &r[1], &r[2]))
+        .collect();
+    assert_eq!(crashes.len(), 10);
+    assert_eq!(crashes[0], ("chromium", "0", "7"));
+    assert_eq!(crashes[4], ("chromium", "4", "11"));
+    assert_eq!(crashes[9], ("firefox", "4", "11"));
+}

@@ -281,3 +281,26 @@ fn committed_schema_is_in_sync_with_the_scenario_types() {
     let schema: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert!(schema["$defs"]["Duration"]["pattern"].is_string());
 }
+
+#[test]
+fn schema_lists_presets_and_levels_and_bounds_probabilities() {
+    let schema: serde_json::Value = serde_json::from_str(&bgsim::scenario::schema_json()).unwrap();
+    let presets = &schema["$defs"]["PolicyFile"]["properties"]["preset"]["enum"];
+    let names: Vec<&str> = bgsim::model::policy::Preset::ALL
+        .iter()
+        .map(|p| p.name())
+        .collect();
+    assert_eq!(*presets, serde_json::json!(names));
+    let levels = &schema["$defs"]["EngagementFile"]["properties"]["level"]["enum"];
+    let mut expected: Vec<serde_json::Value> = bgsim::model::engagement::EngagementLevel::ALL
+        .iter()
+        .map(|l| l.name().into())
+        .collect();
+    expected.push(serde_json::Value::Null);
+    assert_eq!(*levels, serde_json::Value::Array(expected));
+    let p = &schema["$defs"]["HandlerFile"]["properties"]["success_probability"];
+    assert_eq!(
+        (p["minimum"].as_f64(), p["maximum"].as_f64()),
+        (Some(0.0), Some(1.0))
+    );
+}

@@ -58,6 +58,59 @@ pub fn write_sweep_csv(path: &Path, names: &[String], results: &[PointResult]) -
     Ok(())
 }
 
+/// `sweep_runs.csv`: the raw value of every metric in every replication (`replication` r ran
+/// with seed `seed + r`), for analyses of one's own.
+pub fn write_sweep_runs_csv(
+    path: &Path,
+    names: &[String],
+    results: &[PointResult],
+    seed: u64,
+) -> Result<()> {
+    let mut w = csv::Writer::from_path(path)?;
+    let mut header = vec!["point".to_string()];
+    header.extend(names.iter().cloned());
+    header.extend(["replication", "seed", "metric", "value"].map(String::from));
+    w.write_record(&header)?;
+    for (i, r) in results.iter().enumerate() {
+        for (metric, xs) in &r.samples {
+            for (rep, x) in xs.0.iter().enumerate() {
+                let mut row = vec![i.to_string()];
+                row.extend(r.point.iter().map(|(_, v)| v.clone()));
+                row.extend([
+                    rep.to_string(),
+                    seed.wrapping_add(rep as u64).to_string(),
+                    metric.clone(),
+                    x.map(num).unwrap_or_default(),
+                ]);
+                w.write_record(&row)?;
+            }
+        }
+    }
+    w.flush()?;
+    Ok(())
+}
+
+/// `compare_runs.csv`: the raw value of every metric for every policy and replication.
+pub fn write_compare_runs_csv(path: &Path, results: &[(Preset, Samples)], seed: u64) -> Result<()> {
+    let mut w = csv::Writer::from_path(path)?;
+    w.write_record(["policy", "replication", "seed", "metric", "value"])?;
+    for (policy, samples) in results {
+        for (metric, xs) in samples {
+            for (rep, x) in xs.0.iter().enumerate() {
+                w.write_record([
+                    policy.name().to_string(),
+                    rep.to_string(),
+                    seed.wrapping_add(rep as u64).to_string(),
+                    metric.clone(),
+                    x.map(num).unwrap_or_default(),
+                ])?;
+            }
+        }
+    }
+    w.flush()?;
+    Ok(())
+}
+
 /// `compare.csv`: one row per metric and policy, with the paired difference to the first policy
 /// (difference of the same replication's values, so the world cancels out).
 pub fn write_compare_csv(path: &Path, results: &[(Preset, Samples)]) -> Result<()> {

@@ -195,6 +195,7 @@ pub struct ScenarioFile {
 #[serde(deny_unknown_fields)]
 pub struct PolicyFile {
     #[serde(default = "chromium")]
+    #[schemars(extend("enum" = ["chromium", "design-2019", "firefox", "workmanager"]))]
     pub preset: String,
     /// Parameter overrides by name; checked against the parameter table.
     #[serde(default, deserialize_with = "unique_keys")]
@@ -459,6 +460,7 @@ pub struct CrashesFile {
     /// Default: 0 (no random crashes).
     #[serde(default)]
     pub rate_per_day: f64,
+    #[schemars(range(min = 0.0, max = 1.0))]
     pub during_event_probability: Option<f64>,
     /// Required (SEMANTICS S7: DESIGN has no default).
     pub restart_delay: Option<Dur>,
@@ -490,6 +492,7 @@ pub struct OriginFile {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EngagementFile {
+    #[schemars(extend("enum" = ["NONE", "MINIMAL", "LOW", "MEDIUM", "HIGH", "MAX", null]))]
     pub level: Option<String>,
     pub initial_score: Option<f64>,
     pub visits: Option<VisitsFile>,
@@ -512,8 +515,10 @@ pub struct HandlerFile {
     pub duration: Option<DurationDistFile>,
     pub outcomes: Option<Vec<OutcomeFile>>,
     /// Default: 1.0.
+    #[schemars(range(min = 0.0, max = 1.0))]
     pub success_probability: Option<f64>,
     /// Default: 0.
+    #[schemars(range(min = 0.0, max = 1.0))]
     pub hang_probability: Option<f64>,
     /// Default: false.
     pub needs_network: Option<bool>,
@@ -566,6 +571,7 @@ pub struct RegistrationFile {
     /// Fetch only: interrupted downloads resume (range requests). Default: false.
     pub resume: Option<bool>,
     /// Fetch only: probability that a finished request attempt fails and is retried. Default: 0.
+    #[schemars(range(min = 0.0, max = 1.0))]
     pub request_failure_probability: Option<f64>,
     pub handler: Option<HandlerFile>,
 }
