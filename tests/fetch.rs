@@ -247,3 +247,22 @@ fn an_idle_kill_of_zero_is_an_input_error() {
     let e = bgsim::scenario::Scenario::parse(&s.to_string(), "t.json").unwrap_err();
     assert_eq!(e.path, "devices[0].browser.idle_kill_after");
 }
+
+#[test]
+fn an_idle_kill_is_not_a_crash_survived() {
+    // Android, session [0, 30 min), idle kill after 60 s. A 30 MB fetch at 1 min (300 s at
+    // 100 kB/s); the network is off from 2 min to 3 h, so at 30 min the download is paused and
+    // the OS kills the idle process at 31 min; the download service restarts it when the network
+    // returns and the fetch finishes. No crash happened: crashes_survived is 0 (it counted the
+    // kill as 1).
+    let mut s = fetch_scenario(
+        json!({ "kind": "fetch", "id": "ep", "at": "1m", "requests": [mb(30)] }),
+        json!([["2m", "3h"]]),
+    );
+    s["devices"][0]["platform"] = json!("android");
+    s["devices"][0]["browser"] = json!({ "sessions": { "at": [["0s", "30m"]] } });
+    let r = run(&s);
+    let f = &fetches(&r)[0];
+    assert_eq!(f["outcome"], "success");
+    assert_eq!(f["crashes_survived"], "0");
+}

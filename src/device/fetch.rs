@@ -413,7 +413,10 @@ impl DeviceSim<'_> {
                 }
                 f.state.states[r] = state;
             }
-            self.out.fetches[i].crashes_survived += 1;
+            if self.crashed {
+                // Crashes only, not an OS idle kill or a closed browser.
+                self.out.fetches[i].crashes_survived += 1;
+            }
         }
     }
 }
