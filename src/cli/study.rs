@@ -109,6 +109,33 @@ fn cumulative(bar: &indicatif::ProgressBar) -> impl Fn(u64, u64) + Sync + '_ {
     }
 }
 
+/// What sweep and compare check before any simulation: the scenario with its overrides, the
+/// charted metric's name, and that the output directory may be written.
+struct Study<'a> {
+    scenario: &'a str,
+    world: &'a WorldArgs,
+    policy: Option<&'a str>,
+    metric: &'a str,
+    out: Option<&'a PathBuf>,
+    force: bool,
+}
+
+impl Study<'_> {
+    /// The scenario and the output directory (default `results/<name>-<kind>/`).
+    fn prepare(&self, kind: &str) -> Result<(crate::scenario::Scenario, PathBuf), ExitCode> {
+        let base = prepare(self.scenario, self.world, self.policy).map_err(|e| input_error(&e))?;
+        let known = crate::experiment::catalog::all_metric_names();
+        crate::experiment::catalog::check_metric(self.metric, &known)
+            .map_err(|m| input_error(&InputError::new("--metric", "", m)))?;
+        let out = self
+            .out
+            .cloned()
+            .unwrap_or_else(|| PathBuf::from("results").join(format!("{}-{kind}", base.name)));
+        output::preflight(&out, self.force).map_err(fail)?;
+        Ok((base, out))
+    }
+}
+
 fn parse_vary(spec: &str) -> Result<(String, Vec<String>), InputError> {
     let err = |m: &str| InputError::new("--vary", spec, m.to_string());
     let (name, values) = spec
@@ -127,21 +154,18 @@ fn fail(e: anyhow::Error) -> ExitCode {
 }
 
 pub fn sweep(args: SweepArgs) -> ExitCode {
-    let base = match prepare(&args.scenario, &args.world, args.policy.as_deref()) {
-        Ok(s) => s,
-        Err(e) => return input_error(&e),
+    let study = Study {
+        scenario: &args.scenario,
+        world: &args.world,
+        policy: args.policy.as_deref(),
+        metric: &args.metric,
+        out: args.out.as_ref(),
+        force: args.force,
     };
-    let known = crate::experiment::catalog::all_metric_names();
-    if let Err(m) = crate::experiment::catalog::check_metric(&args.metric, &known) {
-        return input_error(&InputError::new("--metric", "", m));
-    }
-    let out = args
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("results").join(format!("{}-sweep", base.name)));
-    if let Err(e) = output::preflight(&out, args.force) {
-        return fail(e);
-    }
+    let (base, out) = match study.prepare("sweep") {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
     let vary = match args
         .vary
         .iter()
@@ -226,21 +250,18 @@ pub fn sweep(args: SweepArgs) -> ExitCode {
 }
 
 pub fn compare(args: CompareArgs) -> ExitCode {
-    let base = match prepare(&args.scenario, &args.world, None) {
-        Ok(s) => s,
-        Err(e) => return input_error(&e),
+    let study = Study {
+        scenario: &args.scenario,
+        world: &args.world,
+        policy: None,
+        metric: &args.metric,
+        out: args.out.as_ref(),
+        force: args.force,
     };
-    let known = crate::experiment::catalog::all_metric_names();
-    if let Err(m) = crate::experiment::catalog::check_metric(&args.metric, &known) {
-        return input_error(&InputError::new("--metric", "", m));
-    }
-    let out = args
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("results").join(format!("{}-compare", base.name)));
-    if let Err(e) = output::preflight(&out, args.force) {
-        return fail(e);
-    }
+    let (base, out) = match study.prepare("compare") {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
     let policies = match args
         .policies
         .iter()

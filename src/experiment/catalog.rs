@@ -6,10 +6,8 @@
 //! plus the per-level interval families), so they cannot drift from what `summary.json` holds;
 //! the meanings are a table of patterns that a test checks covers every name exactly once.
 
-use serde_json::Value;
-
 use super::Fleet;
-use super::metrics::metrics;
+use super::metrics::{leaves, metrics};
 use crate::model::engagement::EngagementLevel;
 use crate::scenario::Scenario;
 
@@ -270,25 +268,13 @@ pub fn doc(name: &str) -> Option<&'static (&'static str, &'static str, &'static 
 
 /// Every metric name of `scenario`'s runs, sorted.
 pub fn metric_names(scenario: &Scenario) -> Vec<String> {
-    fn walk(prefix: &str, v: &Value, out: &mut Vec<String>) {
-        match v {
-            Value::Object(m) => {
-                for (k, child) in m {
-                    let path = if prefix.is_empty() {
-                        k.clone()
-                    } else {
-                        format!("{prefix}.{k}")
-                    };
-                    walk(&path, child, out);
-                }
-            }
-            Value::Number(_) | Value::Null => out.push(prefix.to_string()),
-            _ => {}
-        }
-    }
     let fleet = Fleet::new(scenario, 0, 0, 0);
-    let mut out = Vec::new();
-    walk("", &metrics(scenario, &fleet), &mut out);
+    let metrics = metrics(scenario, &fleet);
+    let mut out: Vec<String> = leaves(&metrics)
+        .into_iter()
+        .filter(|(_, v)| v.is_number() || v.is_null())
+        .map(|(k, _)| k)
+        .collect();
     for level in EngagementLevel::ALL {
         for stat in ["count", "mean", "p50", "p95", "max"] {
             out.push(format!("periodic.interval_h.{}.{stat}", level.name()));

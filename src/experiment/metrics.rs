@@ -131,6 +131,30 @@ pub fn identity(scenario: &Scenario) -> Value {
     })
 }
 
+/// Every leaf (number, null, string, bool) of a metrics object with its dotted path, in key
+/// order; arrays (e.g. `invariants.first`) are not metrics and are skipped.
+pub fn leaves(v: &Value) -> Vec<(String, &Value)> {
+    fn walk<'a>(prefix: &str, v: &'a Value, out: &mut Vec<(String, &'a Value)>) {
+        match v {
+            Value::Object(m) => {
+                for (k, child) in m {
+                    let path = if prefix.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{prefix}.{k}")
+                    };
+                    walk(&path, child, out);
+                }
+            }
+            Value::Array(_) => {}
+            leaf => out.push((prefix.to_string(), leaf)),
+        }
+    }
+    let mut out = Vec::new();
+    walk("", v, &mut out);
+    out
+}
+
 /// Every headline metric of a fleet.
 pub fn metrics(scenario: &Scenario, fleet: &Fleet) -> Value {
     let total = fleet.days.iter().fold(

@@ -47,29 +47,10 @@ pub struct PointResult {
 
 /// The numeric leaves of a metrics object, by dotted path.
 pub fn flatten(v: &Value) -> BTreeMap<String, f64> {
-    fn walk(prefix: &str, v: &Value, out: &mut BTreeMap<String, f64>) {
-        match v {
-            Value::Object(m) => {
-                for (k, child) in m {
-                    let path = if prefix.is_empty() {
-                        k.clone()
-                    } else {
-                        format!("{prefix}.{k}")
-                    };
-                    walk(&path, child, out);
-                }
-            }
-            Value::Number(n) => {
-                if let Some(x) = n.as_f64() {
-                    out.insert(prefix.to_string(), x);
-                }
-            }
-            _ => {}
-        }
-    }
-    let mut out = BTreeMap::new();
-    walk("", v, &mut out);
-    out
+    super::metrics::leaves(v)
+        .into_iter()
+        .filter_map(|(k, x)| Some((k, x.as_f64()?)))
+        .collect()
 }
 
 /// The cartesian product of the variations, the last one varying fastest.
