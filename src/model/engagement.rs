@@ -167,10 +167,11 @@ impl EngagementScore {
         let Some(last) = self.last_engagement else {
             return 0.0;
         };
-        let periods = (now.saturating_sub(last) / p.decay_period) as f64;
+        let periods = now.saturating_sub(last) / p.decay_period;
         // Chromium: `std::pow(kDecayProportion, periods)`; libm's pure-Rust pow gives the same
         // bits on every platform (`powi` has unspecified precision).
-        (self.raw * libm::pow(p.decay_proportion, periods) - periods * p.decay_points).max(0.0)
+        let factor = decay_factor(p.decay_proportion, periods);
+        (self.raw * factor - periods as f64 * p.decay_points).max(0.0)
     }
 
     /// GetTotalScore with the cleanup of scores below `score_cleanup_threshold` applied.
@@ -241,6 +242,34 @@ impl EngagementScore {
     pub fn clear(&mut self) {
         *self = EngagementScore::new(0.0);
     }
+}
+
+/// `libm::pow(proportion, periods)`, memoised per thread: the same proportion and small period
+/// counts recur on every level computation of every device (pow was 7.5 % of a fleet's run).
+/// The table holds exactly libm's values, so results are the same bits as calling it.
+fn decay_factor(proportion: f64, periods: u64) -> f64 {
+    const TABLE: usize = 1 << 16;
+    thread_local! {
+        static CACHE: std::cell::RefCell<(u64, Vec<f64>)> = const {
+            std::cell::RefCell::new((0, Vec::new()))
+        };
+    }
+    let k = periods as usize;
+    if k >= TABLE {
+        return libm::pow(proportion, periods as f64);
+    }
+    CACHE.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.0 != proportion.to_bits() || c.1.is_empty() {
+            c.0 = proportion.to_bits();
+            c.1.clear();
+        }
+        while c.1.len() <= k {
+            let n = c.1.len();
+            c.1.push(libm::pow(proportion, n as f64));
+        }
+        c.1[k]
+    })
 }
 
 #[cfg(test)]
