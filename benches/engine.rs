@@ -6,6 +6,7 @@
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
+use bgsim::engine::time::SimDuration;
 use bgsim::engine::{EventQueue, SimTime};
 use divan::Bencher;
 use divan::counter::ItemsCount;
@@ -45,7 +46,7 @@ fn hold_event_queue(bencher: Bencher, n: u64) {
         .bench_local_values(|(mut q, mut r)| {
             for _ in 0..HOLD_OPS {
                 let (t, e) = q.pop().expect("non-empty");
-                q.schedule(t.after(r.next()), e);
+                q.schedule(t.after(SimDuration::from_ms(r.next())), e);
             }
             q
         });

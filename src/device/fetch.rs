@@ -14,7 +14,7 @@ use super::record::{Invariant, WakeCause};
 use super::{DeviceSim, Ev};
 use crate::engine::EventKey;
 use crate::engine::rng::{StreamId, StreamKey};
-use crate::engine::time::SimTime;
+use crate::engine::time::{SimDuration, SimTime};
 use crate::model::fetch::{RequestState, active_id_key, guid, metadata_keys, request_key};
 use crate::model::handler::Settle;
 
@@ -205,7 +205,7 @@ impl DeviceSim<'_> {
         let f = &mut self.out.fetches[i];
         let (r, since, kept, key) = f.state.active.take()?;
         self.queue.cancel(key);
-        let got = (now.since(since) as u128 * bandwidth as u128 / 1000) as u64;
+        let got = (now.since(since).ms() as u128 * bandwidth as u128 / 1000) as u64;
         let got = got.min(f.requests[r] - kept);
         f.downloaded += got;
         f.state.done[r] = kept + got;
@@ -243,9 +243,10 @@ impl DeviceSim<'_> {
         let ms = (remaining as u128 * 1000)
             .div_ceil(self.spec.bandwidth as u128)
             .max(1) as u64;
-        let key = self
-            .queue
-            .schedule(self.now.after(ms), Ev::FetchRequestDone { fetch: i as u32 });
+        let key = self.queue.schedule(
+            self.now.after(SimDuration::from_ms(ms)),
+            Ev::FetchRequestDone { fetch: i as u32 },
+        );
         let kept = f.state.done[r];
         self.out.fetches[i].state.active = Some((r, self.now, kept, key));
     }

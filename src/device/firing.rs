@@ -4,7 +4,7 @@ use super::record::WakeCause;
 use super::record::{AttemptRow, Invariant, Outcome};
 use super::{DeviceSim, Ev, Mark, Running, Trigger};
 use crate::engine::rng::{StreamId, StreamKey};
-use crate::engine::time::SimTime;
+use crate::engine::time::{SimDuration, SimTime};
 use crate::model::browser::Platform;
 use crate::model::handler::Settle;
 use crate::model::policy::Completion;
@@ -289,7 +289,7 @@ impl DeviceSim<'_> {
                 reg.redo = false;
             } else if reg.num_attempts == 0 {
                 if let Some(prev) = reg.last_period_start {
-                    self.out.intervals.push((level, now.since(prev)));
+                    self.out.intervals.push((level, now.since(prev).ms()));
                 }
                 reg.last_period_start = Some(now);
             }
@@ -342,7 +342,7 @@ impl DeviceSim<'_> {
             );
             let mut s = key.block(ordinal);
             if s.unit() < p {
-                let offset = s.range_inclusive(0, end.since(now));
+                let offset = SimDuration::from_ms(s.range_inclusive(0, end.since(now).ms()));
                 let ev = Ev::EventCrash { row: row_id };
                 crash = Some(self.queue.schedule(now.after(offset), ev));
             }

@@ -28,7 +28,7 @@ mod registry;
 use std::collections::BTreeMap;
 
 use crate::engine::rng::{Stream, StreamId, StreamKey};
-use crate::engine::time::{DAY, SimTime};
+use crate::engine::time::{DAY, SimDuration, SimTime};
 use crate::engine::{EventKey, EventQueue};
 use crate::model::engagement::{EngagementLevel, EngagementScore, EngagementSpec, ScoreParams};
 use crate::model::policy::{Policy, WakeSchedule};
@@ -468,7 +468,8 @@ impl<'a> DeviceSim<'a> {
                 };
                 let rng = self.flaky_rng.as_mut().expect("flaky process");
                 let gap = rng.exp_ms(mean);
-                self.queue.schedule(self.now.after(gap), Ev::NetFlaky);
+                self.queue
+                    .schedule(self.now.after(SimDuration::from_ms(gap)), Ev::NetFlaky);
                 self.network_changed(was);
             }
             Ev::Crash => self.crash(),
@@ -501,8 +502,10 @@ impl<'a> DeviceSim<'a> {
                 *counter += 1;
                 let gap = rng.exp_ms(mean_interval);
                 let tag = reg_spec.tag_for(n);
-                self.queue
-                    .schedule(self.now.after(gap), Ev::Arrival { origin, spec });
+                self.queue.schedule(
+                    self.now.after(SimDuration::from_ms(gap)),
+                    Ev::Arrival { origin, spec },
+                );
                 self.register(origin, spec, tag, ((spec as u64) << 32) | (n + 1));
             }
             Ev::Action { origin, event } => self.action(origin, event),
@@ -518,8 +521,10 @@ impl<'a> DeviceSim<'a> {
                         .as_mut()
                         .expect("visit process");
                     let gap = rng.exp_ms(mean);
-                    self.queue
-                        .schedule(self.now.after(gap), Ev::VisitProcess { origin });
+                    self.queue.schedule(
+                        self.now.after(SimDuration::from_ms(gap)),
+                        Ev::VisitProcess { origin },
+                    );
                 }
                 self.visit(origin);
             }

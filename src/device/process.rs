@@ -13,7 +13,7 @@
 
 use super::record::{Invariant, WakeCause};
 use super::{DeviceSim, Ev, Mark, Task, Trigger};
-use crate::engine::time::{DAY, SimTime};
+use crate::engine::time::{DAY, SimDuration, SimTime};
 use crate::model::browser::Platform;
 use crate::model::policy::WakeupRule;
 use crate::model::policy::chromium::apply_wakeup_spacing;
@@ -82,7 +82,8 @@ impl DeviceSim<'_> {
         let mean = (DAY as f64 / self.spec.crashes.rate_per_day).round() as u64;
         let rng = self.crash_rng.as_mut().expect("crash process");
         let gap = rng.exp_ms(mean.max(1));
-        self.queue.schedule(self.now.after(gap), Ev::CrashProcess);
+        self.queue
+            .schedule(self.now.after(SimDuration::from_ms(gap)), Ev::CrashProcess);
     }
 
     pub(super) fn crash(&mut self) {
@@ -162,7 +163,7 @@ impl DeviceSim<'_> {
                 .then_some(Invariant::WakeupCap),
             WakeupRule::Spacing(spacing) => self
                 .last_periodic_cause_wakeup
-                .filter(|last| now.since(*last) < spacing)
+                .filter(|last| now.since(*last).ms() < spacing)
                 .map(|_| Invariant::WakeupSpacing),
             WakeupRule::None => None,
         };
@@ -219,8 +220,8 @@ impl DeviceSim<'_> {
             Some((d, false)) => (Some(d), base),
             None => (None, base),
         };
-        if firing && delta.is_none_or(|d| d > params.min_sync_recovery_time) {
-            delta = Some(params.min_sync_recovery_time);
+        if firing && delta.is_none_or(|d| d > params.min_sync_recovery_time.ms()) {
+            delta = Some(params.min_sync_recovery_time.ms());
             cause = WakeCause::Recovery;
         }
         if kind == SyncKind::Periodic {
@@ -235,7 +236,7 @@ impl DeviceSim<'_> {
                     delta.map(|d| apply_wakeup_spacing(params, d, now, self.last_periodic_wakeup));
             }
         }
-        delta.map(|d| (now.after(d), cause))
+        delta.map(|d| (now.after(SimDuration::from_ms(d)), cause))
     }
 
     /// Hands the policy's current wake-up windows to the task scheduler (called while the
@@ -266,7 +267,9 @@ impl DeviceSim<'_> {
                         (Some(dist), Some(rng)) => dist.sample(rng),
                         _ => 0,
                     };
-                    let key = self.queue.schedule(at.after(latency), Ev::Task { kind });
+                    let key = self
+                        .queue
+                        .schedule(at.after(SimDuration::from_ms(latency)), Ev::Task { kind });
                     self.tasks[kind as usize].pending = Some((key, at, cause));
                 }
             }

@@ -9,4 +9,4 @@ pub mod time;
 
 pub use queue::{EventKey, EventQueue};
 pub use rng::{Stream, StreamId, StreamKey};
-pub use time::SimTime;
+pub use time::{SimDuration, SimTime};

@@ -49,14 +49,14 @@ impl SimTime {
         self.0
     }
 
-    /// Milliseconds from `earlier` to `self`, 0 if `earlier` is later (never wraps).
-    pub const fn since(self, earlier: SimTime) -> u64 {
-        self.0.saturating_sub(earlier.0)
+    /// The time from `earlier` to `self`, zero if `earlier` is later (never wraps).
+    pub const fn since(self, earlier: SimTime) -> SimDuration {
+        SimDuration(self.0.saturating_sub(earlier.0))
     }
 
     /// `self + delta`, saturating at `NEVER` so "infinite" delays stay infinite.
-    pub const fn after(self, delta_ms: u64) -> SimTime {
-        SimTime(self.0.saturating_add(delta_ms))
+    pub const fn after(self, delta: SimDuration) -> SimTime {
+        SimTime(self.0.saturating_add(delta.0))
     }
 
     /// Day index `d` such that `self` lies in `[d·24h, (d+1)·24h)`.
@@ -66,6 +66,55 @@ impl SimTime {
 
     pub const fn is_never(self) -> bool {
         self.0 == u64::MAX
+    }
+}
+
+/// A span of virtual time in integer milliseconds: the other half of the time pair. Private
+/// field and saturating arithmetic, so no sum or product of durations can wrap (inputs are
+/// bounded by `MAX_HORIZON` besides).
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+pub struct SimDuration(u64);
+
+impl SimDuration {
+    pub const ZERO: SimDuration = SimDuration(0);
+
+    pub const fn from_ms(ms: u64) -> SimDuration {
+        SimDuration(ms)
+    }
+
+    pub const fn ms(self) -> u64 {
+        self.0
+    }
+
+    pub const fn is_zero(self) -> bool {
+        self.0 == 0
+    }
+
+    /// `self × n`, saturating.
+    pub const fn times(self, n: u64) -> SimDuration {
+        SimDuration(self.0.saturating_mul(n))
+    }
+
+    /// `self + other`, saturating.
+    pub const fn plus(self, other: SimDuration) -> SimDuration {
+        SimDuration(self.0.saturating_add(other.0))
+    }
+
+    /// `self − other`, zero if `other` is longer.
+    pub const fn minus(self, other: SimDuration) -> SimDuration {
+        SimDuration(self.0.saturating_sub(other.0))
     }
 }
 
@@ -84,8 +133,11 @@ mod tests {
 
     #[test]
     fn never_saturates() {
-        assert_eq!(SimTime::NEVER.after(5), SimTime::NEVER);
-        assert_eq!(SimTime(10).after(5), SimTime(15));
+        let five = SimDuration::from_ms(5);
+        assert_eq!(SimTime::NEVER.after(five), SimTime::NEVER);
+        assert_eq!(SimTime(10).after(five), SimTime(15));
+        assert_eq!(SimTime(10).since(SimTime(15)), SimDuration::ZERO);
+        assert_eq!(SimDuration::from_ms(u64::MAX).times(2).ms(), u64::MAX);
     }
 
     #[test]

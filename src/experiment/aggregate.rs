@@ -156,7 +156,7 @@ impl Fleet {
         for f in &r.fetches {
             *self.fetch_outcomes.entry(f.outcome).or_default() += 1;
             if let (Some(FetchOutcome::Succeeded), Some(end)) = (f.outcome, f.finished) {
-                self.fetch_completion_ms.add(end.since(f.registered));
+                self.fetch_completion_ms.add(end.since(f.registered).ms());
             }
             self.fetch_bytes[0] += f.requests.iter().sum::<u64>();
             self.fetch_bytes[1] += f.downloaded;
@@ -180,7 +180,8 @@ impl Fleet {
             self.registrations[reg.kind as usize] += 1;
             if reg.kind == SyncKind::OneShot {
                 if let (FinalState::Succeeded, Some(done)) = (state, reg.completed) {
-                    self.one_shot_latency_ms.add(done.since(reg.registered));
+                    self.one_shot_latency_ms
+                        .add(done.since(reg.registered).ms());
                 }
                 if matches!(state, FinalState::Succeeded | FinalState::GaveUp) {
                     *self

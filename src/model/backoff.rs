@@ -4,13 +4,14 @@
 //! `initial_retry_delay × retry_delay_factor^(num_attempts − 1)`.
 
 use super::params::Params;
+use crate::engine::time::SimDuration;
 
 /// Delay before the next attempt after `num_attempts` counted failures (`num_attempts ≥ 1`).
 /// Saturates instead of overflowing for absurd parameter sweeps.
-pub fn retry_delay(params: &Params, num_attempts: u32) -> u64 {
+pub fn retry_delay(params: &Params, num_attempts: u32) -> SimDuration {
     debug_assert!(num_attempts >= 1);
     let factor = (params.retry_delay_factor as u64).saturating_pow(num_attempts.saturating_sub(1));
-    params.initial_retry_delay.saturating_mul(factor)
+    params.initial_retry_delay.times(factor)
 }
 
 #[cfg(test)]
@@ -22,14 +23,14 @@ mod tests {
     fn chromium_defaults_give_5_then_15_then_45_minutes() {
         // 5 min × 3^0, × 3^1, × 3^2.
         let p = Params::default();
-        assert_eq!(retry_delay(&p, 1), 5 * MINUTE);
-        assert_eq!(retry_delay(&p, 2), 15 * MINUTE);
-        assert_eq!(retry_delay(&p, 3), 45 * MINUTE);
+        assert_eq!(retry_delay(&p, 1).ms(), 5 * MINUTE);
+        assert_eq!(retry_delay(&p, 2).ms(), 15 * MINUTE);
+        assert_eq!(retry_delay(&p, 3).ms(), 45 * MINUTE);
     }
 
     #[test]
     fn huge_exponents_saturate() {
         let p = Params::default();
-        assert_eq!(retry_delay(&p, 200), u64::MAX);
+        assert_eq!(retry_delay(&p, 200).ms(), u64::MAX);
     }
 }

@@ -2,6 +2,7 @@
 //! (§4.3) that take it down.
 
 use super::timeline::Windows;
+use crate::engine::time::SimDuration;
 
 /// The operating system the browser runs on; decides who may start the browser.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,11 +30,11 @@ pub struct CrashSpec {
     /// Mean of a Poisson crash process per day (0 = none).
     pub rate_per_day: f64,
     /// Downtime after a crash before the browser may restart.
-    pub restart_delay: u64,
+    pub restart_delay: SimDuration,
     /// Probability that a dispatched event is cut short by a crash (at a uniform instant of it).
     pub during_event_probability: f64,
     /// Time for a durable write to commit; a crash before then loses it.
-    pub storage_write_latency: u64,
+    pub storage_write_latency: SimDuration,
 }
 
 /// When a user session keeps the browser open. A daily pattern stays a pattern until the run

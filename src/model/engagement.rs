@@ -128,12 +128,12 @@ impl From<&crate::model::params::Params> for ScoreParams {
             user_input_points: p.user_input_points,
             first_daily_engagement_points: p.first_daily_engagement_points,
             max_points_per_day: p.max_points_per_day,
-            decay_period: p.decay_period,
+            decay_period: p.decay_period.ms(),
             decay_proportion: p.decay_proportion,
             decay_points: p.decay_points,
             score_cleanup_threshold: p.score_cleanup_threshold,
             web_app_installed_points: p.web_app_installed_points,
-            installed_app_launch_window: p.installed_app_launch_window,
+            installed_app_launch_window: p.installed_app_launch_window.ms(),
         }
     }
 }

@@ -4,6 +4,7 @@
 //! script position), so every policy sees the same k-th outcome for the same registration.
 
 use crate::engine::rng::{Stream, StreamKey};
+use crate::engine::time::SimDuration;
 
 /// How a handler's event settles, before the policy's timeout is applied.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -65,7 +66,7 @@ impl HandlerSpec {
     /// Plans the `ordinal`-th dispatch (0-based) of a registration whose stream is `key`, with
     /// `script_pos` entries of the outcome script already consumed. Returns how the handler
     /// settles and after how many ms (the duration of a hang is irrelevant and returned as 0).
-    pub fn plan(&self, key: &StreamKey, ordinal: u64, script_pos: usize) -> (Settle, u64) {
+    pub fn plan(&self, key: &StreamKey, ordinal: u64, script_pos: usize) -> (Settle, SimDuration) {
         // Fixed word layout per dispatch: hang draw, success draw, then the duration's draws.
         let mut s = key.block(ordinal);
         let u_hang = s.unit();
@@ -77,7 +78,8 @@ impl HandlerSpec {
             None => Settle::Fail,
         };
         let duration = self.duration.sample(&mut s);
-        (settle, if settle == Settle::Hang { 0 } else { duration })
+        let ms = if settle == Settle::Hang { 0 } else { duration };
+        (settle, SimDuration::from_ms(ms))
     }
 }
 
@@ -103,10 +105,16 @@ mod tests {
     #[test]
     fn script_is_used_before_probabilities() {
         let h = spec(vec![Settle::Fail, Settle::Hang], 1.0);
-        assert_eq!(h.plan(&key(), 0, 0), (Settle::Fail, 2_000));
-        assert_eq!(h.plan(&key(), 1, 1), (Settle::Hang, 0));
+        assert_eq!(
+            h.plan(&key(), 0, 0),
+            (Settle::Fail, SimDuration::from_ms(2_000))
+        );
+        assert_eq!(h.plan(&key(), 1, 1), (Settle::Hang, SimDuration::ZERO));
         // Past the script, success_probability 1.0 always succeeds.
-        assert_eq!(h.plan(&key(), 2, 2), (Settle::Success, 2_000));
+        assert_eq!(
+            h.plan(&key(), 2, 2),
+            (Settle::Success, SimDuration::from_ms(2_000))
+        );
     }
 
     #[test]
@@ -128,7 +136,7 @@ mod tests {
             ..spec(vec![], 1.0)
         };
         let below = (0..2000)
-            .filter(|k| h.plan(&key(), *k, 0).1 < 2_000)
+            .filter(|k| h.plan(&key(), *k, 0).1.ms() < 2_000)
             .count();
         assert!(
             (900..1100).contains(&below),

@@ -6,7 +6,7 @@
 
 use std::fmt;
 
-use crate::engine::time::{DAY, HOUR, MINUTE, SECOND};
+use crate::engine::time::{DAY, HOUR, MINUTE, SECOND, SimDuration};
 use crate::model::duration::format_ms;
 
 /// The unit a parameter is expressed in; decides how it is parsed and printed.
@@ -166,7 +166,7 @@ macro_rules! params {
         impl Default for Params {
             /// The `chromium` preset's defaults.
             fn default() -> Self {
-                Params { $( $name: $default, )* }
+                Params { $( $name: params!(@default $unit, $default), )* }
             }
         }
 
@@ -183,17 +183,19 @@ macro_rules! params {
             }, )*
         ];
     };
-    (@ty Duration) => { u64 };
+    (@ty Duration) => { SimDuration };
+    (@default Duration, $e:expr) => { SimDuration::from_ms($e) };
+    (@default $unit:ident, $e:expr) => { $e };
     (@ty Count) => { u32 };
     (@ty Bool) => { bool };
     (@ty Real) => { f64 };
     (@ty Choice) => { &'static str };
-    (@wrap Duration, $e:expr) => { Value::Ms($e) };
+    (@wrap Duration, $e:expr) => { Value::Ms($e.ms()) };
     (@wrap Count, $e:expr) => { Value::Count($e as u64) };
     (@wrap Bool, $e:expr) => { Value::Bool($e) };
     (@wrap Real, $e:expr) => { Value::Real($e) };
     (@wrap Choice, $e:expr) => { Value::Choice($e) };
-    (@unwrap Duration, $v:expr) => { match $v { Value::Ms(x) => x, other => panic!("unit mismatch: {other:?}") } };
+    (@unwrap Duration, $v:expr) => { match $v { Value::Ms(x) => SimDuration::from_ms(x), other => panic!("unit mismatch: {other:?}") } };
     (@unwrap Count, $v:expr) => { match $v { Value::Count(x) => u32::try_from(x).unwrap_or(u32::MAX), other => panic!("unit mismatch: {other:?}") } };
     (@unwrap Bool, $v:expr) => { match $v { Value::Bool(x) => x, other => panic!("unit mismatch: {other:?}") } };
     (@unwrap Real, $v:expr) => { match $v { Value::Real(x) => x, other => panic!("unit mismatch: {other:?}") } };
@@ -378,7 +380,7 @@ impl Params {
             ("work_max_duration", self.work_max_duration),
         ];
         for (name, value) in positive {
-            if value == 0 {
+            if value.is_zero() {
                 return Err((name, "must be greater than 0".into()));
             }
         }
@@ -387,8 +389,8 @@ impl Params {
                 "work_min_backoff",
                 format!(
                     "must be at most work_max_backoff ({}), got {}",
-                    format_ms(self.work_max_backoff),
-                    format_ms(self.work_min_backoff)
+                    format_ms(self.work_max_backoff.ms()),
+                    format_ms(self.work_min_backoff.ms())
                 ),
             ));
         }
@@ -397,8 +399,8 @@ impl Params {
                 "work_min_flex",
                 format!(
                     "must be at most work_min_periodic_interval ({}): the flex window lies inside the interval, got {}",
-                    format_ms(self.work_min_periodic_interval),
-                    format_ms(self.work_min_flex)
+                    format_ms(self.work_min_periodic_interval.ms()),
+                    format_ms(self.work_min_flex.ms())
                 ),
             ));
         }
@@ -419,11 +421,11 @@ mod tests {
         // 12 h periodic interval.
         let p = Params::default();
         assert_eq!(p.max_sync_attempts, 3);
-        assert_eq!(p.initial_retry_delay, 300_000);
+        assert_eq!(p.initial_retry_delay.ms(), 300_000);
         assert_eq!(p.retry_delay_factor, 3);
-        assert_eq!(p.min_sync_recovery_time, 360_000);
-        assert_eq!(p.max_sync_event_duration, 180_000);
-        assert_eq!(p.min_periodic_sync_events_interval, 43_200_000);
+        assert_eq!(p.min_sync_recovery_time.ms(), 360_000);
+        assert_eq!(p.max_sync_event_duration.ms(), 180_000);
+        assert_eq!(p.min_periodic_sync_events_interval.ms(), 43_200_000);
     }
 
     #[test]
@@ -431,7 +433,7 @@ mod tests {
         let mut p = Params::default();
         let d = Params::def("initial_retry_delay").unwrap();
         d.set(&mut p, d.parse("90s").unwrap());
-        assert_eq!(p.initial_retry_delay, 90_000);
+        assert_eq!(p.initial_retry_delay.ms(), 90_000);
         assert_eq!(d.get(&p).to_string(), "1m30s");
         assert!(Params::def("no_such_param").is_none());
         assert!(

@@ -18,7 +18,7 @@ pub struct DeviceSpec {
     pub network: NetworkSpec,
     pub crashes: CrashSpec,
     /// Android: the OS kills the browser process this long after it became idle.
-    pub idle_kill_after: u64,
+    pub idle_kill_after: crate::engine::time::SimDuration,
     /// Android: extra delay the OS adds before running a wake-up task.
     pub task_latency: Option<DurationDist>,
     /// Download bandwidth in bytes/s (Background Fetch).

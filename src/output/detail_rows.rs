@@ -135,7 +135,7 @@ impl DetailRows {
                 &opt(completed.map(|t| t.ms())),
                 state.name(),
                 &reg.counted_attempts.to_string(),
-                &opt(latency),
+                &opt(latency.map(|d| d.ms())),
             ])?;
         }
         for (t, cause) in &result.wakeups {

@@ -87,7 +87,7 @@ fn device_events(device: u64, r: &DeviceResult, scenario: &Scenario, out: &mut V
             out.push(json!({
                 "name": format!("{} request {req}", f.developer_id),
                 "cat": "fetch", "ph": "X",
-                "ts": us(from.ms()), "dur": us(to.since(*from)),
+                "ts": us(from.ms()), "dur": us(to.since(*from).ms()),
                 "pid": pid, "tid": FETCH_TID,
                 "args": { "id": &*f.developer_id, "unique_id": f.unique_id, "request": req, "bytes": f.requests[*req as usize] }
             }));

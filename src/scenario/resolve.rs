@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 
 use super::format::*;
 use super::{DeviceBlock, InputError, Scenario, limits};
+use crate::engine::time::SimDuration;
 use crate::experiment::{Expect, Rule};
 use crate::model::browser::{CrashSpec, Platform, Sessions};
 use crate::model::network::{Flaky, NetworkSpec};
@@ -352,7 +353,7 @@ impl Resolver<'_> {
                 sessions,
                 network,
                 crashes,
-                idle_kill_after,
+                idle_kill_after: SimDuration::from_ms(idle_kill_after),
                 task_latency,
                 bandwidth,
                 origins,
@@ -440,9 +441,9 @@ impl Resolver<'_> {
         Ok(CrashSpec {
             at,
             rate_per_day: c.rate_per_day,
-            restart_delay: restart_delay.0,
+            restart_delay: SimDuration::from_ms(restart_delay.0),
             during_event_probability,
-            storage_write_latency: c.storage_write_latency.map_or(0, |d| d.0),
+            storage_write_latency: SimDuration::from_ms(c.storage_write_latency.map_or(0, |d| d.0)),
         })
     }
 

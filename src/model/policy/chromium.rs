@@ -6,7 +6,7 @@
 //! MaybeApplyBrowserWakeupCountLimit).
 
 use super::PeriodicContext;
-use crate::engine::time::SimTime;
+use crate::engine::time::{SimDuration, SimTime};
 use crate::model::params::Params;
 use crate::model::periodic::periodic_delay;
 
@@ -16,9 +16,9 @@ pub fn periodic_delay_until(params: &Params, ctx: &PeriodicContext) -> SimTime {
         ctx.min_interval,
         ctx.level,
         ctx.other_due_in,
-        params.min_periodic_sync_events_interval,
+        params.min_periodic_sync_events_interval.ms(),
     ) {
-        Some(delay) => ctx.now.after(delay),
+        Some(delay) => ctx.now.after(SimDuration::from_ms(delay)),
         None => SimTime::NEVER,
     }
 }
@@ -34,11 +34,12 @@ pub fn apply_wakeup_spacing(
     let Some(last) = last_wakeup else {
         return delta;
     };
-    let since = now.ms().saturating_sub(last.ms());
-    if since >= params.periodic_wakeup_min_spacing {
+    let since = now.since(last).ms();
+    let spacing = params.periodic_wakeup_min_spacing.ms();
+    if since >= spacing {
         return delta;
     }
-    delta.max(params.periodic_wakeup_min_spacing - since)
+    delta.max(spacing - since)
 }
 
 #[cfg(test)]

@@ -65,7 +65,7 @@ pub fn delay_until(params: &Params, ctx: &PeriodicContext) -> SimTime {
     let now = ctx.now.ms();
     let engagement_delay_until = match ctx.level {
         EngagementLevel::None => return SimTime::NEVER,
-        EngagementLevel::Max => now + params.min_sync_recovery_time,
+        EngagementLevel::Max => now + params.min_sync_recovery_time.ms(),
         level => schedule.kth_after(now, tier_multiple(level).unwrap_or(1)),
     };
     let earliest = now.saturating_add(ctx.min_interval);

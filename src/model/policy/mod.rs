@@ -11,7 +11,7 @@ pub mod design2019;
 pub mod firefox;
 pub mod workmanager;
 
-use crate::engine::time::SimTime;
+use crate::engine::time::{SimDuration, SimTime};
 use crate::model::backoff::retry_delay;
 use crate::model::engagement::EngagementLevel;
 use crate::model::params::Params;
@@ -153,7 +153,7 @@ impl Policy {
             Preset::Design2019 => {
                 WakeupRule::DailyCap(self.params.max_periodic_wakeups_per_day as u64)
             }
-            Preset::Chromium => WakeupRule::Spacing(self.params.periodic_wakeup_min_spacing),
+            Preset::Chromium => WakeupRule::Spacing(self.params.periodic_wakeup_min_spacing.ms()),
             Preset::Firefox | Preset::WorkManager => WakeupRule::None,
         }
     }
@@ -176,7 +176,7 @@ impl Policy {
     }
 
     /// How long an event may run before it is stopped as a failure.
-    pub fn max_event_duration(&self) -> u64 {
+    pub fn max_event_duration(&self) -> SimDuration {
         if self.preset == Preset::WorkManager {
             self.params.work_max_duration
         } else {

@@ -13,7 +13,7 @@
 //! runs once a day).
 
 use super::{Completion, PeriodicContext};
-use crate::engine::time::SimTime;
+use crate::engine::time::{SimDuration, SimTime};
 use crate::model::engagement::EngagementLevel;
 use crate::model::params::Params;
 use crate::model::registration::{FinalState, RegState, Registration, SyncKind};
@@ -44,10 +44,10 @@ impl Bucket {
     pub fn deferral(self, p: &Params) -> u64 {
         match self {
             Bucket::Active => 0,
-            Bucket::WorkingSet => p.standby_working_set_deferral,
-            Bucket::Frequent => p.standby_frequent_deferral,
-            Bucket::Rare => p.standby_rare_deferral,
-            Bucket::Restricted => p.standby_restricted_deferral,
+            Bucket::WorkingSet => p.standby_working_set_deferral.ms(),
+            Bucket::Frequent => p.standby_frequent_deferral.ms(),
+            Bucket::Rare => p.standby_rare_deferral.ms(),
+            Bucket::Restricted => p.standby_restricted_deferral.ms(),
         }
     }
 }
@@ -64,31 +64,31 @@ pub fn defer(p: &Params, t: SimTime, level: EngagementLevel) -> SimTime {
 
 /// Backoff before the `n`-th retry (n ≥ 1): `delay × 2^(n−1)` (or `delay × n` linear), the base
 /// clamped to [MIN_BACKOFF, MAX_BACKOFF] and the result capped at MAX_BACKOFF.
-pub fn backoff(p: &Params, n: u32) -> u64 {
+pub fn backoff(p: &Params, n: u32) -> SimDuration {
     let base = p
         .work_backoff_delay
         .clamp(p.work_min_backoff, p.work_max_backoff);
     let delay = if p.work_backoff_policy == "linear" {
-        base.saturating_mul(n as u64)
+        base.times(n as u64)
     } else {
-        base.saturating_mul(1u64.checked_shl(n.saturating_sub(1)).unwrap_or(u64::MAX))
+        base.times(1u64.checked_shl(n.saturating_sub(1)).unwrap_or(u64::MAX))
     };
     delay.min(p.work_max_backoff)
 }
 
 /// Periodic work's interval: `max(min_interval, MIN_PERIODIC_INTERVAL)`.
 pub fn interval(p: &Params, min_interval: u64) -> u64 {
-    min_interval.max(p.work_min_periodic_interval)
+    min_interval.max(p.work_min_periodic_interval.ms())
 }
 
 /// Periodic work's flex: `work_flex` (0 = the whole interval) clamped to [MIN_FLEX, interval].
 pub fn flex(p: &Params, interval: u64) -> u64 {
-    let f = if p.work_flex == 0 {
+    let f = if p.work_flex.is_zero() {
         interval
     } else {
-        p.work_flex
+        p.work_flex.ms()
     };
-    f.clamp(p.work_min_flex, interval)
+    f.clamp(p.work_min_flex.ms(), interval)
 }
 
 /// calculateNextRunTime for periodic work without backoff: the first period runs after
@@ -97,7 +97,7 @@ pub fn flex(p: &Params, interval: u64) -> u64 {
 pub fn periodic_delay_until(p: &Params, ctx: &PeriodicContext) -> SimTime {
     let i = interval(p, ctx.min_interval);
     let delay = if ctx.first_run { i - flex(p, i) } else { i };
-    defer(p, ctx.now.after(delay), ctx.level)
+    defer(p, ctx.now.after(SimDuration::from_ms(delay)), ctx.level)
 }
 
 /// A finished run (Result.success / Result.retry; a timeout or lost network is a retry).
@@ -152,14 +152,14 @@ mod tests {
         // WorkRequest.kt: 30 s × 2^(n−1): 30 s, 60 s, 120 s, …; 30 s × 2^9 = 256 min; 2^10 → 512
         // min > 5 h, capped.
         let p = Params::default();
-        let seq: Vec<u64> = (1..=4).map(|n| backoff(&p, n)).collect();
+        let seq: Vec<u64> = (1..=4).map(|n| backoff(&p, n).ms()).collect();
         assert_eq!(
             seq,
             vec![30 * SECOND, 60 * SECOND, 120 * SECOND, 240 * SECOND]
         );
-        assert_eq!(backoff(&p, 10), 256 * MINUTE);
-        assert_eq!(backoff(&p, 11), 5 * HOUR);
-        assert_eq!(backoff(&p, 64), 5 * HOUR);
+        assert_eq!(backoff(&p, 10).ms(), 256 * MINUTE);
+        assert_eq!(backoff(&p, 11).ms(), 5 * HOUR);
+        assert_eq!(backoff(&p, 64).ms(), 5 * HOUR);
     }
 
     #[test]
@@ -168,9 +168,9 @@ mod tests {
             work_backoff_policy: "linear",
             ..Params::default()
         };
-        assert_eq!(backoff(&p, 3), 90 * SECOND);
-        p.work_backoff_delay = SECOND; // below MIN_BACKOFF: clamped to 10 s
-        assert_eq!(backoff(&p, 2), 20 * SECOND);
+        assert_eq!(backoff(&p, 3).ms(), 90 * SECOND);
+        p.work_backoff_delay = SimDuration::from_ms(SECOND); // below MIN_BACKOFF: clamped to 10 s
+        assert_eq!(backoff(&p, 2).ms(), 20 * SECOND);
     }
 
     #[test]
@@ -182,11 +182,11 @@ mod tests {
         assert_eq!(flex(&p, HOUR), HOUR);
         // flex 15 min within a 1-h interval: first run after 45 min; flex below 5 min → 5 min.
         let mut q = Params {
-            work_flex: 15 * MINUTE,
+            work_flex: SimDuration::from_ms(15 * MINUTE),
             ..Params::default()
         };
         assert_eq!(HOUR - flex(&q, HOUR), 45 * MINUTE);
-        q.work_flex = MINUTE;
+        q.work_flex = SimDuration::from_ms(MINUTE);
         assert_eq!(flex(&q, HOUR), 5 * MINUTE);
     }
 
