@@ -1030,3 +1030,27 @@ fn summary_records_overrides_and_typed_parameters() {
     assert_eq!(p["keep_browser_awake_till_events_complete"], json!(false));
     assert_eq!(p["decay_proportion"], json!(0.984));
 }
+
+#[test]
+fn a_mixed_fleet_reports_process_starts_and_timer_firings_apart() {
+    // crash-storm: 30 desktop and 30 android devices × 14 days. No single wake-up figure blends
+    // them; process starts are counted over 30 × 14 = 420 android device-days, timer firings
+    // over 420 desktop device-days.
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("cs");
+    let o = bgsim(&[
+        "run",
+        "scenarios/crash-storm.json",
+        "--quiet",
+        "--no-charts",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let s: Value = serde_json::from_slice(&fs::read(out.join("summary.json")).unwrap()).unwrap();
+    let w = &s["wakeups"];
+    assert_eq!(w["per_device_day"]["mean"], Value::Null);
+    assert_eq!(w["process_starts_per_device_day"]["count"], 420);
+    assert_eq!(w["timer_firings_per_device_day"]["count"], 420);
+    assert!(w["process_starts_per_device_day"]["mean"].as_f64().unwrap() > 0.0);
+}

@@ -7,6 +7,7 @@ use crate::device::DeviceResult;
 use crate::device::fetch::FetchOutcome;
 use crate::device::record::{DayStats, INVARIANTS, Outcome, Rejections, Violation, WakeCause};
 use crate::engine::time::DAY;
+use crate::model::browser::Platform;
 use crate::model::engagement::EngagementLevel;
 use crate::model::registration::{FinalState, SyncKind};
 use crate::scenario::Scenario;
@@ -39,6 +40,15 @@ pub struct Fleet {
     pub device_day_wakeups: Histogram,
     /// Periodic-cause wake-ups of every device-day (the design's "at most twice a day").
     pub device_day_periodic_wakeups: Histogram,
+    /// Android process starts (every cause but `timer`) of every android device-day.
+    #[serde(default)]
+    pub device_day_process_starts: Histogram,
+    /// Desktop delay-timer firings of every desktop device-day.
+    #[serde(default)]
+    pub device_day_timer_firings: Histogram,
+    /// Devices by platform (desktop, android): a mixed fleet has no single wake-up figure.
+    #[serde(default)]
+    pub platform_devices: [u64; 2],
     /// Periodic intervals (ms) by the engagement level at the later dispatch.
     pub intervals: BTreeMap<EngagementLevel, Histogram>,
     pub level_changes: u64,
@@ -102,6 +112,9 @@ impl Fleet {
             day_wakeups: vec![Histogram::default(); days],
             device_day_wakeups: Histogram::default(),
             device_day_periodic_wakeups: Histogram::default(),
+            device_day_process_starts: Histogram::default(),
+            device_day_timer_firings: Histogram::default(),
+            platform_devices: [0; 2],
             intervals: BTreeMap::new(),
             level_changes: 0,
             fetch_outcomes: BTreeMap::new(),
@@ -135,14 +148,23 @@ impl Fleet {
     }
 
     /// Adds device `index`'s result; must be called in device-index order.
-    pub fn add(&mut self, index: u64, origins: usize, r: DeviceResult) {
+    pub fn add(&mut self, index: u64, origins: usize, platform: Platform, r: DeviceResult) {
         debug_assert_eq!(
             index,
             self.first + self.devices,
             "devices must be reduced in order"
         );
         self.devices += 1;
+        let android = platform == Platform::Android;
+        self.platform_devices[android as usize] += 1;
         for (d, day) in r.days.iter().enumerate() {
+            let timer = day.wakeups[WakeCause::Timer as usize];
+            if android {
+                self.device_day_process_starts
+                    .add(day.wakeups_total() - timer);
+            } else {
+                self.device_day_timer_firings.add(timer);
+            }
             self.days[d].add(day);
             self.day_wakeups[d].add(day.wakeups_total());
             self.device_day_wakeups.add(day.wakeups_total());
@@ -259,6 +281,13 @@ impl Fleet {
         self.device_day_wakeups.merge(&other.device_day_wakeups);
         self.device_day_periodic_wakeups
             .merge(&other.device_day_periodic_wakeups);
+        self.device_day_process_starts
+            .merge(&other.device_day_process_starts);
+        self.device_day_timer_firings
+            .merge(&other.device_day_timer_firings);
+        for (a, b) in self.platform_devices.iter_mut().zip(other.platform_devices) {
+            *a += b;
+        }
         for (level, h) in &other.intervals {
             self.intervals.entry(*level).or_default().merge(h);
         }

@@ -32,7 +32,17 @@ pub const METRIC_DOCS: &[(&str, &str, &str)] = &[
     (
         "wakeups.per_device_day.*",
         "wake-ups",
-        "distribution of wake-ups per device-day: count (device-days), mean, p50, p95, max",
+        "distribution of wake-ups per device-day (count = device-days, mean, p50, p95, max) for a single-platform fleet; empty for a fleet that mixes desktop and android (read the two below)",
+    ),
+    (
+        "wakeups.process_starts_per_device_day.*",
+        "wake-ups",
+        "android browser process starts (every cause but timer) per android device-day",
+    ),
+    (
+        "wakeups.timer_firings_per_device_day.*",
+        "wake-ups",
+        "desktop delay-timer firings that dispatched, per desktop device-day",
     ),
     (
         "wakeups.periodic_per_device_day.*",

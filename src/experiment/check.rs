@@ -133,10 +133,14 @@ pub struct Tolerance {
 }
 
 /// The metrics a new baseline records (plus the scenario's `expect` metrics).
-pub const BASELINE_METRICS: [&str; 14] = [
+pub const BASELINE_METRICS: [&str; 18] = [
     "wakeups.per_device_day.mean",
     "wakeups.per_device_day.p95",
     "wakeups.per_device_day.max",
+    "wakeups.process_starts_per_device_day.mean",
+    "wakeups.process_starts_per_device_day.p95",
+    "wakeups.timer_firings_per_device_day.mean",
+    "wakeups.timer_firings_per_device_day.p95",
     "wakeups.periodic_per_device_day.max",
     "sync_events.total",
     "one_shot.success_rate",

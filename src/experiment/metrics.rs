@@ -220,7 +220,15 @@ pub fn metrics(scenario: &Scenario, fleet: &Fleet) -> Value {
         "wakeups": {
             "total": total.wakeups_total(),
             "by_cause": by_cause,
-            "per_device_day": dist(&fleet.device_day_wakeups, 1.0),
+            // One figure only for a single-platform fleet: android process starts and desktop
+            // timer firings are different things (separate figures below).
+            "per_device_day": if fleet.platform_devices.iter().all(|n| *n > 0) {
+                dist(&Histogram::default(), 1.0)
+            } else {
+                dist(&fleet.device_day_wakeups, 1.0)
+            },
+            "process_starts_per_device_day": dist(&fleet.device_day_process_starts, 1.0),
+            "timer_firings_per_device_day": dist(&fleet.device_day_timer_firings, 1.0),
             "periodic_per_device_day": dist(&fleet.device_day_periodic_wakeups, 1.0),
         },
         "sync_events": {

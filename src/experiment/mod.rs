@@ -132,7 +132,7 @@ fn run_in_pool(scenario: &Scenario, opts: &RunOptions<'_>, range: Range<u64>) ->
                     let spec = scenario.device(i);
                     let result =
                         device::simulate(spec, &policy, scenario.seed, i, horizon, i < trace);
-                    part.add(i, spec.origins.len(), result);
+                    part.add(i, spec.origins.len(), spec.platform, result);
                 }
                 report_progress(&progress, r.end - r.start, n, opts);
                 part
