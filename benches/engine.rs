@@ -75,28 +75,31 @@ fn hold_bare_binary_heap(bencher: Bencher, n: u64) {
         });
 }
 
+/// Runs a whole scenario on one thread with no per-event rows, counting events.
+fn bench_full_model(bencher: Bencher, scenario: &bgsim::scenario::Scenario) {
+    let opts = bgsim::experiment::RunOptions {
+        jobs: 1,
+        detail_devices: 0,
+        ..Default::default()
+    };
+    let events = bgsim::experiment::run(scenario, &opts).events;
+    bencher
+        .counter(ItemsCount::new(events))
+        .bench_local(|| bgsim::experiment::run(scenario, &opts).events);
+}
+
 /// The full model, one thread: `bench-fleet` scaled to 200 devices × 30 days.
 #[divan::bench(sample_count = 10)]
 fn full_model_bench_fleet(bencher: Bencher) {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/bench-fleet.json");
     let mut scenario = bgsim::scenario::Scenario::load(path).expect("bench-fleet.json");
     scenario.set_devices(200).expect("devices");
-    let opts = bgsim::experiment::RunOptions {
-        jobs: 1,
-        detail_devices: 0,
-        trace_devices: 0,
-        progress: None,
-        detail_sink: None,
-    };
-    let events = bgsim::experiment::run(&scenario, &opts).events;
-    bencher
-        .counter(ItemsCount::new(events))
-        .bench_local(|| bgsim::experiment::run(&scenario, &opts).events);
+    bench_full_model(bencher, &scenario);
 }
 
-/// One device with many origins (each a one-shot at 1 min on a flaky network) or one-shot
-/// arrivals every 60 ms with 10-min handlers: FireReadyEvents, the active set and the running
-/// dispatches must cost O(log n) per event, not O(n) (issue: 100,000 origins took 20 s).
+/// One device with many origins, each a one-shot at 1 min on a flaky network: FireReadyEvents,
+/// the active set and the running dispatches must cost O(log n) per event, not O(n) (issue:
+/// 100,000 origins took 20 s).
 #[divan::bench(args = [1_000, 16_000, 100_000], sample_count = 3)]
 fn one_device_many_origins(bencher: Bencher, origins: u64) {
     let text = serde_json::json!({
@@ -110,15 +113,5 @@ fn one_device_many_origins(bencher: Bencher, origins: u64) {
     })
     .to_string();
     let scenario = bgsim::scenario::Scenario::parse(&text, "many.json").expect("valid");
-    let opts = bgsim::experiment::RunOptions {
-        jobs: 1,
-        detail_devices: 0,
-        trace_devices: 0,
-        progress: None,
-        detail_sink: None,
-    };
-    let events = bgsim::experiment::run(&scenario, &opts).events;
-    bencher
-        .counter(ItemsCount::new(events))
-        .bench_local(|| bgsim::experiment::run(&scenario, &opts).events);
+    bench_full_model(bencher, &scenario);
 }

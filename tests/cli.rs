@@ -859,6 +859,26 @@ fn bandwidth_accepts_byte_and_bit_rates() {
     assert!(parse_bandwidth("1MB").is_err() && parse_bandwidth("0B/s").is_err());
 }
 
+/// Runs `bgsim run SCENARIO --no-charts ARGS…` into a fresh directory; returns the parsed
+/// summary.json and stderr.
+fn run_summary(scenario: &str, args: &[&str]) -> (Value, String) {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let mut all = vec![
+        "run",
+        scenario,
+        "--no-charts",
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    all.extend_from_slice(args);
+    let o = bgsim(&all);
+    let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert!(o.status.success(), "{stderr}");
+    let s = serde_json::from_slice(&fs::read(out.join("summary.json")).unwrap()).unwrap();
+    (s, stderr)
+}
+
 // ---- DESIGN §4.6 nothing hides: rejected register calls ---------------------------------------
 
 #[test]
@@ -879,21 +899,11 @@ fn rejected_register_calls_are_counted_by_reason_and_warned_about() {
     let tmp = tempfile::tempdir().unwrap();
     let file = tmp.path().join("s.json");
     fs::write(&file, text).unwrap();
-    let out = tmp.path().join("out");
-    let o = bgsim(&[
-        "run",
-        file.to_str().unwrap(),
-        "--no-charts",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    let stderr = String::from_utf8_lossy(&o.stderr);
-    assert!(o.status.success(), "{stderr}");
+    let (s, stderr) = run_summary(file.to_str().unwrap(), &[]);
     assert!(
         stderr.contains("warning: 2 of 3 register calls (66.7 %) were rejected (browser_down 1, not_installed 1, unsupported 0)"),
         "{stderr}"
     );
-    let s: Value = serde_json::from_slice(&fs::read(out.join("summary.json")).unwrap()).unwrap();
     assert_eq!(s["one_shot"]["rejected_by"]["browser_down"], 1);
     assert_eq!(s["periodic"]["rejected_by"]["not_installed"], 1);
     assert_eq!(s["one_shot"]["success_rate"], 1.0);
@@ -1002,24 +1012,18 @@ fn metrics_lists_every_metric_with_unit_and_meaning() {
 fn summary_records_overrides_and_typed_parameters() {
     // --seed 5 --set initial_retry_delay=1m --days 1: recorded under `overrides`; parameters are
     // typed (counts as numbers, booleans as booleans, durations in the duration notation).
-    let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("o");
-    let o = bgsim(&[
-        "run",
+    let (s, _) = run_summary(
         "scenarios/retry-basics.json",
-        "--quiet",
-        "--no-charts",
-        "--seed",
-        "5",
-        "--set",
-        "initial_retry_delay=1m",
-        "--days",
-        "1",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let s: Value = serde_json::from_slice(&fs::read(out.join("summary.json")).unwrap()).unwrap();
+        &[
+            "--quiet",
+            "--seed",
+            "5",
+            "--set",
+            "initial_retry_delay=1m",
+            "--days",
+            "1",
+        ],
+    );
     assert_eq!(
         s["overrides"],
         json!({ "seed": 5, "set": ["initial_retry_delay=1m"], "days": 1 })
@@ -1036,18 +1040,7 @@ fn a_mixed_fleet_reports_process_starts_and_timer_firings_apart() {
     // crash-storm: 30 desktop and 30 android devices × 14 days. No single wake-up figure blends
     // them; process starts are counted over 30 × 14 = 420 android device-days, timer firings
     // over 420 desktop device-days.
-    let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("cs");
-    let o = bgsim(&[
-        "run",
-        "scenarios/crash-storm.json",
-        "--quiet",
-        "--no-charts",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let s: Value = serde_json::from_slice(&fs::read(out.join("summary.json")).unwrap()).unwrap();
+    let (s, _) = run_summary("scenarios/crash-storm.json", &["--quiet"]);
     let w = &s["wakeups"];
     assert_eq!(w["per_device_day"]["mean"], Value::Null);
     assert_eq!(w["process_starts_per_device_day"]["count"], 420);

@@ -427,8 +427,8 @@ fn detail_rows_stream_out_and_are_not_kept() {
 
 #[test]
 fn check_writes_junit_and_prints_values_without_float_noise() {
-    // retry-basics has two expect rules (success_rate = 1, retries = 2) and a baseline; one
-    // deliberately failing rule is added through a baseline whose crashes value is 5 ± 0.001.
+    // retry-basics has two expect rules (success_rate = 1, retries = 2); the baseline given adds
+    // a third rule that fails on purpose: crashes = 5 ± 0.049880600000000004 (the run has 0).
     let tmp = tempfile::tempdir().unwrap();
     let base = tmp.path().join("b.json");
     fs::write(

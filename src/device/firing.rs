@@ -29,10 +29,7 @@ impl DeviceSim<'_> {
                 .collect();
             for row in lost {
                 if let Some(running) = self.running.remove(&row) {
-                    self.queue.cancel(running.end);
-                    if let Some(crash) = running.crash {
-                        self.queue.cancel(crash);
-                    }
+                    self.cancel_events(&running);
                     self.complete(running, Outcome::NetworkLost);
                 }
             }
@@ -49,14 +46,20 @@ impl DeviceSim<'_> {
         }
     }
 
+    /// Cancels what a dispatch still has queued: its end and the crash drawn for it (a crash
+    /// may only strike an event that is still running).
+    pub(super) fn cancel_events(&mut self, r: &Running) {
+        self.queue.cancel(r.end);
+        if let Some(crash) = r.crash {
+            self.queue.cancel(crash);
+        }
+    }
+
     /// Ends every running event as `interrupted` (S7): not counted, registration back to pending.
     pub(super) fn interrupt_all(&mut self) {
         let running = std::mem::take(&mut self.running);
         for r in running.values() {
-            self.queue.cancel(r.end);
-            if let Some(crash) = r.crash {
-                self.queue.cancel(crash);
-            }
+            self.cancel_events(r);
             self.end_row(r.row, Outcome::Interrupted);
             let reg = &mut self.out.registrations[r.reg as usize];
             reg.running -= 1;

@@ -28,7 +28,7 @@ mod registry;
 use std::collections::BTreeMap;
 
 use crate::engine::rng::{Stream, StreamId, StreamKey};
-use crate::engine::time::{DAY, SimDuration, SimTime};
+use crate::engine::time::{DAY, SimTime};
 use crate::engine::{EventKey, EventQueue};
 use crate::model::engagement::{EngagementLevel, EngagementScore, EngagementSpec, ScoreParams};
 use crate::model::policy::{Policy, WakeSchedule};
@@ -396,9 +396,9 @@ impl<'a> DeviceSim<'a> {
         // Random processes: their first steps.
         if let Some(flaky) = spec.network.flaky() {
             let mut rng = self.key(StreamId::Network).stream();
-            let gap = rng.exp_ms(flaky.mean_online);
+            let gap = rng.exp_gap(flaky.mean_online);
             self.flaky_rng = Some(rng);
-            self.queue.schedule(SimTime::from_ms(gap), Ev::NetFlaky);
+            self.queue.schedule(SimTime::ZERO.after(gap), Ev::NetFlaky);
         }
         if spec.crashes.rate_per_day > 0.0 {
             self.crash_rng = Some(self.key(StreamId::Crashes).stream());
@@ -414,10 +414,10 @@ impl<'a> DeviceSim<'a> {
             } = origin.engagement
             {
                 let mut rng = self.key(StreamId::Visits { origin: o as u32 }).stream();
-                let gap = rng.exp_ms(mean);
+                let gap = rng.exp_gap(mean);
                 self.origins[o].visit_rng = Some(rng);
                 let ev = Ev::VisitProcess { origin: o as u32 };
-                self.queue.schedule(SimTime::from_ms(gap), ev);
+                self.queue.schedule(SimTime::ZERO.after(gap), ev);
             }
         }
         for (o, origin) in spec.origins.iter().enumerate() {
@@ -429,13 +429,13 @@ impl<'a> DeviceSim<'a> {
                             entry: r as u32,
                         })
                         .stream();
-                    let gap = rng.exp_ms(mean_interval);
+                    let gap = rng.exp_gap(mean_interval);
                     self.arrivals.insert((o as u32, r as u32), (0, rng));
                     let ev = Ev::Arrival {
                         origin: o as u32,
                         spec: r as u32,
                     };
-                    self.queue.schedule(SimTime::from_ms(gap), ev);
+                    self.queue.schedule(SimTime::ZERO.after(gap), ev);
                 }
             }
         }
@@ -467,9 +467,8 @@ impl<'a> DeviceSim<'a> {
                     flaky.mean_online
                 };
                 let rng = self.flaky_rng.as_mut().expect("flaky process");
-                let gap = rng.exp_ms(mean);
-                self.queue
-                    .schedule(self.now.after(SimDuration::from_ms(gap)), Ev::NetFlaky);
+                let gap = rng.exp_gap(mean);
+                self.queue.schedule(self.now.after(gap), Ev::NetFlaky);
                 self.network_changed(was);
             }
             Ev::Crash => self.crash(),
@@ -500,12 +499,10 @@ impl<'a> DeviceSim<'a> {
                     .expect("arrival process");
                 let n = *counter;
                 *counter += 1;
-                let gap = rng.exp_ms(mean_interval);
+                let gap = rng.exp_gap(mean_interval);
                 let tag = reg_spec.tag_for(n);
-                self.queue.schedule(
-                    self.now.after(SimDuration::from_ms(gap)),
-                    Ev::Arrival { origin, spec },
-                );
+                self.queue
+                    .schedule(self.now.after(gap), Ev::Arrival { origin, spec });
                 self.register(origin, spec, tag, ((spec as u64) << 32) | (n + 1));
             }
             Ev::Action { origin, event } => self.action(origin, event),
@@ -520,11 +517,9 @@ impl<'a> DeviceSim<'a> {
                         .visit_rng
                         .as_mut()
                         .expect("visit process");
-                    let gap = rng.exp_ms(mean);
-                    self.queue.schedule(
-                        self.now.after(SimDuration::from_ms(gap)),
-                        Ev::VisitProcess { origin },
-                    );
+                    let gap = rng.exp_gap(mean);
+                    self.queue
+                        .schedule(self.now.after(gap), Ev::VisitProcess { origin });
                 }
                 self.visit(origin);
             }
@@ -540,9 +535,7 @@ impl<'a> DeviceSim<'a> {
                     .running
                     .remove(&row)
                     .expect("an attempt end for a running dispatch");
-                if let Some(crash) = running.crash {
-                    self.queue.cancel(crash);
-                }
+                self.cancel_events(&running); // the end has run; its crash must not
                 self.complete(running, running.outcome);
             }
             Ev::Task { kind } => self.task_fired(kind),

@@ -81,9 +81,8 @@ impl DeviceSim<'_> {
     pub(super) fn schedule_next_crash(&mut self) {
         let mean = (DAY as f64 / self.spec.crashes.rate_per_day).round() as u64;
         let rng = self.crash_rng.as_mut().expect("crash process");
-        let gap = rng.exp_ms(mean.max(1));
-        self.queue
-            .schedule(self.now.after(SimDuration::from_ms(gap)), Ev::CrashProcess);
+        let gap = rng.exp_gap(mean.max(1));
+        self.queue.schedule(self.now.after(gap), Ev::CrashProcess);
     }
 
     pub(super) fn crash(&mut self) {

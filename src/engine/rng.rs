@@ -11,6 +11,8 @@
 use rand::{Rng, RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+use super::time::SimDuration;
+
 /// What a stream is used for, with the indexes that tell its instances apart. Each variant maps
 /// to its own purpose number in the key, so no two uses can share a stream (before, a fetch's id
 /// stream and another fetch's failure stream were packed into the same key).
@@ -115,12 +117,12 @@ impl Stream {
         self.0.random::<f64>()
     }
 
-    /// Exponentially distributed milliseconds with the given mean, rounded to the nearest ms and
+    /// An exponentially distributed gap with the given mean (ms), rounded to the nearest ms and
     /// at least 1 ms (SEMANTICS S6: periods are "rounded to ≥ 1 ms").
-    pub fn exp_ms(&mut self, mean_ms: u64) -> u64 {
+    pub fn exp_gap(&mut self, mean_ms: u64) -> SimDuration {
         let u = self.unit();
         let x = -(mean_ms as f64) * libm::log(1.0 - u);
-        (x.round() as u64).max(1)
+        SimDuration::from_ms((x.round() as u64).max(1))
     }
 
     /// Uniform integer in `[lo, hi]` (inclusive); Lemire's multiply-shift on one 64-bit draw, so it

@@ -20,6 +20,7 @@ use anyhow::{Context, Result};
 use crate::experiment::Fleet;
 use crate::scenario::Scenario;
 
+pub use crate::experiment::DetailSink;
 pub use detail_rows::DetailRows;
 pub use outdir::{MARKER, Refused, preflight, remove_in_progress, write_atomically};
 pub use summary::summary_json;
@@ -72,8 +73,6 @@ pub fn simulate_into(
     out.context("the simulation produced no fleet")
 }
 
-pub use crate::experiment::DetailSink;
-
 fn write_outputs(
     tmp: &Path,
     dir: &Path,
@@ -81,44 +80,42 @@ fn write_outputs(
     fleet: &Fleet,
     opts: &WriteOptions,
 ) -> Result<()> {
-    {
-        // Every failure (a full disk, say) names the file it was writing.
-        let named = |name: &str, r: Result<()>| {
-            r.with_context(|| format!("cannot write {}", dir.join(name).display()))
-        };
-        let summary = summary_json(scenario, fleet);
-        let mut text = serde_json::to_string_pretty(&summary)?;
-        text.push('\n');
-        named(
-            "summary.json",
-            fs::write(tmp.join("summary.json"), text).map_err(Into::into),
-        )?;
-        if !fleet.detail_streamed {
-            let mut rows = DetailRows::create(tmp)?;
-            for (device, result) in fleet.csv_detail() {
-                named("the per-event CSVs", rows.add(scenario, *device, result))?;
-            }
-            named("the per-event CSVs", rows.finish())?;
+    // Every failure (a full disk, say) names the file it was writing.
+    let named = |name: &str, r: Result<()>| {
+        r.with_context(|| format!("cannot write {}", dir.join(name).display()))
+    };
+    let summary = summary_json(scenario, fleet);
+    let mut text = serde_json::to_string_pretty(&summary)?;
+    text.push('\n');
+    named(
+        "summary.json",
+        fs::write(tmp.join("summary.json"), text).map_err(Into::into),
+    )?;
+    if !fleet.detail_streamed {
+        let mut rows = DetailRows::create(tmp)?;
+        for (device, result) in fleet.csv_detail() {
+            named("the per-event CSVs", rows.add(scenario, *device, result))?;
         }
-        type Writer = fn(&Path, &Fleet) -> Result<()>;
-        let files: [(&str, Writer); 4] = [
-            ("daily.csv", csv_files::write_daily),
-            ("retries.csv", csv_files::write_retries),
-            ("tiers.csv", csv_files::write_tiers),
-            ("latency.csv", csv_files::write_latency),
-        ];
-        for (name, write) in files {
-            named(name, write(&tmp.join(name), fleet))?;
-        }
-        if fleet.trace_devices > 0 {
-            let r = trace::write_trace(&tmp.join("trace.json"), scenario, fleet);
-            named("trace.json", r)?;
-        }
-        if opts.charts {
-            named("charts/ and report.html", render(tmp))?;
-        }
-        Ok(())
+        named("the per-event CSVs", rows.finish())?;
     }
+    type Writer = fn(&Path, &Fleet) -> Result<()>;
+    let files: [(&str, Writer); 4] = [
+        ("daily.csv", csv_files::write_daily),
+        ("retries.csv", csv_files::write_retries),
+        ("tiers.csv", csv_files::write_tiers),
+        ("latency.csv", csv_files::write_latency),
+    ];
+    for (name, write) in files {
+        named(name, write(&tmp.join(name), fleet))?;
+    }
+    if fleet.trace_devices > 0 {
+        let r = trace::write_trace(&tmp.join("trace.json"), scenario, fleet);
+        named("trace.json", r)?;
+    }
+    if opts.charts {
+        named("charts/ and report.html", render(tmp))?;
+    }
+    Ok(())
 }
 
 /// What `write_run` writes besides the CSVs and the summary.

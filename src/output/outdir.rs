@@ -158,8 +158,7 @@ pub fn write_atomically(
     let name = out_name(dir)?;
     fs::create_dir_all(&parent).with_context(|| format!("cannot create {}", parent.display()))?;
     recover_leftovers(&parent, &name, dir);
-    check_replaceable(dir, force)?;
-    check_not_cwd(dir)?;
+    preflight(dir, force)?;
     let tmp = tempfile::Builder::new()
         .prefix(&tmp_prefix(&name))
         .tempdir_in(&parent)
