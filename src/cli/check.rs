@@ -46,6 +46,8 @@ fn summary_of(args: &CheckArgs) -> Result<Value, InputError> {
             .map_err(|e| InputError::new(&target, "summary.json", e.to_string()));
     }
     let scenario = prepare(&target, &args.world, args.policy.as_deref())?;
+    let set = args.world.set.iter().map(String::as_str);
+    super::check_reads("--set", set, &[scenario.preset])?;
     let opts = RunOptions {
         jobs: args.jobs,
         detail_devices: 0,

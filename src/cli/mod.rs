@@ -12,7 +12,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::model::params::{PARAMS, Params};
+use crate::model::params::{DEVICE_PARAMS, PARAMS, Params};
 use crate::model::policy::Preset;
 use crate::scenario::{InputError, Scenario};
 
@@ -55,11 +55,13 @@ pub enum Command {
     /// List every metric of summary.json (the names `expect`, baselines and --metric use) with
     /// its unit and meaning.
     Metrics,
-    /// List every scheduler parameter with its default, unit and source.
+    /// List the scheduler parameters with their default, unit and source: all of them, or
+    /// only those one policy reads.
     Params {
-        /// The preset whose defaults to show.
-        #[arg(long, default_value = "chromium")]
-        policy: String,
+        /// Show only the parameters this preset reads (and the device-level ones every
+        /// preset's runs read).
+        #[arg(long)]
+        policy: Option<String>,
     },
 }
 
@@ -91,7 +93,7 @@ pub fn main() -> ExitCode {
         Command::Compare(args) => study::compare(args),
         Command::Check(args) => check::check(args),
         Command::Validate { files } => validate(&files),
-        Command::Params { policy } => params(&policy),
+        Command::Params { policy } => params(policy.as_deref()),
         Command::Metrics => metrics(),
         Command::Plot { dir } => plot(&dir),
         Command::Schema => {
@@ -122,16 +124,8 @@ fn input_error(e: &InputError) -> ExitCode {
 }
 
 fn parse_preset(flag: &str, name: &str) -> Result<Preset, InputError> {
-    let preset = Preset::from_name(name)
-        .ok_or_else(|| InputError::new(flag, "", format!("unknown preset {name:?}")))?;
-    if !preset.is_implemented() {
-        return Err(InputError::new(
-            flag,
-            "",
-            format!("preset {name:?} is not implemented in this version yet"),
-        ));
-    }
-    Ok(preset)
+    Preset::from_name(name)
+        .ok_or_else(|| InputError::new(flag, "", format!("unknown preset {name:?}")))
 }
 
 /// Loads a scenario and applies the world overrides and an optional policy override.
@@ -143,6 +137,21 @@ pub fn prepare(
     let mut s = Scenario::load(file)?;
     apply_world(&mut s, world, policy)?;
     Ok(s)
+}
+
+/// Refuses a `--set` (or `--vary`) of a parameter that none of `presets` reads.
+pub fn check_reads<'a>(
+    flag: &str,
+    names: impl IntoIterator<Item = &'a str>,
+    presets: &[Preset],
+) -> Result<(), InputError> {
+    for name in names {
+        let name = name.split_once('=').map_or(name, |(n, _)| n).trim();
+        if let Some(m) = crate::model::policy::unread_param(presets, name) {
+            return Err(InputError::new(flag, name, m));
+        }
+    }
+    Ok(())
 }
 
 /// Applies the command-line overrides to a parsed scenario.
@@ -244,21 +253,21 @@ fn metrics() -> ExitCode {
     ExitCode::SUCCESS
 }
 
-fn params(policy: &str) -> ExitCode {
-    match Preset::from_name(policy) {
-        Some(p) if p.is_implemented() => {}
-        Some(_) => {
-            eprintln!("error: --policy: preset {policy:?} is not implemented in this version yet");
-            return ExitCode::from(2);
-        }
-        None => {
-            eprintln!("error: --policy: unknown preset {policy:?}");
-            return ExitCode::from(2);
-        }
-    }
+fn params(policy: Option<&str>) -> ExitCode {
+    let preset = match policy
+        .map(|name| parse_preset("--policy", name))
+        .transpose()
+    {
+        Ok(p) => p,
+        Err(e) => return input_error(&e),
+    };
     let defaults = Params::default();
     println!("{:<48} {:<9} {:<10} source", "parameter", "unit", "default");
     for def in PARAMS {
+        let device = DEVICE_PARAMS.contains(&def.name);
+        if preset.is_some_and(|p| !device && !p.reads(def.name)) {
+            continue;
+        }
         println!(
             "{:<48} {:<9} {:<10} {}",
             def.name,
@@ -267,6 +276,18 @@ fn params(policy: &str) -> ExitCode {
             def.source
         );
         println!("    {}", def.doc.trim());
+        if preset.is_none() {
+            let readers: Vec<&str> = if device {
+                vec!["every policy (device level)"]
+            } else {
+                Preset::ALL
+                    .iter()
+                    .filter(|p| p.reads(def.name))
+                    .map(|p| p.name())
+                    .collect()
+            };
+            println!("    read by: {}", readers.join(", "));
+        }
     }
     ExitCode::SUCCESS
 }

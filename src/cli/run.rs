@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-use super::{WorldArgs, apply_world, input_error, progress_bar};
+use super::{WorldArgs, apply_world, check_reads, input_error, progress_bar};
 use crate::experiment::{self, Fleet, RunOptions};
 use crate::output::{self, WriteOptions};
 use crate::scenario::{InputError, Scenario};
@@ -96,6 +96,11 @@ pub fn run(args: RunArgs) -> ExitCode {
     let loaded = Scenario::read(&args.scenario).and_then(|text| {
         let mut s = Scenario::parse(&text, &args.scenario)?;
         apply_world(&mut s, &args.world, args.policy.as_deref())?;
+        check_reads(
+            "--set",
+            args.world.set.iter().map(String::as_str),
+            &[s.preset],
+        )?;
         Ok((s, text))
     });
     let (scenario, text) = match loaded {

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use super::{WorldArgs, input_error, parse_preset, prepare, progress_bar};
+use super::{WorldArgs, check_reads, input_error, parse_preset, prepare, progress_bar};
 use crate::experiment::RunOptions;
 use crate::experiment::stats::Summary;
 use crate::experiment::sweep;
@@ -182,6 +182,16 @@ pub fn sweep(args: SweepArgs) -> ExitCode {
             "expected at least 1",
         ));
     }
+    let set = args.world.set.iter().map(String::as_str);
+    if let Err(e) = check_reads("--set", set, &[base.preset]).and_then(|()| {
+        check_reads(
+            "--vary",
+            vary.iter().map(|(n, _)| n.as_str()),
+            &[base.preset],
+        )
+    }) {
+        return input_error(&e);
+    }
     for (i, (name, _)) in vary.iter().enumerate() {
         if vary[..i].iter().any(|(n, _)| n == name) {
             return input_error(&InputError::new(
@@ -271,6 +281,13 @@ pub fn compare(args: CompareArgs) -> ExitCode {
         Ok(p) => p,
         Err(e) => return input_error(&e),
     };
+    if let Err(e) = check_reads(
+        "--set",
+        args.world.set.iter().map(String::as_str),
+        &policies,
+    ) {
+        return input_error(&e);
+    }
     if policies.len() < 2 {
         return input_error(&InputError::new(
             "--policy",

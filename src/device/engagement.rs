@@ -82,13 +82,12 @@ impl DeviceSim<'_> {
         if suspended.is_empty() {
             return;
         }
-        let delays: Vec<_> = suspended
-            .iter()
-            .map(|&id| {
-                let ctx = self.periodic_ctx(&self.out.registrations[id as usize]);
-                self.policy.periodic_delay_until(&ctx)
-            })
-            .collect();
+        let mut delays = Vec::with_capacity(suspended.len());
+        for &id in &suspended {
+            let reg = &self.out.registrations[id as usize];
+            let ctx = self.ctx(reg);
+            delays.push(self.policy.periodic_delay_until(reg, &ctx));
+        }
         for (id, delay_until) in suspended.into_iter().zip(delays) {
             if !delay_until.is_never() {
                 self.out.registrations[id as usize].delay_until = delay_until;

@@ -255,7 +255,7 @@ impl DeviceSim<'_> {
     pub(super) fn fetch_request_done(&mut self, i: usize) {
         let now = self.now;
         let (seed, device, tracing) = (self.seed, self.index, self.tracing);
-        let max_failures = self.policy.params.max_request_failures.max(1);
+        let max_failures = self.params.max_request_failures.max(1);
         let f = &mut self.out.fetches[i];
         let Some((r, since, kept, _)) = f.state.active.take() else {
             return;
@@ -305,7 +305,7 @@ impl DeviceSim<'_> {
             f.state.done[r] = 0;
         }
         let now = self.now;
-        let max_event = self.policy.params.max_sync_event_duration;
+        let max_event = self.params.max_sync_event_duration;
         let f = &self.out.fetches[i];
         let uid = f.unique_id.clone();
         let developer_id = f.developer_id.clone();

@@ -7,9 +7,7 @@ use crate::engine::rng::{StreamId, StreamKey};
 use crate::engine::time::{SimDuration, SimTime};
 use crate::model::browser::Platform;
 use crate::model::handler::Settle;
-use crate::model::policy::Completion;
-use crate::model::policy::firefox::{self, Ending};
-use crate::model::policy::workmanager;
+use crate::model::policy::{Completion, Ready};
 use crate::model::registration::{FinalState, RegState, SyncKind};
 
 impl DeviceSim<'_> {
@@ -37,7 +35,7 @@ impl DeviceSim<'_> {
             self.out.online_transitions += 1;
             // With rely_on_android_network_detection the browser leaves it to the wake-up task.
             let rely = self.spec.platform == Platform::Android
-                && self.policy.params.rely_on_android_network_detection;
+                && self.params.rely_on_android_network_detection;
             if self.browser_running() && !rely {
                 let fired = self.fire_ready(Trigger::Online);
                 self.out.online_dispatches += fired as u64;
@@ -95,7 +93,6 @@ impl DeviceSim<'_> {
         if self.running.is_empty() {
             self.events_drained();
         }
-        let now = self.now;
         let id = running.reg as usize;
         let reg = &mut self.out.registrations[id];
         reg.counted_attempts += 1;
@@ -103,27 +100,9 @@ impl DeviceSim<'_> {
         if !reg.is_active() {
             return; // unregistered or replaced meanwhile: the row is all that changes (S8)
         }
-        // The periodic context (engagement level, other registrations' due times) is needed only
-        // by a periodic registration's next period and by WorkManager's standby deferral.
-        let policy = self.policy;
-        let needs_ctx = reg.kind == SyncKind::Periodic || policy.jobs_start_process();
-        let ctx = needs_ctx.then(|| self.periodic_ctx(&self.out.registrations[id]));
-        let next_period = |_: &_| policy.periodic_delay_until(&ctx.expect("periodic context"));
+        let ctx = self.ctx(&self.out.registrations[id]);
         let reg = &mut self.out.registrations[id];
-        let completion = if policy.jobs_start_process() {
-            let level = ctx.expect("workmanager context").level;
-            let success = outcome == Outcome::Success;
-            workmanager::complete(&policy.params, reg, success, now, level, next_period)
-        } else if policy.counts_at_dispatch() {
-            let ending = match outcome {
-                Outcome::Success => Ending::Success,
-                Outcome::NetworkLost => Ending::Doomed,
-                _ => Ending::Failed,
-            };
-            firefox::complete(&policy.params, reg, ending, now)
-        } else {
-            policy.complete(reg, outcome == Outcome::Success, now, next_period)
-        };
+        let completion = self.policy.complete(id as u32, reg, outcome, &ctx);
         let (kind, origin, delay_until) = (reg.kind, reg.origin, reg.delay_until);
         match completion {
             Completion::Rescheduled | Completion::FireAgain => {
@@ -197,7 +176,7 @@ impl DeviceSim<'_> {
             return 0;
         }
         let running = self.browser_running();
-        if !running && (!self.policy.jobs_start_process() || self.crashed) {
+        if !running && (!self.policy.work_starts_process() || self.crashed) {
             return 0;
         }
         let mut ready = std::mem::take(&mut self.ready_buf);
@@ -221,14 +200,9 @@ impl DeviceSim<'_> {
         }
         let mut n = 0;
         for &id in &ready {
-            if self.policy.counts_at_dispatch() {
-                let reg = &self.out.registrations[id as usize];
-                if reg.num_attempts >= reg.max_attempts {
-                    // Firefox persisted an online attempt for a dispatch a crash interrupted:
-                    // with no online attempt left, it gives up instead of dispatching again.
-                    self.give_up(id);
-                    continue;
-                }
+            if self.policy.ready(&self.out.registrations[id as usize]) == Ready::GiveUp {
+                self.give_up(id);
+                continue;
             }
             self.dispatch(id);
             n += 1;
@@ -266,9 +240,7 @@ impl DeviceSim<'_> {
         let concurrent = reg.running > 0;
         let over_max = reg.num_attempts >= reg.max_attempts;
         let attempts_before = reg.num_attempts;
-        if self.policy.counts_at_dispatch() {
-            firefox::on_dispatch(reg, now);
-        }
+        let persist = self.policy.on_dispatch(id, reg, now);
         let handler =
             &self.spec.origins[reg.origin as usize].registrations[reg.spec as usize].handler;
         let key = StreamKey::new(
@@ -324,7 +296,7 @@ impl DeviceSim<'_> {
             inv.record(Invariant::AttemptsOverMax, now, Some(id));
         }
         let (ordinal, stream_b, origin) = (reg.dispatches as u64 - 1, reg.stream_b, reg.origin);
-        if self.policy.counts_at_dispatch() {
+        if persist {
             self.persist(id); // Firefox persists its online attempts (and maybe firing) now
         }
         let row_id = self.out.attempts.len() as u32;

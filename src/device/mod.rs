@@ -31,7 +31,8 @@ use crate::engine::rng::{Stream, StreamId, StreamKey};
 use crate::engine::time::{DAY, SimTime};
 use crate::engine::{EventKey, EventQueue};
 use crate::model::engagement::{EngagementLevel, EngagementScore, EngagementSpec, ScoreParams};
-use crate::model::policy::{Policy, WakeSchedule};
+use crate::model::params::Params;
+use crate::model::policy::{DevicePolicy, Policy, WakeupRule};
 use crate::model::registration::{Registration, SyncKind};
 use crate::model::store::DurableStore;
 use crate::model::world::{DeviceSpec, RegisterWhen};
@@ -55,6 +56,9 @@ pub struct DeviceResult {
     pub lost_writes: u64,
     /// Register calls that failed (Firefox `persisted`: key collision with a stuck registration).
     pub register_errors: u64,
+    /// Firefox: attempts whose network vanished mid-event, over the registration objects.
+    #[serde(default)]
+    pub doomed_attempts: u64,
     /// Register calls refused, by kind and reason.
     #[serde(default)]
     pub rejections: record::Rejections,
@@ -182,7 +186,12 @@ struct Task {
 /// Simulates one device over `[0, horizon)`.
 pub struct DeviceSim<'a> {
     spec: &'a DeviceSpec,
-    policy: &'a Policy,
+    /// The policy's state on this device; every scheduling decision comes from it.
+    policy: Box<dyn DevicePolicy + 'a>,
+    /// The periodic wake-up limit the monitor checks (§7).
+    wakeup_rule: WakeupRule,
+    /// Device-level parameters (process and network switches, fetch, engagement).
+    params: &'a Params,
     score_params: ScoreParams,
     seed: u64,
     index: u64,
@@ -207,10 +216,7 @@ pub struct DeviceSim<'a> {
     // Wake-up tasks (android).
     tasks: [Task; 2],
     task_rng: Option<Stream>,
-    last_periodic_wakeup: Option<SimTime>,
     last_periodic_cause_wakeup: Option<SimTime>,
-    /// design-2019: the periodic wake-up grid, while periodic registrations exist.
-    schedule: Option<WakeSchedule>,
     origins: Vec<OriginState>,
     /// Active registrations per (kind, origin), keyed by tag: iterating kinds, then origins, then
     /// tags by code point is exactly the dispatch order of SEMANTICS S3.
@@ -241,7 +247,8 @@ pub struct DeviceSim<'a> {
 impl<'a> DeviceSim<'a> {
     pub fn new(
         spec: &'a DeviceSpec,
-        policy: &'a Policy,
+        policy: &'a dyn Policy,
+        params: &'a Params,
         seed: u64,
         index: u64,
         horizon: SimTime,
@@ -260,7 +267,7 @@ impl<'a> DeviceSim<'a> {
                 EngagementSpec::Score { initial, .. } => {
                     let score = EngagementScore::new(*initial);
                     OriginState {
-                        last_level: score.level(0, o.installed, &ScoreParams::from(&policy.params)),
+                        last_level: score.level(0, o.installed, &ScoreParams::from(params)),
                         score: Some(score),
                         visit_rng: None,
                         level_cache: Default::default(),
@@ -270,8 +277,10 @@ impl<'a> DeviceSim<'a> {
             .collect();
         DeviceSim {
             spec,
-            policy,
-            score_params: ScoreParams::from(&policy.params),
+            policy: policy.device(),
+            wakeup_rule: policy.wakeup_rule(),
+            params,
+            score_params: ScoreParams::from(params),
             seed,
             index,
             horizon,
@@ -289,9 +298,7 @@ impl<'a> DeviceSim<'a> {
             awake_since: None,
             tasks: [Task::default(); 2],
             task_rng: None,
-            last_periodic_wakeup: None,
             last_periodic_cause_wakeup: None,
-            schedule: None,
             origins,
             active: active::ActiveSet::default(),
             arrivals: BTreeMap::new(),
@@ -550,6 +557,7 @@ impl<'a> DeviceSim<'a> {
         if let Some(since) = self.awake_since.take() {
             self.add_awake(since, self.horizon);
         }
+        self.out.doomed_attempts = self.policy.totals().doomed_attempts;
         self.out
     }
 }
@@ -557,13 +565,14 @@ impl<'a> DeviceSim<'a> {
 /// Simulates one device; see [`DeviceSim`].
 pub fn simulate(
     spec: &DeviceSpec,
-    policy: &Policy,
+    policy: &dyn Policy,
+    params: &Params,
     seed: u64,
     index: u64,
     horizon: SimTime,
     trace: bool,
 ) -> DeviceResult {
-    let mut sim = DeviceSim::new(spec, policy, seed, index, horizon);
+    let mut sim = DeviceSim::new(spec, policy, params, seed, index, horizon);
     sim.tracing = trace;
     sim.run()
 }

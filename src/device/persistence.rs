@@ -9,6 +9,7 @@
 use super::DeviceSim;
 use super::record::Invariant;
 use crate::engine::time::SimTime;
+use crate::model::policy::PolicyRecord;
 use crate::model::registration::{FinalState, RegState};
 use crate::model::store::{RegKey, StoredRegistration};
 
@@ -33,8 +34,7 @@ impl DeviceSim<'_> {
             delay_until: reg.delay_until,
             min_interval: reg.min_interval,
             firing: self.policy.persists_firing() && reg.state != RegState::Pending,
-            doomed_attempts: reg.doomed_attempts,
-            last_attempt: reg.last_attempt,
+            policy: self.policy.record(id),
         };
         let key = self.store_key(id);
         let commit_at = self.now.after(self.spec.crashes.storage_write_latency);
@@ -77,7 +77,7 @@ impl DeviceSim<'_> {
     }
 
     /// The persisted view of every active registration, for the fast-path check.
-    fn snapshot(&self) -> Vec<(u32, u32, u32, SimTime, u64, u32, RegState)> {
+    fn snapshot(&self) -> Vec<(u32, u32, u32, SimTime, u64, PolicyRecord, RegState)> {
         self.active
             .ids()
             .map(|id| {
@@ -88,7 +88,7 @@ impl DeviceSim<'_> {
                     r.max_attempts,
                     r.delay_until,
                     r.min_interval,
-                    r.doomed_attempts,
+                    self.policy.record(id),
                     r.state,
                 )
             })
@@ -121,8 +121,7 @@ impl DeviceSim<'_> {
             reg.max_attempts = rec.max_attempts;
             reg.delay_until = rec.delay_until;
             reg.min_interval = rec.min_interval;
-            reg.doomed_attempts = rec.doomed_attempts;
-            reg.last_attempt = rec.last_attempt;
+            self.policy.restore(rec.object, rec.policy);
             self.active
                 .insert(key.kind, key.origin, key.tag, rec.object);
             let was_active = before.iter().any(|(id, _)| *id == rec.object);

@@ -16,8 +16,7 @@ use super::{DeviceSim, Ev, Mark, Task, Trigger};
 use crate::engine::time::{DAY, SimDuration, SimTime};
 use crate::model::browser::Platform;
 use crate::model::policy::WakeupRule;
-use crate::model::policy::chromium::apply_wakeup_spacing;
-use crate::model::registration::{RegState, SyncKind};
+use crate::model::registration::SyncKind;
 
 impl DeviceSim<'_> {
     pub(super) fn browser_running(&self) -> bool {
@@ -48,9 +47,9 @@ impl DeviceSim<'_> {
             };
             self.out.marks.push((self.now, mark));
         }
-        if self.schedule.is_some() && !self.has_active_periodic() {
-            self.schedule = None; // design-2019: cancelled when no registrations remain
-        }
+        let active = &self.active;
+        self.policy
+            .after_event(&|| active.of_kind(SyncKind::Periodic).next().is_some());
         if self.android() && self.browser_running() && self.tasks_dirty {
             self.tasks_dirty = false;
             self.reschedule_tasks();
@@ -124,7 +123,7 @@ impl DeviceSim<'_> {
         if generation != self.idle_generation || !self.process_alive || self.in_session {
             return;
         }
-        if self.policy.params.keep_browser_awake_till_events_complete && !self.running.is_empty() {
+        if self.params.keep_browser_awake_till_events_complete && !self.running.is_empty() {
             return; // re-armed when the last event ends
         }
         if self.fetch_downloading() {
@@ -141,7 +140,7 @@ impl DeviceSim<'_> {
     /// Called when the last running event ended.
     pub(super) fn events_drained(&mut self) {
         if self.android()
-            && self.policy.params.keep_browser_awake_till_events_complete
+            && self.params.keep_browser_awake_till_events_complete
             && self.process_alive
             && !self.in_session
         {
@@ -157,7 +156,7 @@ impl DeviceSim<'_> {
         if cause != WakeCause::Periodic {
             return;
         }
-        let broken = match self.policy.periodic_wakeup_rule() {
+        let broken = match self.wakeup_rule {
             WakeupRule::DailyCap(cap) => (self.day().wakeups[WakeCause::Periodic as usize] > cap)
                 .then_some(Invariant::WakeupCap),
             WakeupRule::Spacing(spacing) => self
@@ -175,67 +174,9 @@ impl DeviceSim<'_> {
     /// The policy's wake-up window for one sync type: when the browser should next be started
     /// and why, or `None` to cancel the task.
     fn wake_window(&self, kind: SyncKind) -> Option<(SimTime, WakeCause)> {
-        let now = self.now;
-        let params = &self.policy.params;
-        if !self.policy.wakes_browser() {
-            return None;
-        }
-        if kind == SyncKind::Periodic && self.policy.has_wake_schedule() {
-            // design-2019: the fixed grid; retries never wake the browser.
-            return self.schedule.map(|s| {
-                (
-                    SimTime::from_ms(s.kth_after(now.ms(), 1)),
-                    WakeCause::Periodic,
-                )
-            });
-        }
-        // GetSoonestWakeupDelta (background_sync_manager.cc).
-        let mut soonest: Option<(u64, bool)> = None;
-        let mut need_retries = false;
-        let mut firing = false;
-        for id in self.active_of(kind) {
-            let r = &self.out.registrations[id as usize];
-            if r.num_attempts > 0 && r.num_attempts < r.max_attempts {
-                need_retries = true;
-            }
-            match r.state {
-                RegState::Pending if !r.delay_until.is_never() => {
-                    let delta = r.delay_until.ms().saturating_sub(now.ms());
-                    if soonest.is_none_or(|(d, _)| delta < d) {
-                        soonest = Some((delta, r.num_attempts > 0));
-                    }
-                }
-                RegState::Pending => {}
-                RegState::Firing | RegState::ReregisteredWhileFiring => firing = true,
-            }
-        }
-        let base = if kind == SyncKind::OneShot {
-            WakeCause::OneShot
-        } else {
-            WakeCause::Periodic
-        };
-        let (mut delta, mut cause) = match soonest {
-            Some((d, true)) => (Some(d), WakeCause::Retry),
-            Some((d, false)) => (Some(d), base),
-            None => (None, base),
-        };
-        if firing && delta.is_none_or(|d| d > params.min_sync_recovery_time.ms()) {
-            delta = Some(params.min_sync_recovery_time.ms());
-            cause = WakeCause::Recovery;
-        }
-        if kind == SyncKind::Periodic {
-            if need_retries {
-                // The wake-up limit is waived while retries are pending: such wake-ups count as
-                // retries, so `periodic` wake-ups always respect the spacing.
-                if cause == WakeCause::Periodic {
-                    cause = WakeCause::Retry;
-                }
-            } else {
-                delta =
-                    delta.map(|d| apply_wakeup_spacing(params, d, now, self.last_periodic_wakeup));
-            }
-        }
-        delta.map(|d| (now.after(SimDuration::from_ms(d)), cause))
+        let regs = &self.out.registrations;
+        let mut active = self.active.of_kind(kind).map(|id| &regs[id as usize]);
+        self.policy.wake_window(kind, self.now, &mut active)
     }
 
     /// Hands the policy's current wake-up windows to the task scheduler (called while the
@@ -306,9 +247,7 @@ impl DeviceSim<'_> {
             return;
         }
         self.tasks[kind as usize].waiting = None;
-        if kind == SyncKind::Periodic {
-            self.last_periodic_wakeup = Some(self.now);
-        }
+        self.policy.on_wakeup_task(kind, self.now);
         if !self.browser_running() {
             self.process_alive = true;
             self.record_wakeup(cause);

@@ -4,33 +4,8 @@
 
 use crate::engine::time::SimTime;
 use crate::model::engagement::EngagementLevel;
-
-/// How a dispatched event ended (DESIGN §6 `outcome`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub enum Outcome {
-    Success,
-    Failure,
-    Timeout,
-    NetworkLost,
-    Interrupted,
-}
-
-impl Outcome {
-    pub fn name(self) -> &'static str {
-        match self {
-            Outcome::Success => "success",
-            Outcome::Failure => "failure",
-            Outcome::Timeout => "timeout",
-            Outcome::NetworkLost => "network_lost",
-            Outcome::Interrupted => "interrupted",
-        }
-    }
-
-    /// Whether the attempt counts towards `num_attempts` (everything but an interruption).
-    pub fn is_counted(self) -> bool {
-        self != Outcome::Interrupted
-    }
-}
+pub use crate::model::policy::{RejectReason, WakeCause};
+pub use crate::model::registration::Outcome;
 
 /// One dispatched event (a row of `attempts.csv`).
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -48,70 +23,8 @@ pub struct AttemptRow {
     pub outcome: Option<Outcome>,
 }
 
-/// Why a register call was refused (DESIGN §4.6: every rejected call is counted by reason).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub enum RejectReason {
-    /// No page could call: the browser was closed or down after a crash (SEMANTICS S8).
-    BrowserDown = 0,
-    /// Periodic sync needs an installed web app (SEMANTICS S12).
-    NotInstalled = 1,
-    /// The policy has no such API (Firefox implements no periodic sync).
-    Unsupported = 2,
-}
-
-impl RejectReason {
-    pub const ALL: [RejectReason; 3] = [
-        RejectReason::BrowserDown,
-        RejectReason::NotInstalled,
-        RejectReason::Unsupported,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            RejectReason::BrowserDown => "browser_down",
-            RejectReason::NotInstalled => "not_installed",
-            RejectReason::Unsupported => "unsupported",
-        }
-    }
-}
-
 /// Rejected register calls by kind (one-shot, periodic) and reason.
 pub type Rejections = [[u64; 3]; 2];
-
-/// Why the browser was woken (DESIGN §5).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub enum WakeCause {
-    OneShot = 0,
-    Periodic = 1,
-    Retry = 2,
-    Recovery = 3,
-    /// Desktop: an in-process delay timer that dispatched at least one event.
-    Timer = 4,
-    /// Android: the download service starts the browser to continue a Background Fetch.
-    Fetch = 5,
-}
-
-impl WakeCause {
-    pub const ALL: [WakeCause; 6] = [
-        WakeCause::OneShot,
-        WakeCause::Periodic,
-        WakeCause::Retry,
-        WakeCause::Recovery,
-        WakeCause::Timer,
-        WakeCause::Fetch,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            WakeCause::OneShot => "one_shot",
-            WakeCause::Periodic => "periodic",
-            WakeCause::Retry => "retry",
-            WakeCause::Recovery => "recovery",
-            WakeCause::Timer => "timer",
-            WakeCause::Fetch => "fetch",
-        }
-    }
-}
 
 /// Counters of one device-day (or, summed, of one fleet-day).
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

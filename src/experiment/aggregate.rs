@@ -29,6 +29,10 @@ const KEEP_VIOLATIONS: usize = 10;
 /// Everything the outputs need, for the whole fleet.
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Fleet {
+    /// The name of the policy simulated (`summary.json` `policy.preset`); empty until a run
+    /// sets it.
+    #[serde(default)]
+    pub policy: String,
     /// Index of the first device this aggregate covers (0 unless it is a shard or a chunk).
     pub first: u64,
     /// Devices covered: `first .. first + devices`.
@@ -106,6 +110,7 @@ impl Fleet {
     pub fn new(scenario: &Scenario, first: u64, detail_devices: u64, trace_devices: u64) -> Fleet {
         let days = scenario.duration.div_ceil(DAY).max(1) as usize;
         Fleet {
+            policy: String::new(),
             first,
             devices: 0,
             days: vec![DayStats::default(); days],
@@ -190,11 +195,7 @@ impl Fleet {
         self.lost_writes += r.lost_writes;
         self.register_errors += r.register_errors;
         add_rejections(&mut self.rejections, &r.rejections);
-        self.doomed_attempts += r
-            .registrations
-            .iter()
-            .map(|g| g.doomed_attempts as u64)
-            .sum::<u64>();
+        self.doomed_attempts += r.doomed_attempts;
         self.origin_days += origins as u64 * r.days.len() as u64;
         for reg in &r.registrations {
             let state = reg.final_state();

@@ -109,8 +109,14 @@ fn fetch_metrics(fleet: &Fleet, wakeups: u64) -> Value {
     })
 }
 
-/// The run's identity: scenario, version, seed, resolved parameters (the head of `summary.json`).
-pub fn identity(scenario: &Scenario) -> Value {
+/// The run's identity: scenario, version, seed, the policy simulated (the scenario's preset
+/// unless the run named another) and the resolved parameters (the head of `summary.json`).
+pub fn identity(scenario: &Scenario, policy: &str) -> Value {
+    let policy = if policy.is_empty() {
+        scenario.preset.name()
+    } else {
+        policy
+    };
     let mut params = serde_json::Map::new();
     for def in PARAMS {
         params.insert(def.name.into(), def.get(&scenario.params).to_json());
@@ -127,7 +133,7 @@ pub fn identity(scenario: &Scenario) -> Value {
         "bgsim_version": crate::VERSION,
         "seed": scenario.seed,
         "overrides": scenario.overrides,
-        "policy": { "preset": scenario.preset.name(), "params": params },
+        "policy": { "preset": policy, "params": params },
     })
 }
 

@@ -78,25 +78,48 @@ const WAVE: usize = 64;
 /// Devices in flight at once while their full results are kept (detail and traced devices).
 const DETAIL_WAVE: u64 = 2048;
 
-/// Simulates every device of the scenario and reduces the results.
+/// Simulates every device of the scenario under its policy preset and reduces the results.
 pub fn run(scenario: &Scenario, opts: &RunOptions<'_>) -> Fleet {
     run_range(scenario, opts, 0..scenario.device_count())
 }
 
 /// Simulates the devices `range` (a shard) and reduces their results.
 pub fn run_range(scenario: &Scenario, opts: &RunOptions<'_>, range: Range<u64>) -> Fleet {
+    let policy = scenario.preset.build(&scenario.params);
+    run_policy_range(scenario, &*policy, opts, range)
+}
+
+/// Simulates every device of the scenario under `policy` instead of the scenario's preset (a
+/// policy written outside this crate; `Policy` in `model::policy`). The scenario's parameters
+/// still drive the device-level model (process, network, fetch, engagement).
+pub fn run_policy(scenario: &Scenario, policy: &dyn Policy, opts: &RunOptions<'_>) -> Fleet {
+    run_policy_range(scenario, policy, opts, 0..scenario.device_count())
+}
+
+fn run_policy_range(
+    scenario: &Scenario,
+    policy: &dyn Policy,
+    opts: &RunOptions<'_>,
+    range: Range<u64>,
+) -> Fleet {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.jobs)
         .build()
         .expect("thread pool");
-    pool.install(|| run_in_pool(scenario, opts, range))
+    let mut fleet = pool.install(|| run_in_pool(scenario, policy, opts, range));
+    fleet.policy = policy.name().to_string();
+    fleet
 }
 
 /// Each worker reduces a contiguous chunk of devices into a partial `Fleet`; partials are merged
 /// in chunk order. Neither the chunk size nor the thread count can change a result: merging is
 /// exact and order-preserving.
-fn run_in_pool(scenario: &Scenario, opts: &RunOptions<'_>, range: Range<u64>) -> Fleet {
-    let policy = Policy::new(scenario.preset, scenario.params.clone());
+fn run_in_pool(
+    scenario: &Scenario,
+    policy: &dyn Policy,
+    opts: &RunOptions<'_>,
+    range: Range<u64>,
+) -> Fleet {
     let horizon = SimTime::from_ms(scenario.duration);
     let n = range.end - range.start;
     let threads = rayon::current_num_threads() as u64;
@@ -130,8 +153,15 @@ fn run_in_pool(scenario: &Scenario, opts: &RunOptions<'_>, range: Range<u64>) ->
                 let mut part = Fleet::new(scenario, r.start, detail, trace);
                 for i in r.clone() {
                     let spec = scenario.device(i);
-                    let result =
-                        device::simulate(spec, &policy, scenario.seed, i, horizon, i < trace);
+                    let result = device::simulate(
+                        spec,
+                        policy,
+                        &scenario.params,
+                        scenario.seed,
+                        i,
+                        horizon,
+                        i < trace,
+                    );
                     part.add(i, spec.origins.len(), spec.platform, result);
                 }
                 report_progress(&progress, r.end - r.start, n, opts);

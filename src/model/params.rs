@@ -8,6 +8,28 @@ use std::fmt;
 
 use crate::engine::time::{DAY, HOUR, MINUTE, SECOND, SimDuration};
 use crate::model::duration::format_ms;
+use crate::model::policy::firefox::FiringState;
+use crate::model::policy::workmanager::BackoffPolicy;
+
+/// Parameters the device loop reads under every policy: the browser's process and network
+/// switches, Background Fetch, and site engagement. Every other parameter belongs to the
+/// policies that read it (`Policy::reads`).
+pub const DEVICE_PARAMS: &[&str] = &[
+    "keep_browser_awake_till_events_complete",
+    "rely_on_android_network_detection",
+    "max_sync_event_duration",
+    "max_request_failures",
+    "navigation_points",
+    "user_input_points",
+    "first_daily_engagement_points",
+    "max_points_per_day",
+    "decay_period",
+    "decay_proportion",
+    "decay_points",
+    "score_cleanup_threshold",
+    "web_app_installed_points",
+    "installed_app_launch_window",
+];
 
 /// The unit a parameter is expressed in; decides how it is parsed and printed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -155,12 +177,21 @@ fn shown(text: &str) -> String {
 /// that `attempts + 1` and per-attempt counters never wrap.
 pub const MAX_ATTEMPTS: u32 = 1000;
 
+/// A parameter whose value is one of a few names: a typed enum in the model, its name in
+/// scenarios, `--set` and `summary.json`.
+pub trait ChoiceParam: Sized + Copy {
+    /// Every allowed name, in declaration order.
+    const NAMES: &'static [&'static str];
+    fn name(self) -> &'static str;
+    fn from_name(name: &str) -> Option<Self>;
+}
+
 macro_rules! params {
-    ($( $(#[doc = $doc:literal])+ $name:ident : $unit:ident = $default:expr, $(choices = [$($choice:literal),*],)? source = $source:literal; )*) => {
+    ($( $(#[doc = $doc:literal])+ $name:ident : $unit:ident $(($cty:ty))? = $default:expr, source = $source:literal; )*) => {
         /// The resolved scheduler parameters of one run (Finch-style: every field can be overridden).
         #[derive(Clone, Debug, PartialEq)]
         pub struct Params {
-            $( $(#[doc = $doc])+ pub $name: params!(@ty $unit), )*
+            $( $(#[doc = $doc])+ pub $name: params!(@ty $unit $(, $cty)?), )*
         }
 
         impl Default for Params {
@@ -177,9 +208,9 @@ macro_rules! params {
                 unit: Unit::$unit,
                 source: $source,
                 doc: concat!($($doc),+),
-                choices: &[$($($choice),*)?],
+                choices: params!(@choices $unit $(, $cty)?),
                 get: |p| params!(@wrap $unit, p.$name),
-                set: |p, v| p.$name = params!(@unwrap $unit, v),
+                set: |p, v| p.$name = params!(@unwrap $unit $(, $cty)?, v),
             }, )*
         ];
     };
@@ -189,17 +220,19 @@ macro_rules! params {
     (@ty Count) => { u32 };
     (@ty Bool) => { bool };
     (@ty Real) => { f64 };
-    (@ty Choice) => { &'static str };
+    (@ty Choice, $t:ty) => { $t };
+    (@choices Choice, $t:ty) => { <$t as ChoiceParam>::NAMES };
+    (@choices $unit:ident) => { &[] };
     (@wrap Duration, $e:expr) => { Value::Ms($e.ms()) };
     (@wrap Count, $e:expr) => { Value::Count($e as u64) };
     (@wrap Bool, $e:expr) => { Value::Bool($e) };
     (@wrap Real, $e:expr) => { Value::Real($e) };
-    (@wrap Choice, $e:expr) => { Value::Choice($e) };
+    (@wrap Choice, $e:expr) => { Value::Choice($e.name()) };
     (@unwrap Duration, $v:expr) => { match $v { Value::Ms(x) => SimDuration::from_ms(x), other => panic!("unit mismatch: {other:?}") } };
     (@unwrap Count, $v:expr) => { match $v { Value::Count(x) => u32::try_from(x).unwrap_or(u32::MAX), other => panic!("unit mismatch: {other:?}") } };
     (@unwrap Bool, $v:expr) => { match $v { Value::Bool(x) => x, other => panic!("unit mismatch: {other:?}") } };
     (@unwrap Real, $v:expr) => { match $v { Value::Real(x) => x, other => panic!("unit mismatch: {other:?}") } };
-    (@unwrap Choice, $v:expr) => { match $v { Value::Choice(x) => x, other => panic!("unit mismatch: {other:?}") } };
+    (@unwrap Choice, $t:ty, $v:expr) => { match $v { Value::Choice(x) => <$t as ChoiceParam>::from_name(x).expect("a checked choice"), other => panic!("unit mismatch: {other:?}") } };
 }
 
 params! {
@@ -235,13 +268,13 @@ params! {
         source = "content/browser/background_sync/background_sync_manager.cc (MaybeApplyBrowserWakeupCountLimit)";
     /// firefox: where the firing state lives. `in_memory` is the shipped fix; `persisted` is the
     /// original bug (firing written to disk before dispatch, stuck forever after a crash).
-    firing_state: Choice = "in_memory", choices = ["in_memory", "persisted"],
+    firing_state: Choice(FiringState) = FiringState::InMemory,
         source = "seeds/firefox-background-sync-landing-notes.txt (Part 10: crash resiliency)";
     /// workmanager: backoff delay of a retried job (the base, before the policy).
     work_backoff_delay: Duration = 30 * SECOND,
         source = "androidx work-runtime WorkRequest.kt (DEFAULT_BACKOFF_DELAY_MILLIS)";
     /// workmanager: `exponential` (delay × 2^(n−1)) or `linear` (delay × n) backoff.
-    work_backoff_policy: Choice = "exponential", choices = ["exponential", "linear"],
+    work_backoff_policy: Choice(BackoffPolicy) = BackoffPolicy::Exponential,
         source = "androidx work-runtime BackoffPolicy.kt (default EXPONENTIAL)";
     /// workmanager: smallest allowed backoff delay.
     work_min_backoff: Duration = 10 * SECOND,
@@ -326,6 +359,20 @@ impl Params {
     /// Looks a parameter up by name.
     pub fn def(name: &str) -> Option<&'static ParamDef> {
         PARAMS.iter().find(|d| d.name == name)
+    }
+
+    /// The parameters as `summary.json` records them (`Value::to_json` of each); a missing or
+    /// malformed entry gives `None`.
+    pub fn from_json(map: &serde_json::Map<String, serde_json::Value>) -> Option<Params> {
+        let mut p = Params::default();
+        for def in PARAMS {
+            let text = match map.get(def.name)? {
+                serde_json::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            def.set(&mut p, def.parse(&text).ok()?);
+        }
+        Some(p)
     }
 
     /// Rejects values the model cannot run with meaning (SEMANTICS S12, DESIGN §9): a value that

@@ -110,10 +110,6 @@ pub struct Registration {
     pub last_period_start: Option<SimTime>,
     /// The last dispatch was interrupted, so the next one is its redo (not a new period).
     pub redo: bool,
-    /// Firefox: attempts whose network vanished during the event.
-    pub doomed_attempts: u32,
-    /// Firefox: when the last attempt was dispatched.
-    pub last_attempt: Option<SimTime>,
 }
 
 impl Registration {
@@ -140,5 +136,32 @@ impl Registration {
             None if self.state != RegState::Pending && self.running == 0 => FinalState::Stuck,
             None => FinalState::PendingAtEnd,
         }
+    }
+}
+
+/// How a dispatched event ended (DESIGN §6 `outcome`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Outcome {
+    Success,
+    Failure,
+    Timeout,
+    NetworkLost,
+    Interrupted,
+}
+
+impl Outcome {
+    pub fn name(self) -> &'static str {
+        match self {
+            Outcome::Success => "success",
+            Outcome::Failure => "failure",
+            Outcome::Timeout => "timeout",
+            Outcome::NetworkLost => "network_lost",
+            Outcome::Interrupted => "interrupted",
+        }
+    }
+
+    /// Whether the attempt counts towards `num_attempts` (everything but an interruption).
+    pub fn is_counted(self) -> bool {
+        self != Outcome::Interrupted
     }
 }

@@ -12,6 +12,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::engine::time::SimTime;
+use crate::model::policy::PolicyRecord;
 use crate::model::registration::SyncKind;
 
 /// The key of one persisted sync registration: (origin index, kind, tag).
@@ -49,10 +50,8 @@ pub struct StoredRegistration {
     pub min_interval: u64,
     /// Firefox `persisted` only: written before dispatch.
     pub firing: bool,
-    /// Firefox: attempts whose network vanished.
-    pub doomed_attempts: u32,
-    /// Firefox: wall time of the last attempt.
-    pub last_attempt: Option<SimTime>,
+    /// The policy's own fields (Firefox: doomed attempts, time of the last attempt).
+    pub policy: PolicyRecord,
 }
 
 /// A simulated durable store with write latency, keyed by `K` (ordered like its key strings).
@@ -141,8 +140,7 @@ mod tests {
             delay_until: SimTime::from_ms(0),
             min_interval: 0,
             firing: false,
-            doomed_attempts: 0,
-            last_attempt: None,
+            policy: PolicyRecord::default(),
         }
     }
 

@@ -13,6 +13,9 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use serde_json::Value;
 
+use crate::model::params::Params;
+use crate::model::policy::{Preset, WakeupRule};
+
 /// Chart size in pixels (SVG user units and PNG pixels).
 const SIZE: (u32, u32) = (900, 520);
 const FONT: &str = "sans-serif";
@@ -124,14 +127,15 @@ impl ChartData {
         })
     }
 
-    /// The periodic wake-up cap to draw, if the policy has one (design-2019).
+    /// The daily periodic wake-up cap to draw, if the run's policy promises one: the policy
+    /// rebuilt from the preset and parameters `summary.json` records.
     fn cap(&self) -> Option<f64> {
-        if self.summary.pointer("/policy/preset")?.as_str()? != "design-2019" {
-            return None;
+        let preset = Preset::from_name(self.summary.pointer("/policy/preset")?.as_str()?)?;
+        let params = Params::from_json(self.summary.pointer("/policy/params")?.as_object()?)?;
+        match preset.build(&params).wakeup_rule() {
+            WakeupRule::DailyCap(cap) => Some(cap as f64),
+            _ => None,
         }
-        self.summary
-            .pointer("/policy/params/max_periodic_wakeups_per_day")?
-            .as_f64()
     }
 }
 

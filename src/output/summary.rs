@@ -9,7 +9,7 @@ use crate::scenario::Scenario;
 
 /// Builds the summary document.
 pub fn summary_json(scenario: &Scenario, fleet: &Fleet) -> Value {
-    let mut doc = identity(scenario);
+    let mut doc = identity(scenario, &fleet.policy);
     if let (Some(doc), Value::Object(m)) = (doc.as_object_mut(), metrics(scenario, fleet)) {
         doc.extend(m);
     }

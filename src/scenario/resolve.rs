@@ -88,15 +88,6 @@ impl Resolver<'_> {
                 ),
             )
         })?;
-        if !preset.is_implemented() {
-            return Err(self.err(
-                "policy.preset",
-                format!(
-                    "preset {:?} is not implemented in this version yet",
-                    preset.name()
-                ),
-            ));
-        }
         let params = self.params(&raw.policy.params)?;
         if raw.devices.is_empty() {
             return Err(self.err("devices", "expected at least one device block"));

@@ -1,25 +1,266 @@
-//! The `chromium` preset's own rules (DESIGN §3.1): the engagement path of periodic delays and
-//! the soonest-wake-up delta handed to Android's task scheduler.
+//! The `chromium` preset (DESIGN §3.1): Chromium's BackgroundSyncManager as shipped, and the
+//! registration state machine the other browser presets share.
 //!
-//! Sources: components/background_sync/background_sync_controller_impl.cc (GetNextEventDelay)
-//! and content/browser/background_sync/background_sync_manager.cc (GetSoonestWakeupDelta,
-//! MaybeApplyBrowserWakeupCountLimit).
+//! Sources: content/browser/background_sync/background_sync_manager.cc (RegisterDidStore,
+//! EventCompleteImpl, GetSoonestWakeupDelta, MaybeApplyBrowserWakeupCountLimit),
+//! components/background_sync/background_sync_controller_impl.cc (GetNextEventDelay) and
+//! content/public/browser/background_sync_parameters.cc (the defaults of `PARAMS`).
 
-use super::PeriodicContext;
+use super::{
+    Completion, Context, DevicePolicy, Policy, RejectReason, Reregister, WakeCause, WakeupRule,
+};
 use crate::engine::time::{SimDuration, SimTime};
+use crate::model::backoff::retry_delay;
 use crate::model::params::Params;
 use crate::model::periodic::periodic_delay;
+use crate::model::registration::{FinalState, Outcome, RegState, Registration, SyncKind};
+
+/// The parameters the `chromium` preset reads (besides the device-level ones).
+pub const PARAMS: &[&str] = &[
+    "max_sync_attempts",
+    "max_sync_attempts_with_notification_permission",
+    "initial_retry_delay",
+    "retry_delay_factor",
+    "min_sync_recovery_time",
+    "max_sync_event_duration",
+    "min_periodic_sync_events_interval",
+    "periodic_wakeup_min_spacing",
+];
+
+/// The `chromium` preset with its parameters.
+#[derive(Clone, Debug)]
+pub struct Chromium {
+    params: Params,
+}
+
+impl Chromium {
+    pub fn new(params: Params) -> Self {
+        Chromium { params }
+    }
+}
+
+impl Policy for Chromium {
+    fn name(&self) -> &str {
+        "chromium"
+    }
+
+    fn reads(&self, param: &str) -> bool {
+        PARAMS.contains(&param)
+    }
+
+    fn wakeup_rule(&self) -> WakeupRule {
+        WakeupRule::Spacing(self.params.periodic_wakeup_min_spacing.ms())
+    }
+
+    fn device(&self) -> Box<dyn DevicePolicy + '_> {
+        Box::new(ChromiumDevice {
+            params: &self.params,
+            last_periodic_wakeup: None,
+        })
+    }
+}
+
+/// One device's Chromium: the time of the last periodic browser wake-up (for the spacing).
+struct ChromiumDevice<'a> {
+    params: &'a Params,
+    last_periodic_wakeup: Option<SimTime>,
+}
+
+impl DevicePolicy for ChromiumDevice<'_> {
+    fn max_attempts(&self, _kind: SyncKind, notification_permission: bool) -> u32 {
+        max_attempts(self.params, notification_permission)
+    }
+
+    fn admit(&self, kind: SyncKind, installed: bool) -> Option<RejectReason> {
+        admit(kind, installed)
+    }
+
+    fn initial_delay_until(&mut self, reg: &Registration, ctx: &Context) -> SimTime {
+        match reg.kind {
+            SyncKind::OneShot => ctx.now,
+            SyncKind::Periodic => periodic_delay_until(self.params, reg, ctx),
+        }
+    }
+
+    fn periodic_delay_until(&mut self, reg: &Registration, ctx: &Context) -> SimTime {
+        periodic_delay_until(self.params, reg, ctx)
+    }
+
+    fn max_event_duration(&self) -> SimDuration {
+        self.params.max_sync_event_duration
+    }
+
+    fn complete(
+        &mut self,
+        _id: u32,
+        reg: &mut Registration,
+        outcome: Outcome,
+        ctx: &Context,
+    ) -> Completion {
+        let params = self.params;
+        complete(params, reg, outcome == Outcome::Success, ctx.now, |r| {
+            periodic_delay_until(params, r, ctx)
+        })
+    }
+
+    fn wake_window(
+        &self,
+        kind: SyncKind,
+        now: SimTime,
+        active: &mut dyn Iterator<Item = &Registration>,
+    ) -> Option<(SimTime, WakeCause)> {
+        let soonest = soonest_wakeup(self.params, kind, now, active);
+        let mut delta = soonest.delta;
+        if kind == SyncKind::Periodic && !soonest.need_retries {
+            delta =
+                delta.map(|d| apply_wakeup_spacing(self.params, d, now, self.last_periodic_wakeup));
+        }
+        delta.map(|d| (now.after(SimDuration::from_ms(d)), soonest.cause))
+    }
+
+    fn on_wakeup_task(&mut self, kind: SyncKind, now: SimTime) {
+        if kind == SyncKind::Periodic {
+            self.last_periodic_wakeup = Some(now);
+        }
+    }
+}
+
+/// `max_attempts` of a new registration: with notification permission Chromium may allow more.
+pub fn max_attempts(params: &Params, notification_permission: bool) -> u32 {
+    if notification_permission {
+        params.max_sync_attempts_with_notification_permission
+    } else {
+        params.max_sync_attempts
+    }
+}
+
+/// Periodic sync needs an installed web app (SEMANTICS S12).
+pub fn admit(kind: SyncKind, installed: bool) -> Option<RejectReason> {
+    (kind == SyncKind::Periodic && !installed).then_some(RejectReason::NotInstalled)
+}
+
+/// RegisterImpl on an existing registration with the same options: a firing one is marked
+/// REREGISTERED_WHILE_FIRING, so it fires again when the running event completes.
+pub fn reregister(existing: &mut Registration) -> Reregister {
+    if existing.state == RegState::Firing {
+        existing.state = RegState::ReregisteredWhileFiring;
+    }
+    Reregister::Kept
+}
 
 /// `now + GetNextEventDelay` for a periodic registration with `num_attempts == 0`.
-pub fn periodic_delay_until(params: &Params, ctx: &PeriodicContext) -> SimTime {
+pub fn periodic_delay_until(params: &Params, reg: &Registration, ctx: &Context) -> SimTime {
     match periodic_delay(
-        ctx.min_interval,
+        reg.min_interval,
         ctx.level,
         ctx.other_due_in,
         params.min_periodic_sync_events_interval.ms(),
     ) {
         Some(delay) => ctx.now.after(SimDuration::from_ms(delay)),
         None => SimTime::NEVER,
+    }
+}
+
+/// EventCompleteImpl: applies a counted completion to an active registration (S5).
+/// `periodic_delay_until` is asked only when a periodic registration needs its engagement path.
+pub fn complete(
+    params: &Params,
+    reg: &mut Registration,
+    success: bool,
+    now: SimTime,
+    periodic_delay_until: impl FnOnce(&Registration) -> SimTime,
+) -> Completion {
+    debug_assert!(reg.is_active() && reg.state != RegState::Pending);
+    let mut n = reg.num_attempts + 1;
+    let periodic = reg.kind == SyncKind::Periodic;
+    if periodic && (success || n == reg.max_attempts) {
+        n = 0;
+    }
+    if reg.state == RegState::ReregisteredWhileFiring {
+        reg.state = RegState::Pending;
+        reg.num_attempts = 0;
+        return Completion::FireAgain;
+    }
+    if periodic || (!success && n < reg.max_attempts) {
+        reg.state = RegState::Pending;
+        reg.num_attempts = n;
+        reg.delay_until = if n > 0 {
+            now.after(retry_delay(params, n))
+        } else if periodic {
+            periodic_delay_until(reg)
+        } else {
+            now
+        };
+        return Completion::Rescheduled;
+    }
+    let state = if success {
+        FinalState::Succeeded
+    } else {
+        FinalState::GaveUp
+    };
+    reg.removed = Some(state);
+    reg.completed = Some(now);
+    Completion::Removed(state)
+}
+
+/// What GetSoonestWakeupDelta found among the active registrations of one sync type.
+pub struct Soonest {
+    /// The wake-up delta in ms, `None` for no wake-up.
+    pub delta: Option<u64>,
+    pub cause: WakeCause,
+    /// A registration has retries pending (the periodic wake-up limit is waived then).
+    pub need_retries: bool,
+}
+
+/// GetSoonestWakeupDelta (background_sync_manager.cc): the soonest pending `delay_until`, or
+/// `min_sync_recovery_time` while an event is firing (in case the browser dies mid-event).
+/// Wake-ups for periodic sync while retries are pending count as retries, so `periodic`
+/// wake-ups are those the periodic limit applies to.
+pub fn soonest_wakeup(
+    params: &Params,
+    kind: SyncKind,
+    now: SimTime,
+    active: &mut dyn Iterator<Item = &Registration>,
+) -> Soonest {
+    let mut soonest: Option<(u64, bool)> = None;
+    let mut need_retries = false;
+    let mut firing = false;
+    for r in active {
+        if r.num_attempts > 0 && r.num_attempts < r.max_attempts {
+            need_retries = true;
+        }
+        match r.state {
+            RegState::Pending if !r.delay_until.is_never() => {
+                let delta = r.delay_until.ms().saturating_sub(now.ms());
+                if soonest.is_none_or(|(d, _)| delta < d) {
+                    soonest = Some((delta, r.num_attempts > 0));
+                }
+            }
+            RegState::Pending => {}
+            RegState::Firing | RegState::ReregisteredWhileFiring => firing = true,
+        }
+    }
+    let base = match kind {
+        SyncKind::OneShot => WakeCause::OneShot,
+        SyncKind::Periodic => WakeCause::Periodic,
+    };
+    let (mut delta, mut cause) = match soonest {
+        Some((d, true)) => (Some(d), WakeCause::Retry),
+        Some((d, false)) => (Some(d), base),
+        None => (None, base),
+    };
+    let recovery = params.min_sync_recovery_time.ms();
+    if firing && delta.is_none_or(|d| d > recovery) {
+        delta = Some(recovery);
+        cause = WakeCause::Recovery;
+    }
+    if kind == SyncKind::Periodic && need_retries && cause == WakeCause::Periodic {
+        cause = WakeCause::Retry;
+    }
+    Soonest {
+        delta,
+        cause,
+        need_retries: kind == SyncKind::Periodic && need_retries,
     }
 }
 

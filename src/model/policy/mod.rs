@@ -1,26 +1,161 @@
 //! The scheduler under test (DESIGN §3): the browser's decisions about registrations.
 //!
-//! Architecture invariant: a policy decides *what* happens to a registration (delays, attempt
-//! limits, what a completion does, when the browser should be woken); it never schedules events,
-//! reads files or touches the network model. The device loop feeds it stimuli and carries out its
-//! decisions. Presets share Chromium's registration state machine (S5) and differ in their
-//! periodic delays and wake-up rules.
+//! Architecture invariant: a policy decides *what* happens to a registration (whether a
+//! register call is accepted, delays, how an attempt counts, what a completion does, what is
+//! persisted, when the browser should be woken); it never schedules events, reads files or
+//! touches the network model. The device loop feeds it stimuli through [`DevicePolicy`] and
+//! carries out its decisions without knowing which policy runs.
+//!
+//! Each preset lives in its own file and owns its parameters (the names it reads from the
+//! [`Params`] table), its per-device and per-registration state, and its decisions. Adding a
+//! policy is one new file here plus one line in [`Preset`] (or, outside this crate, an
+//! implementation of [`Policy`] handed to `experiment::run_policy`); see ARCHITECTURE.md.
 
 pub mod chromium;
+mod decision;
 pub mod design2019;
 pub mod firefox;
 pub mod workmanager;
 
+use std::fmt;
+
 use crate::engine::time::{SimDuration, SimTime};
-use crate::model::backoff::retry_delay;
-use crate::model::engagement::EngagementLevel;
 use crate::model::params::Params;
-use crate::model::registration::{FinalState, RegState, Registration, SyncKind};
+use crate::model::registration::{Outcome, Registration, SyncKind};
 
-pub use design2019::WakeSchedule;
+pub use decision::{
+    Completion, Context, PolicyRecord, PolicyTotals, Ready, RejectReason, Reregister, WakeCause,
+    WakeupRule,
+};
 
-/// The named policy presets of DESIGN §3.
+/// A scheduling policy with its resolved parameters: shared by every device of a run.
+pub trait Policy: Send + Sync + fmt::Debug {
+    /// The name written to `summary.json` (`policy.preset`).
+    fn name(&self) -> &str;
+    /// Whether the policy reads the parameter `param` (a name of the [`Params`] table). The
+    /// device-level parameters ([`crate::model::params::DEVICE_PARAMS`]) are read under every
+    /// policy; `--set` or `--vary` of any other parameter the policy does not read is an error.
+    fn reads(&self, param: &str) -> bool;
+    /// The periodic wake-up limit the policy promises, checked by the §7 monitor.
+    fn wakeup_rule(&self) -> WakeupRule;
+    /// Fresh per-device state, through which the device loop asks for every decision.
+    fn device(&self) -> Box<dyn DevicePolicy + '_>;
+}
+
+/// One device's view of a policy: its per-device and per-registration state and its decisions.
+///
+/// Registrations are named by `id`, their index in the device's registration objects (stable
+/// for the whole run). Defaults are Chromium's answers where Chromium's behaviour is the obvious
+/// one; a policy overrides what it does differently.
+pub trait DevicePolicy {
+    /// `max_attempts` of a new registration, fixed at registration (SEMANTICS S8).
+    fn max_attempts(&self, kind: SyncKind, notification_permission: bool) -> u32;
+
+    /// Refuses a register call (asked only while the browser runs), or accepts it with `None`.
+    fn admit(&self, kind: SyncKind, installed: bool) -> Option<RejectReason> {
+        let _ = (kind, installed);
+        None
+    }
+
+    /// A register call for an active registration with the same options.
+    fn reregister(&mut self, existing: &mut Registration) -> Reregister {
+        chromium::reregister(existing)
+    }
+
+    /// `delay_until` of a new registration (the policy may set up per-device state here).
+    fn initial_delay_until(&mut self, reg: &Registration, ctx: &Context) -> SimTime;
+
+    /// Whether a register call runs FireReadyEvents (Chromium: one-shot calls only, S3).
+    fn fires_on_register(&self, kind: SyncKind) -> bool {
+        kind == SyncKind::OneShot
+    }
+
+    /// `delay_until` of a periodic registration with no pending retries (its next period, or
+    /// `SimTime::NEVER` while suspended); asked again when its origin is revived.
+    fn periodic_delay_until(&mut self, reg: &Registration, ctx: &Context) -> SimTime;
+
+    /// FireReadyEvents found `reg` due: dispatch it, or give up instead.
+    fn ready(&self, reg: &Registration) -> Ready {
+        let _ = reg;
+        Ready::Dispatch
+    }
+
+    /// `reg` is being dispatched (its state is already firing). Returns whether the
+    /// registration is persisted now (Firefox writes its counted attempt at dispatch).
+    fn on_dispatch(&mut self, id: u32, reg: &mut Registration, now: SimTime) -> bool {
+        let _ = (id, reg, now);
+        false
+    }
+
+    /// How long an event may run before it is stopped as a failure.
+    fn max_event_duration(&self) -> SimDuration;
+
+    /// A counted end of an attempt of the active registration `reg` (SEMANTICS S5): update its
+    /// state, counters and `delay_until`, and say what became of it.
+    fn complete(
+        &mut self,
+        id: u32,
+        reg: &mut Registration,
+        outcome: Outcome,
+        ctx: &Context,
+    ) -> Completion;
+
+    /// Whether the firing state is written to the store (Firefox's original bug). A record
+    /// written while firing comes back firing after the process dies: stuck.
+    fn persists_firing(&self) -> bool {
+        false
+    }
+
+    /// The policy's own persisted fields of registration `id`.
+    fn record(&self, id: u32) -> PolicyRecord {
+        let _ = id;
+        PolicyRecord::default()
+    }
+
+    /// Memory rebuilt from the store after the process died: `record` is what was committed.
+    fn restore(&mut self, id: u32, record: PolicyRecord) {
+        let _ = (id, record);
+    }
+
+    /// Whether runnable work starts the app process by itself while it is not running
+    /// (WorkManager on JobScheduler) instead of waiting for a wake-up task or a session.
+    fn work_starts_process(&self) -> bool {
+        false
+    }
+
+    /// The browser wake-up the policy asks Android's task scheduler for, for one sync type: when
+    /// and why, or `None` for no task. `active` yields the active registrations of that kind in
+    /// dispatch order.
+    fn wake_window(
+        &self,
+        kind: SyncKind,
+        now: SimTime,
+        active: &mut dyn Iterator<Item = &Registration>,
+    ) -> Option<(SimTime, WakeCause)> {
+        let _ = (kind, now, active);
+        None
+    }
+
+    /// A wake-up task of `kind` ran (the browser processes its ready registrations now).
+    fn on_wakeup_task(&mut self, kind: SyncKind, now: SimTime) {
+        let _ = (kind, now);
+    }
+
+    /// After every event: `has_active_periodic` says whether any periodic registration is
+    /// still active (computed only if asked).
+    fn after_event(&mut self, has_active_periodic: &dyn Fn() -> bool) {
+        let _ = has_active_periodic;
+    }
+
+    /// What the policy reports about the device at the end of its run.
+    fn totals(&self) -> PolicyTotals {
+        PolicyTotals::default()
+    }
+}
+
+/// The built-in policy presets of DESIGN §3, by the name scenarios use.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Preset {
     Chromium,
     Design2019,
@@ -49,206 +184,49 @@ impl Preset {
         Self::ALL.into_iter().find(|p| p.name() == name)
     }
 
-    /// Whether this build simulates the preset. The others are named in DESIGN §3 and are
-    /// rejected with a clear error until they land.
-    pub fn is_implemented(self) -> bool {
-        true
-    }
-}
-
-/// The limit a policy puts on browser wake-ups for periodic sync (checked by the §7 monitor).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum WakeupRule {
-    /// chromium: successive periodic wake-ups at least this many ms apart.
-    Spacing(u64),
-    /// design-2019: at most this many periodic wake-ups per day.
-    DailyCap(u64),
-    /// No browser wake-up limit (Firefox wakes nothing; WorkManager jobs are the OS's business).
-    None,
-}
-
-/// What a completed event did to its (still active) registration (SEMANTICS S5).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Completion {
-    /// Branch 1: it was re-registered while firing; pending again at once.
-    FireAgain,
-    /// Branch 2: pending until the new `delay_until`.
-    Rescheduled,
-    /// Branch 3: removed as succeeded or gave up.
-    Removed(FinalState),
-}
-
-/// The inputs of a periodic registration's engagement path.
-#[derive(Clone, Copy, Debug)]
-pub struct PeriodicContext {
-    pub now: SimTime,
-    pub min_interval: u64,
-    pub level: EngagementLevel,
-    /// T of ApplyMinGapForOrigin (chromium): time until the origin's soonest other periodic
-    /// event, `None` if there is none.
-    pub other_due_in: Option<u64>,
-    /// The scheduled periodic wake-ups (design-2019).
-    pub schedule: Option<WakeSchedule>,
-    /// The registration's first period (workmanager places it with the flex window).
-    pub first_run: bool,
-}
-
-/// A preset with its resolved parameters.
-#[derive(Clone, Debug)]
-pub struct Policy {
-    pub preset: Preset,
-    pub params: Params,
-}
-
-impl Policy {
-    pub fn new(preset: Preset, params: Params) -> Self {
-        Policy { preset, params }
-    }
-
-    /// `max_attempts`, fixed at registration (SEMANTICS S8). design-2019 allows
-    /// `periodic_retries` retries per periodic event.
-    pub fn max_attempts(&self, kind: SyncKind, notification_permission: bool) -> u32 {
-        if kind == SyncKind::Periodic && self.preset == Preset::Design2019 {
-            return self.params.periodic_retries + 1;
-        }
-        if self.preset == Preset::Firefox {
-            return self.params.max_sync_attempts;
-        }
-        if self.preset == Preset::WorkManager {
-            return match self.params.work_max_attempts {
-                0 => u32::MAX,
-                n => n,
-            };
-        }
-        if notification_permission {
-            self.params.max_sync_attempts_with_notification_permission
-        } else {
-            self.params.max_sync_attempts
+    /// The preset with resolved parameters.
+    pub fn build(self, params: &Params) -> Box<dyn Policy> {
+        let params = params.clone();
+        match self {
+            Preset::Chromium => Box::new(chromium::Chromium::new(params)),
+            Preset::Design2019 => Box::new(design2019::Design2019::new(params)),
+            Preset::Firefox => Box::new(firefox::Firefox::new(params)),
+            Preset::WorkManager => Box::new(workmanager::WorkManager::new(params)),
         }
     }
 
-    /// `delay_until` of a periodic registration with no pending retries; `NEVER` = suspended.
-    pub fn periodic_delay_until(&self, ctx: &PeriodicContext) -> SimTime {
-        match self.preset {
-            Preset::Design2019 => design2019::delay_until(&self.params, ctx),
-            Preset::WorkManager => workmanager::periodic_delay_until(&self.params, ctx),
-            _ => chromium::periodic_delay_until(&self.params, ctx),
-        }
-    }
-
-    /// Whether this preset wakes the browser for periodic sync on its own fixed schedule
-    /// (design-2019) rather than Chromium's soonest-wake-up delta.
-    pub fn has_wake_schedule(&self) -> bool {
-        self.preset == Preset::Design2019
-    }
-
-    /// Whether the preset supports periodic sync at all (Firefox implements one-shot only).
-    pub fn supports_periodic(&self) -> bool {
-        self.preset != Preset::Firefox
-    }
-
-    /// The periodic wake-up limit this preset promises.
-    pub fn periodic_wakeup_rule(&self) -> WakeupRule {
-        match self.preset {
-            Preset::Design2019 => {
-                WakeupRule::DailyCap(self.params.max_periodic_wakeups_per_day as u64)
-            }
-            Preset::Chromium => WakeupRule::Spacing(self.params.periodic_wakeup_min_spacing.ms()),
-            Preset::Firefox | Preset::WorkManager => WakeupRule::None,
-        }
-    }
-
-    /// Whether the preset wakes a dead browser with Chromium's wake-up tasks (Firefox has no
-    /// such mechanism; WorkManager jobs start their app themselves, see `jobs_start_process`).
-    pub fn wakes_browser(&self) -> bool {
-        !matches!(self.preset, Preset::Firefox | Preset::WorkManager)
-    }
-
-    /// WorkManager: a runnable job starts the app process itself (JobScheduler), whenever its
-    /// time and constraints are met.
-    pub fn jobs_start_process(&self) -> bool {
-        self.preset == Preset::WorkManager
-    }
-
-    /// Periodic work needs no installed web app under the native peer.
-    pub fn periodic_needs_install(&self) -> bool {
-        self.preset != Preset::WorkManager
-    }
-
-    /// How long an event may run before it is stopped as a failure.
-    pub fn max_event_duration(&self) -> SimDuration {
-        if self.preset == Preset::WorkManager {
-            self.params.work_max_duration
-        } else {
-            self.params.max_sync_event_duration
-        }
-    }
-
-    /// When a new one-shot registration may first run (the standby bucket's deferral under
-    /// workmanager; at once otherwise).
-    pub fn one_shot_delay_until(&self, now: SimTime, level: EngagementLevel) -> SimTime {
-        if self.preset == Preset::WorkManager {
-            workmanager::defer(&self.params, now, level)
-        } else {
-            now
-        }
-    }
-
-    /// Firefox counts its online attempts at dispatch and persists them then.
-    pub fn counts_at_dispatch(&self) -> bool {
-        self.preset == Preset::Firefox
-    }
-
-    /// Firefox's original bug: the firing state is written to disk before dispatch.
-    pub fn persists_firing(&self) -> bool {
-        self.preset == Preset::Firefox && self.params.firing_state == "persisted"
-    }
-
-    /// Whether a re-register while firing is remembered (Chromium's REREGISTERED_WHILE_FIRING;
-    /// Firefox deferred it to bug 1260141).
-    pub fn supports_reregister_while_firing(&self) -> bool {
-        self.preset != Preset::Firefox
-    }
-
-    /// Applies a counted completion to an active registration (S5). `periodic_delay_until` is
-    /// asked only when a periodic registration needs its engagement path.
-    pub fn complete(
-        &self,
-        reg: &mut Registration,
-        success: bool,
-        now: SimTime,
-        periodic_delay_until: impl FnOnce(&Registration) -> SimTime,
-    ) -> Completion {
-        debug_assert!(reg.is_active() && reg.state != RegState::Pending);
-        let mut n = reg.num_attempts + 1;
-        let periodic = reg.kind == SyncKind::Periodic;
-        if periodic && (success || n == reg.max_attempts) {
-            n = 0;
-        }
-        if reg.state == RegState::ReregisteredWhileFiring {
-            reg.state = RegState::Pending;
-            reg.num_attempts = 0;
-            return Completion::FireAgain;
-        }
-        if periodic || (!success && n < reg.max_attempts) {
-            reg.state = RegState::Pending;
-            reg.num_attempts = n;
-            reg.delay_until = if n > 0 {
-                now.after(retry_delay(&self.params, n))
-            } else if periodic {
-                periodic_delay_until(reg)
-            } else {
-                now
-            };
-            return Completion::Rescheduled;
-        }
-        let state = if success {
-            FinalState::Succeeded
-        } else {
-            FinalState::GaveUp
+    /// Whether this preset reads `param` (besides the device-level parameters).
+    pub fn reads(self, param: &str) -> bool {
+        let own: &[&str] = match self {
+            Preset::Chromium => chromium::PARAMS,
+            Preset::Design2019 => design2019::PARAMS,
+            Preset::Firefox => firefox::PARAMS,
+            Preset::WorkManager => workmanager::PARAMS,
         };
-        reg.removed = Some(state);
-        reg.completed = Some(now);
-        Completion::Removed(state)
+        own.contains(&param)
     }
+}
+
+/// Why overriding `param` would change nothing under `presets`: `None` if it is a device-level
+/// parameter or one of them reads it (a sweep of an unread parameter gives identical rows).
+pub fn unread_param(presets: &[Preset], param: &str) -> Option<String> {
+    if crate::model::params::DEVICE_PARAMS.contains(&param)
+        || presets.iter().any(|p| p.reads(param))
+    {
+        return None;
+    }
+    let names: Vec<&str> = presets.iter().map(|p| p.name()).collect();
+    let (which, list) = match names.as_slice() {
+        [one] => (
+            format!("policy {one}"),
+            format!("`bgsim params --policy {one}`"),
+        ),
+        _ => (
+            format!("any of the policies {}", names.join(", ")),
+            "`bgsim params`".to_string(),
+        ),
+    };
+    Some(format!(
+        "not read by {which}, so it would change nothing ({list} lists what is read)"
+    ))
 }

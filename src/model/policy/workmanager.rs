@@ -12,11 +12,141 @@
 //! appstandby: jobs deferred up to 2 h in WORKING_SET, 8 h in FREQUENT, 24 h in RARE; RESTRICTED
 //! runs once a day).
 
-use super::{Completion, PeriodicContext};
+use super::{Completion, Context, DevicePolicy, Policy, WakeupRule};
 use crate::engine::time::{SimDuration, SimTime};
 use crate::model::engagement::EngagementLevel;
-use crate::model::params::Params;
-use crate::model::registration::{FinalState, RegState, Registration, SyncKind};
+use crate::model::params::{ChoiceParam, Params};
+use crate::model::registration::{FinalState, Outcome, RegState, Registration, SyncKind};
+
+/// The parameters the `workmanager` peer reads (besides the device-level ones).
+pub const PARAMS: &[&str] = &[
+    "work_backoff_delay",
+    "work_backoff_policy",
+    "work_min_backoff",
+    "work_max_backoff",
+    "work_min_periodic_interval",
+    "work_min_flex",
+    "work_flex",
+    "work_max_attempts",
+    "work_max_duration",
+    "standby_working_set_deferral",
+    "standby_frequent_deferral",
+    "standby_rare_deferral",
+    "standby_restricted_deferral",
+];
+
+/// androidx `BackoffPolicy`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BackoffPolicy {
+    /// `delay × 2^(n−1)` (the default).
+    Exponential,
+    /// `delay × n`.
+    Linear,
+}
+
+impl ChoiceParam for BackoffPolicy {
+    const NAMES: &'static [&'static str] = &["exponential", "linear"];
+
+    fn name(self) -> &'static str {
+        Self::NAMES[self as usize]
+    }
+
+    fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "exponential" => Some(BackoffPolicy::Exponential),
+            "linear" => Some(BackoffPolicy::Linear),
+            _ => None,
+        }
+    }
+}
+
+/// The `workmanager` peer with its parameters.
+#[derive(Clone, Debug)]
+pub struct WorkManager {
+    params: Params,
+}
+
+impl WorkManager {
+    pub fn new(params: Params) -> Self {
+        WorkManager { params }
+    }
+}
+
+impl Policy for WorkManager {
+    fn name(&self) -> &str {
+        "workmanager"
+    }
+
+    fn reads(&self, param: &str) -> bool {
+        PARAMS.contains(&param)
+    }
+
+    /// JobScheduler's business: no browser wake-up limit.
+    fn wakeup_rule(&self) -> WakeupRule {
+        WakeupRule::None
+    }
+
+    fn device(&self) -> Box<dyn DevicePolicy + '_> {
+        Box::new(WorkManagerDevice {
+            params: &self.params,
+        })
+    }
+}
+
+/// One device's WorkManager: no state beyond the registrations themselves.
+struct WorkManagerDevice<'a> {
+    params: &'a Params,
+}
+
+impl DevicePolicy for WorkManagerDevice<'_> {
+    /// `work_max_attempts` runs, 0 = retry forever (WorkManager's default).
+    fn max_attempts(&self, _kind: SyncKind, _notification_permission: bool) -> u32 {
+        match self.params.work_max_attempts {
+            0 => u32::MAX,
+            n => n,
+        }
+    }
+
+    /// A native app's periodic work needs no installed web app.
+    fn initial_delay_until(&mut self, reg: &Registration, ctx: &Context) -> SimTime {
+        match reg.kind {
+            SyncKind::OneShot => defer(self.params, ctx.now, ctx.level),
+            SyncKind::Periodic => periodic_delay_until(self.params, reg, ctx),
+        }
+    }
+
+    /// An enqueued job whose first run is due now runs now.
+    fn fires_on_register(&self, _kind: SyncKind) -> bool {
+        true
+    }
+
+    fn periodic_delay_until(&mut self, reg: &Registration, ctx: &Context) -> SimTime {
+        periodic_delay_until(self.params, reg, ctx)
+    }
+
+    fn max_event_duration(&self) -> SimDuration {
+        self.params.work_max_duration
+    }
+
+    fn complete(
+        &mut self,
+        _id: u32,
+        reg: &mut Registration,
+        outcome: Outcome,
+        ctx: &Context,
+    ) -> Completion {
+        let p = self.params;
+        let success = outcome == Outcome::Success;
+        complete(p, reg, success, ctx.now, ctx.level, |r| {
+            periodic_delay_until(p, r, ctx)
+        })
+    }
+
+    /// JobScheduler starts the app for a runnable job.
+    fn work_starts_process(&self) -> bool {
+        true
+    }
+}
 
 /// Android's App Standby Buckets.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -68,10 +198,11 @@ pub fn backoff(p: &Params, n: u32) -> SimDuration {
     let base = p
         .work_backoff_delay
         .clamp(p.work_min_backoff, p.work_max_backoff);
-    let delay = if p.work_backoff_policy == "linear" {
-        base.times(n as u64)
-    } else {
-        base.times(1u64.checked_shl(n.saturating_sub(1)).unwrap_or(u64::MAX))
+    let delay = match p.work_backoff_policy {
+        BackoffPolicy::Linear => base.times(n as u64),
+        BackoffPolicy::Exponential => {
+            base.times(1u64.checked_shl(n.saturating_sub(1)).unwrap_or(u64::MAX))
+        }
     };
     delay.min(p.work_max_backoff)
 }
@@ -94,9 +225,10 @@ pub fn flex(p: &Params, interval: u64) -> u64 {
 /// calculateNextRunTime for periodic work without backoff: the first period runs after
 /// `interval − flex` (immediately when flex = interval); later periods run `interval` after the
 /// previous run finished (WorkManager re-enqueues the work then). Then the standby deferral.
-pub fn periodic_delay_until(p: &Params, ctx: &PeriodicContext) -> SimTime {
-    let i = interval(p, ctx.min_interval);
-    let delay = if ctx.first_run { i - flex(p, i) } else { i };
+pub fn periodic_delay_until(p: &Params, reg: &Registration, ctx: &Context) -> SimTime {
+    let i = interval(p, reg.min_interval);
+    let first_run = reg.dispatches == 0;
+    let delay = if first_run { i - flex(p, i) } else { i };
     defer(p, ctx.now.after(SimDuration::from_ms(delay)), ctx.level)
 }
 
@@ -165,7 +297,7 @@ mod tests {
     #[test]
     fn linear_backoff_and_the_minimum_base() {
         let mut p = Params {
-            work_backoff_policy: "linear",
+            work_backoff_policy: BackoffPolicy::Linear,
             ..Params::default()
         };
         assert_eq!(backoff(&p, 3).ms(), 90 * SECOND);
