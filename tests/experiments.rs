@@ -118,13 +118,15 @@ fn jobs_1_and_4_give_identical_bytes() {
 fn crn_parameters_the_world_never_consults_change_nothing() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("sw");
-    // `periodic_retries` only matters to design-2019; under chromium both grid points see the
-    // same world and the same policy, so every metric's samples are identical.
+    // quickstart has no periodic registration, so chromium never consults
+    // `min_periodic_sync_events_interval`: both grid points see the same world and the same
+    // decisions, so every metric's samples are identical. (A parameter chromium does
+    // not read at all, such as `periodic_retries`, is refused: see tests/policy_interface.rs.)
     ok(bgsim(&[
         "sweep",
         "scenarios/quickstart.json",
         "--vary",
-        "periodic_retries=1,4",
+        "min_periodic_sync_events_interval=1h,24h",
         "--replications",
         "2",
         "--devices",
