@@ -165,9 +165,9 @@ impl DeviceSim<'_> {
         if self.fetches_unfinished == 0 {
             return;
         }
-        if self.android() && !self.browser_running() && !self.crashed && self.online() {
+        if self.android() && !self.browser_running() && !self.crashed() && self.online() {
             // The download service starts the browser to continue its downloads.
-            self.process_alive = true;
+            self.start_process();
             self.record_wakeup(WakeCause::Fetch);
             self.arm_idle_kill();
             self.tasks_dirty = true;
@@ -414,7 +414,7 @@ impl DeviceSim<'_> {
                 }
                 f.state.states[r] = state;
             }
-            if self.crashed {
+            if self.crashed() {
                 // Crashes only, not an OS idle kill or a closed browser.
                 self.out.fetches[i].crashes_survived += 1;
             }

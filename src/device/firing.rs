@@ -176,7 +176,7 @@ impl DeviceSim<'_> {
             return 0;
         }
         let running = self.browser_running();
-        if !running && (!self.policy.work_starts_process() || self.crashed) {
+        if !running && (!self.policy.work_starts_process() || self.crashed()) {
             return 0;
         }
         let mut ready = std::mem::take(&mut self.ready_buf);
@@ -194,7 +194,7 @@ impl DeviceSim<'_> {
                 (SyncKind::OneShot, _) => WakeCause::OneShot,
                 (SyncKind::Periodic, _) => WakeCause::Periodic,
             };
-            self.process_alive = true;
+            self.start_process();
             self.record_wakeup(cause);
             self.arm_idle_kill();
         }

@@ -174,6 +174,24 @@ struct OriginState {
     level_cache: std::cell::Cell<Option<((u64, u64), EngagementLevel)>>,
 }
 
+/// The browser process, apart from the user session that may hold it (`DeviceSim::in_session`).
+/// One enum, so that a crashed process cannot also be alive.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Process {
+    /// Runs only while a user session holds it (desktop always; android until something else
+    /// keeps it).
+    SessionOnly,
+    /// Crashed: down until its restart, session or not.
+    Crashed,
+    /// Android: alive without a session (started by a task, a job or a download, or
+    /// backgrounded) until the OS kills it.
+    Alive {
+        /// An idle kill came due while a Background Fetch was downloading: it is armed again
+        /// when the downloads stop (no polling while something holds the process).
+        kill_waits_for_fetch: bool,
+    },
+}
+
 /// A wake-up task of one sync type, as handed to Android's BackgroundTaskScheduler (§5).
 #[derive(Clone, Copy, Debug, Default)]
 struct Task {
@@ -204,13 +222,8 @@ pub struct DeviceSim<'a> {
     flaky_rng: Option<Stream>,
     // Browser process.
     in_session: bool,
-    crashed: bool,
-    /// Android: the process runs without a user session (started by a task, or backgrounded).
-    process_alive: bool,
+    process: Process,
     idle_generation: u32,
-    /// An idle kill came due while a Background Fetch was downloading: it is armed again when
-    /// the downloads stop (no polling while something holds the process).
-    idle_kill_waiting_for_fetch: bool,
     crash_rng: Option<Stream>,
     awake_since: Option<SimTime>,
     // Wake-up tasks (android).
@@ -290,10 +303,8 @@ impl<'a> DeviceSim<'a> {
             flaky_offline: false,
             flaky_rng: None,
             in_session: false,
-            crashed: false,
-            process_alive: false,
+            process: Process::SessionOnly,
             idle_generation: 0,
-            idle_kill_waiting_for_fetch: false,
             crash_rng: None,
             awake_since: None,
             tasks: [Task::default(); 2],

@@ -12,7 +12,7 @@
 //! browser if it is not running: that start is a wake-up, counted by cause.
 
 use super::record::{Invariant, WakeCause};
-use super::{DeviceSim, Ev, Mark, Task, Trigger};
+use super::{DeviceSim, Ev, Mark, Process, Task, Trigger};
 use crate::engine::time::{DAY, SimDuration, SimTime};
 use crate::model::browser::Platform;
 use crate::model::policy::WakeupRule;
@@ -20,7 +20,30 @@ use crate::model::registration::SyncKind;
 
 impl DeviceSim<'_> {
     pub(super) fn browser_running(&self) -> bool {
-        !self.crashed && (self.in_session || self.process_alive)
+        match self.process {
+            Process::SessionOnly => self.in_session,
+            Process::Crashed => false,
+            Process::Alive { .. } => true,
+        }
+    }
+
+    pub(super) fn crashed(&self) -> bool {
+        self.process == Process::Crashed
+    }
+
+    /// Alive without needing a session (android).
+    pub(super) fn alive(&self) -> bool {
+        matches!(self.process, Process::Alive { .. })
+    }
+
+    /// Android: the process is started (or kept) without a session.
+    pub(super) fn start_process(&mut self) {
+        debug_assert!(!self.crashed());
+        if !self.alive() {
+            self.process = Process::Alive {
+                kill_waits_for_fetch: false,
+            };
+        }
     }
 
     pub(super) fn android(&self) -> bool {
@@ -31,11 +54,14 @@ impl DeviceSim<'_> {
     /// the browser runs on android, the wake-up tasks.
     pub(super) fn after_event(&mut self) {
         self.fetch_pump();
-        if self.idle_kill_waiting_for_fetch && !self.fetch_downloading() {
-            self.idle_kill_waiting_for_fetch = false;
-            if self.process_alive && !self.in_session {
-                self.arm_idle_kill();
-            }
+        if self.process
+            == (Process::Alive {
+                kill_waits_for_fetch: true,
+            })
+            && !self.fetch_downloading()
+            && !self.in_session
+        {
+            self.arm_idle_kill();
         }
         self.update_awake();
         if self.tracing && self.was_running != self.browser_running() {
@@ -67,7 +93,7 @@ impl DeviceSim<'_> {
         } else if self.android() {
             // Backgrounded: the process lives on until the OS reclaims it.
             if was {
-                self.process_alive = true;
+                self.start_process();
                 self.arm_idle_kill();
             }
         } else if was {
@@ -92,8 +118,7 @@ impl DeviceSim<'_> {
         if self.tracing {
             self.out.marks.push((self.now, Mark::Crash));
         }
-        self.crashed = true;
-        self.process_alive = false;
+        self.process = Process::Crashed;
         self.process_died(false);
         let restart = self.now.after(self.spec.crashes.restart_delay);
         self.queue.schedule(restart, Ev::Restart);
@@ -103,7 +128,7 @@ impl DeviceSim<'_> {
     /// session or wake-up task (one may be waiting already).
     pub(super) fn restart(&mut self) {
         self.tasks_dirty = true;
-        self.crashed = false;
+        self.process = Process::SessionOnly;
         if self.browser_running() {
             self.fire_ready(Trigger::Start);
         } else if self.android() {
@@ -112,7 +137,11 @@ impl DeviceSim<'_> {
     }
 
     pub(super) fn arm_idle_kill(&mut self) {
-        self.idle_kill_waiting_for_fetch = false;
+        if self.alive() {
+            self.process = Process::Alive {
+                kill_waits_for_fetch: false,
+            };
+        }
         self.idle_generation += 1;
         let at = self.now.after(self.spec.idle_kill_after);
         let generation = self.idle_generation;
@@ -120,7 +149,7 @@ impl DeviceSim<'_> {
     }
 
     pub(super) fn idle_check(&mut self, generation: u32) {
-        if generation != self.idle_generation || !self.process_alive || self.in_session {
+        if generation != self.idle_generation || !self.alive() || self.in_session {
             return;
         }
         if self.params.keep_browser_awake_till_events_complete && !self.running.is_empty() {
@@ -129,11 +158,13 @@ impl DeviceSim<'_> {
         if self.fetch_downloading() {
             // A Background Fetch holds the process like a foreground download; the idle timer
             // starts again when the downloads stop (`after_event`).
-            self.idle_kill_waiting_for_fetch = true;
+            self.process = Process::Alive {
+                kill_waits_for_fetch: true,
+            };
             return;
         }
         // The OS kills the process: running events are interrupted exactly like a crash.
-        self.process_alive = false;
+        self.process = Process::SessionOnly;
         self.process_died(false);
     }
 
@@ -141,7 +172,7 @@ impl DeviceSim<'_> {
     pub(super) fn events_drained(&mut self) {
         if self.android()
             && self.params.keep_browser_awake_till_events_complete
-            && self.process_alive
+            && self.alive()
             && !self.in_session
         {
             self.arm_idle_kill();
@@ -241,7 +272,7 @@ impl DeviceSim<'_> {
 
     fn run_task(&mut self, kind: SyncKind, cause: WakeCause) {
         self.tasks_dirty = true;
-        if self.crashed {
+        if self.crashed() {
             // The browser cannot start before its restart delay: run again at the restart.
             self.tasks[kind as usize].waiting = Some(cause);
             return;
@@ -249,10 +280,10 @@ impl DeviceSim<'_> {
         self.tasks[kind as usize].waiting = None;
         self.policy.on_wakeup_task(kind, self.now);
         if !self.browser_running() {
-            self.process_alive = true;
+            self.start_process();
             self.record_wakeup(cause);
             self.arm_idle_kill();
-        } else if self.process_alive && !self.in_session {
+        } else if self.alive() && !self.in_session {
             self.arm_idle_kill();
         }
         self.fire_ready(Trigger::Start);
@@ -262,7 +293,7 @@ impl DeviceSim<'_> {
     /// session; on desktop (always running in a session) the time with an event running.
     fn awake_now(&self) -> bool {
         if self.android() {
-            self.process_alive && !self.in_session && !self.crashed
+            self.alive() && !self.in_session
         } else {
             !self.running.is_empty()
         }
