@@ -82,10 +82,10 @@ fn bench_full_model(bencher: Bencher, scenario: &bgsim::scenario::Scenario) {
         detail_devices: 0,
         ..Default::default()
     };
-    let events = bgsim::experiment::run(scenario, &opts).events;
+    let events = bgsim::experiment::run(scenario, &opts).totals.events;
     bencher
         .counter(ItemsCount::new(events))
-        .bench_local(|| bgsim::experiment::run(scenario, &opts).events);
+        .bench_local(|| bgsim::experiment::run(scenario, &opts).totals.events);
 }
 
 /// The full model, one thread: `bench-fleet` scaled to 200 devices × 30 days.

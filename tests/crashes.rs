@@ -169,5 +169,9 @@ fn stale_crashes_do_not_pile_up() {
     s["policy"] = json!({ "params": { "max_sync_event_duration": "2h" } });
     let sc = bgsim::scenario::Scenario::parse(&s.to_string(), "t.json").unwrap();
     let fleet = bgsim::experiment::run(&sc, &bgsim::experiment::RunOptions::default());
-    assert!(fleet.events < 1_000, "{} events", fleet.events);
+    assert!(
+        fleet.totals.events < 1_000,
+        "{} events",
+        fleet.totals.events
+    );
 }

@@ -366,13 +366,16 @@ fn merge_refuses_structurally_corrupted_partials() {
         (|v| v["fleet"]["devices"] = 9.into(), "covers devices 2..11"),
         (
             |v| {
-                v["fleet"]["day_wakeups"].as_array_mut().unwrap().pop();
+                v["fleet"]["totals"]["day_wakeups"]
+                    .as_array_mut()
+                    .unwrap()
+                    .pop();
             },
             "has 2 days (1 wake-up",
         ),
         (
             |v| {
-                v["fleet"]["days"].as_array_mut().unwrap().pop();
+                v["fleet"]["totals"]["days"].as_array_mut().unwrap().pop();
             },
             "has 1 days",
         ),

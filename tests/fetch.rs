@@ -229,7 +229,7 @@ fn a_download_holds_an_idle_android_process_without_polling() {
         json!({ "sessions": { "at": [["0s", "1h"]] }, "idle_kill_after": "1ms" });
     let sc = bgsim::scenario::Scenario::parse(&s.to_string(), "t.json").unwrap();
     let fleet = bgsim::experiment::run(&sc, &bgsim::experiment::RunOptions::default());
-    assert!(fleet.events < 20, "{} events", fleet.events);
+    assert!(fleet.totals.events < 20, "{} events", fleet.totals.events);
     let r = run(&s);
     let f = &fetches(&r)[0];
     assert_eq!(f["outcome"], "success");

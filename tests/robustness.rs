@@ -178,9 +178,9 @@ fn check((scenario, set): (Value, Option<String>)) -> Result<(), TestCaseError> 
     // A day of one device never needs many events at one instant: a bounded burst (every
     // registration firing at once, each with its end and crash), never a loop.
     prop_assert!(
-        fleet.max_events_at_one_instant < 5_000,
+        fleet.totals.max_events_at_one_instant.0 < 5_000,
         "{} events at one instant",
-        fleet.max_events_at_one_instant
+        fleet.totals.max_events_at_one_instant.0
     );
     if s.preset.name() == "chromium" {
         prop_assert_eq!(fleet.invariant_total(), 0);

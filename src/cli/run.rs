@@ -144,9 +144,9 @@ pub fn run(args: RunArgs) -> ExitCode {
         if args.stats {
             eprintln!(
                 "stats: {} events in {:.3} s = {:.0} events/s ({} devices)",
-                fleet.events,
+                fleet.totals.events,
                 elapsed,
-                fleet.events as f64 / elapsed.max(1e-9),
+                fleet.totals.events as f64 / elapsed.max(1e-9),
                 fleet.devices
             );
         }
@@ -188,7 +188,7 @@ fn finish(
         let by = crate::device::record::RejectReason::ALL
             .iter()
             .map(|r| {
-                let n: u64 = fleet.rejections.iter().map(|k| k[*r as usize]).sum();
+                let n = fleet.totals.rejections.one_shot[*r] + fleet.totals.rejections.periodic[*r];
                 format!("{} {n}", r.name())
             })
             .collect::<Vec<_>>()
@@ -203,7 +203,7 @@ fn finish(
             "wrote {}: {} devices, {} sync events, {} invariant violations",
             out.display(),
             fleet.devices,
-            fleet.days.iter().map(|d| d.sync_events).sum::<u64>(),
+            fleet.totals.days.iter().map(|d| d.sync_events).sum::<u64>(),
             violations
         );
     }

@@ -17,6 +17,7 @@
 //! revival).
 
 mod active;
+pub mod counts;
 mod engagement;
 pub mod fetch;
 mod firing;

@@ -182,14 +182,15 @@ impl DeviceSim<'_> {
     /// Counts a wake-up and checks the policy's wake-up rules (§7).
     pub(super) fn record_wakeup(&mut self, cause: WakeCause) {
         let now = self.now;
-        self.day().wakeups[cause as usize] += 1;
+        self.day().wakeups[cause] += 1;
         self.out.wakeups.push((now, cause));
         if cause != WakeCause::Periodic {
             return;
         }
         let broken = match self.wakeup_rule {
-            WakeupRule::DailyCap(cap) => (self.day().wakeups[WakeCause::Periodic as usize] > cap)
-                .then_some(Invariant::WakeupCap),
+            WakeupRule::DailyCap(cap) => {
+                (self.day().wakeups[WakeCause::Periodic] > cap).then_some(Invariant::WakeupCap)
+            }
             WakeupRule::Spacing(spacing) => self
                 .last_periodic_cause_wakeup
                 .filter(|last| now.since(*last).ms() < spacing)

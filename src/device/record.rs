@@ -2,6 +2,8 @@
 //!
 //! Plain data, filled by the device loop and reduced by the experiment layer in device order.
 
+pub use super::counts::Rejections;
+use super::counts::{WakeCounts, counters};
 use crate::engine::time::SimTime;
 use crate::model::engagement::EngagementLevel;
 pub use crate::model::policy::{RejectReason, WakeCause};
@@ -23,43 +25,27 @@ pub struct AttemptRow {
     pub outcome: Option<Outcome>,
 }
 
-/// Rejected register calls by kind (one-shot, periodic) and reason.
-pub type Rejections = [[u64; 3]; 2];
-
-/// Counters of one device-day (or, summed, of one fleet-day).
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct DayStats {
-    pub wakeups: [u64; 6],
-    pub sync_events: u64,
-    pub successes: u64,
-    pub failures: u64,
-    pub timeouts: u64,
-    pub network_lost: u64,
-    pub interrupted: u64,
-    pub gave_ups: u64,
-    pub crashes: u64,
-    /// Milliseconds during which at least one sync event was running (battery cost proxy).
-    pub awake_ms: u64,
+counters! {
+    /// Counters of one device-day (or, summed, of one fleet-day).
+    #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    pub struct DayStats {
+        pub wakeups: WakeCounts,
+        pub sync_events: u64,
+        pub successes: u64,
+        pub failures: u64,
+        pub timeouts: u64,
+        pub network_lost: u64,
+        pub interrupted: u64,
+        pub gave_ups: u64,
+        pub crashes: u64,
+        /// Milliseconds of background awake time (battery cost proxy).
+        pub awake_ms: u64,
+    }
 }
 
 impl DayStats {
     pub fn wakeups_total(&self) -> u64 {
-        self.wakeups.iter().sum()
-    }
-
-    pub fn add(&mut self, other: &DayStats) {
-        for (a, b) in self.wakeups.iter_mut().zip(other.wakeups) {
-            *a += b;
-        }
-        self.sync_events += other.sync_events;
-        self.successes += other.successes;
-        self.failures += other.failures;
-        self.timeouts += other.timeouts;
-        self.network_lost += other.network_lost;
-        self.interrupted += other.interrupted;
-        self.gave_ups += other.gave_ups;
-        self.crashes += other.crashes;
-        self.awake_ms += other.awake_ms;
+        self.wakeups.total()
     }
 }
 

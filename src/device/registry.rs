@@ -67,7 +67,7 @@ impl DeviceSim<'_> {
             Some(RejectReason::BrowserDown)
         };
         if let Some(reason) = refused {
-            self.out.rejections[kind as usize][reason as usize] += 1;
+            self.out.rejections[kind][reason] += 1;
             reg.removed = Some(FinalState::Rejected);
             self.out.registrations.push(reg);
             return;

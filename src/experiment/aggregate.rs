@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::device::DeviceResult;
+use crate::device::counts::{Absorb, ByKind, Max, counters};
 use crate::device::fetch::FetchOutcome;
 use crate::device::record::{DayStats, INVARIANTS, Outcome, Rejections, Violation, WakeCause};
 use crate::engine::time::DAY;
@@ -26,7 +27,109 @@ pub struct FleetViolation {
 /// How many violations are described in `summary.json`.
 const KEEP_VIOLATIONS: usize = 10;
 
-/// Everything the outputs need, for the whole fleet.
+/// The first violations of a run, kept with details in `summary.json`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct FirstViolations(pub Vec<FleetViolation>);
+
+impl Absorb for FirstViolations {
+    fn absorb(&mut self, other: &Self) {
+        let room = KEEP_VIOLATIONS.saturating_sub(self.0.len());
+        self.0.extend(other.0.iter().take(room).cloned());
+    }
+}
+
+/// Background Fetch bytes over all fetches.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FetchBytes {
+    pub requested: u64,
+    pub downloaded: u64,
+    /// Downloaded and then thrown away (restarted requests, aborted or failed fetches).
+    pub wasted: u64,
+}
+
+impl Absorb for FetchBytes {
+    fn absorb(&mut self, other: &Self) {
+        self.requested += other.requested;
+        self.downloaded += other.downloaded;
+        self.wasted += other.wasted;
+    }
+}
+
+/// Devices by platform: a mixed fleet has no single wake-up figure.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ByPlatform {
+    pub desktop: u64,
+    pub android: u64,
+}
+
+impl Absorb for ByPlatform {
+    fn absorb(&mut self, other: &Self) {
+        self.desktop += other.desktop;
+        self.android += other.android;
+    }
+}
+
+counters! {
+    /// Every sum the outputs need, declared once: `Fleet::add` fills it from one device, and
+    /// `Absorb` (generated) merges chunks and shards field by field.
+    #[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
+    pub struct Totals {
+        pub days: Vec<DayStats>,
+        /// Per day: the distribution of wake-ups over devices.
+        pub day_wakeups: Vec<Histogram>,
+        /// Wake-ups of every device-day.
+        pub device_day_wakeups: Histogram,
+        /// Periodic-cause wake-ups of every device-day (the design's "at most twice a day").
+        pub device_day_periodic_wakeups: Histogram,
+        /// Android process starts (every cause but `timer`) of every android device-day.
+        pub device_day_process_starts: Histogram,
+        /// Desktop delay-timer firings of every desktop device-day.
+        pub device_day_timer_firings: Histogram,
+        pub platform_devices: ByPlatform,
+        /// Periodic intervals (ms) by the engagement level at the later dispatch.
+        pub intervals: BTreeMap<EngagementLevel, Histogram>,
+        pub level_changes: u64,
+        pub lost_writes: u64,
+        pub register_errors: u64,
+        /// Register calls refused, by kind and reason.
+        pub rejections: Rejections,
+        /// Firefox doomed attempts (network vanished mid-event), over all registrations.
+        pub doomed_attempts: u64,
+        /// Background Fetch: registrations by outcome (`None` = unfinished at the horizon).
+        #[serde(with = "pairs")]
+        pub fetch_outcomes: BTreeMap<Option<FetchOutcome>, u64>,
+        /// Registration → end of succeeded fetches, ms.
+        pub fetch_completion_ms: Histogram,
+        pub fetch_bytes: FetchBytes,
+        pub fetch_crashes_survived: u64,
+        pub fetch_request_failures: u64,
+        pub fetch_register_errors: u64,
+        /// Origins × days, the denominator of level changes per origin-day.
+        pub origin_days: u64,
+        /// Registration objects by kind and final state.
+        #[serde(with = "pairs")]
+        pub reg_states: BTreeMap<(SyncKind, FinalState), u64>,
+        /// Register calls that created an object (all final states).
+        pub registrations: ByKind<u64>,
+        pub one_shot_latency_ms: Histogram,
+        /// (kind, attempts, how it ended) → registrations or periodic events (retries.csv).
+        #[serde(with = "pairs")]
+        pub retries: BTreeMap<(SyncKind, u32, FinalState), u64>,
+        pub dispatches: ByKind<u64>,
+        pub retry_dispatches: u64,
+        pub invariant_counts: [u64; INVARIANTS],
+        pub violations: FirstViolations,
+        pub events: u64,
+        /// Most events any device processed at one virtual instant (a runaway guard for tests:
+        /// time must keep advancing).
+        pub max_events_at_one_instant: Max,
+        pub online_transitions: u64,
+        pub online_dispatches: u64,
+    }
+}
+
+/// Everything the outputs need, for the whole fleet (or a chunk or shard of it).
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Fleet {
     /// The name of the policy simulated (`summary.json` `policy.preset`); empty until a run
@@ -37,63 +140,8 @@ pub struct Fleet {
     pub first: u64,
     /// Devices covered: `first .. first + devices`.
     pub devices: u64,
-    pub days: Vec<DayStats>,
-    /// Per day: the distribution of wake-ups over devices.
-    pub day_wakeups: Vec<Histogram>,
-    /// Wake-ups of every device-day.
-    pub device_day_wakeups: Histogram,
-    /// Periodic-cause wake-ups of every device-day (the design's "at most twice a day").
-    pub device_day_periodic_wakeups: Histogram,
-    /// Android process starts (every cause but `timer`) of every android device-day.
-    #[serde(default)]
-    pub device_day_process_starts: Histogram,
-    /// Desktop delay-timer firings of every desktop device-day.
-    #[serde(default)]
-    pub device_day_timer_firings: Histogram,
-    /// Devices by platform (desktop, android): a mixed fleet has no single wake-up figure.
-    #[serde(default)]
-    pub platform_devices: [u64; 2],
-    /// Periodic intervals (ms) by the engagement level at the later dispatch.
-    pub intervals: BTreeMap<EngagementLevel, Histogram>,
-    pub level_changes: u64,
-    pub lost_writes: u64,
-    pub register_errors: u64,
-    /// Register calls refused, by kind and reason (`RejectReason`).
-    #[serde(default)]
-    pub rejections: Rejections,
-    /// Firefox doomed attempts (network vanished mid-event), over all registrations.
-    pub doomed_attempts: u64,
-    /// Background Fetch: registrations by outcome (`None` = unfinished at the horizon).
-    #[serde(with = "pairs")]
-    pub fetch_outcomes: BTreeMap<Option<FetchOutcome>, u64>,
-    /// Registration → end of succeeded fetches, ms.
-    pub fetch_completion_ms: Histogram,
-    pub fetch_bytes: [u64; 3],
-    pub fetch_crashes_survived: u64,
-    pub fetch_request_failures: u64,
-    pub fetch_register_errors: u64,
-    /// Origins × days, the denominator of level changes per origin-day.
-    pub origin_days: u64,
-    /// Registration objects by kind and final state.
-    #[serde(with = "pairs")]
-    pub reg_states: BTreeMap<(SyncKind, FinalState), u64>,
-    /// Register calls that created an object (all final states).
-    pub registrations: [u64; 2],
-    pub one_shot_latency_ms: Histogram,
-    /// (kind, attempts, how it ended) → registrations or periodic events (retries.csv).
-    #[serde(with = "pairs")]
-    pub retries: BTreeMap<(SyncKind, u32, FinalState), u64>,
-    pub dispatches: [u64; 2],
-    pub retry_dispatches: u64,
-    pub invariant_counts: [u64; INVARIANTS],
-    pub violations: Vec<FleetViolation>,
-    pub events: u64,
-    /// Most events any device processed at one virtual instant (a runaway guard for tests:
-    /// time must keep advancing).
-    #[serde(default)]
-    pub max_events_at_one_instant: u64,
-    pub online_transitions: u64,
-    pub online_dispatches: u64,
+    /// The sums.
+    pub totals: Totals,
     /// Full results of the first `max(detail_devices, trace_devices)` devices, in device order.
     pub detail: Vec<(u64, DeviceResult)>,
     /// Devices whose rows go to the per-event CSVs.
@@ -113,38 +161,11 @@ impl Fleet {
             policy: String::new(),
             first,
             devices: 0,
-            days: vec![DayStats::default(); days],
-            day_wakeups: vec![Histogram::default(); days],
-            device_day_wakeups: Histogram::default(),
-            device_day_periodic_wakeups: Histogram::default(),
-            device_day_process_starts: Histogram::default(),
-            device_day_timer_firings: Histogram::default(),
-            platform_devices: [0; 2],
-            intervals: BTreeMap::new(),
-            level_changes: 0,
-            fetch_outcomes: BTreeMap::new(),
-            fetch_completion_ms: Histogram::default(),
-            fetch_bytes: [0; 3],
-            fetch_crashes_survived: 0,
-            fetch_request_failures: 0,
-            fetch_register_errors: 0,
-            lost_writes: 0,
-            register_errors: 0,
-            rejections: Default::default(),
-            doomed_attempts: 0,
-            origin_days: 0,
-            reg_states: BTreeMap::new(),
-            registrations: [0; 2],
-            one_shot_latency_ms: Histogram::default(),
-            retries: BTreeMap::new(),
-            dispatches: [0; 2],
-            retry_dispatches: 0,
-            invariant_counts: [0; INVARIANTS],
-            violations: Vec::new(),
-            events: 0,
-            max_events_at_one_instant: 0,
-            online_transitions: 0,
-            online_dispatches: 0,
+            totals: Totals {
+                days: vec![DayStats::default(); days],
+                day_wakeups: vec![Histogram::default(); days],
+                ..Totals::default()
+            },
             detail: Vec::new(),
             detail_devices,
             trace_devices,
@@ -160,55 +181,58 @@ impl Fleet {
             "devices must be reduced in order"
         );
         self.devices += 1;
+        let keep = index < self.detail_devices.max(self.trace_devices);
+        let t = &mut self.totals;
         let android = platform == Platform::Android;
-        self.platform_devices[android as usize] += 1;
+        if android {
+            t.platform_devices.android += 1;
+        } else {
+            t.platform_devices.desktop += 1;
+        }
         for (d, day) in r.days.iter().enumerate() {
-            let timer = day.wakeups[WakeCause::Timer as usize];
+            let timer = day.wakeups[WakeCause::Timer];
             if android {
-                self.device_day_process_starts
-                    .add(day.wakeups_total() - timer);
+                t.device_day_process_starts.add(day.wakeups_total() - timer);
             } else {
-                self.device_day_timer_firings.add(timer);
+                t.device_day_timer_firings.add(timer);
             }
-            self.days[d].add(day);
-            self.day_wakeups[d].add(day.wakeups_total());
-            self.device_day_wakeups.add(day.wakeups_total());
-            self.device_day_periodic_wakeups
-                .add(day.wakeups[WakeCause::Periodic as usize]);
+            t.days[d].absorb(day);
+            t.day_wakeups[d].add(day.wakeups_total());
+            t.device_day_wakeups.add(day.wakeups_total());
+            t.device_day_periodic_wakeups
+                .add(day.wakeups[WakeCause::Periodic]);
         }
         for (level, ms) in &r.intervals {
-            self.intervals.entry(*level).or_default().add(*ms);
+            t.intervals.entry(*level).or_default().add(*ms);
         }
-        self.level_changes += r.level_changes;
+        t.level_changes += r.level_changes;
         for f in &r.fetches {
-            *self.fetch_outcomes.entry(f.outcome).or_default() += 1;
+            *t.fetch_outcomes.entry(f.outcome).or_default() += 1;
             if let (Some(FetchOutcome::Succeeded), Some(end)) = (f.outcome, f.finished) {
-                self.fetch_completion_ms.add(end.since(f.registered).ms());
+                t.fetch_completion_ms.add(end.since(f.registered).ms());
             }
-            self.fetch_bytes[0] += f.requests.iter().sum::<u64>();
-            self.fetch_bytes[1] += f.downloaded;
-            self.fetch_bytes[2] += f.wasted;
-            self.fetch_crashes_survived += f.crashes_survived as u64;
-            self.fetch_request_failures += f.request_failures as u64;
+            t.fetch_bytes.requested += f.requests.iter().sum::<u64>();
+            t.fetch_bytes.downloaded += f.downloaded;
+            t.fetch_bytes.wasted += f.wasted;
+            t.fetch_crashes_survived += f.crashes_survived as u64;
+            t.fetch_request_failures += f.request_failures as u64;
         }
-        self.fetch_register_errors += r.fetch_register_errors;
-        self.lost_writes += r.lost_writes;
-        self.register_errors += r.register_errors;
-        add_rejections(&mut self.rejections, &r.rejections);
-        self.doomed_attempts += r.doomed_attempts;
-        self.origin_days += origins as u64 * r.days.len() as u64;
+        t.fetch_register_errors += r.fetch_register_errors;
+        t.lost_writes += r.lost_writes;
+        t.register_errors += r.register_errors;
+        t.rejections.absorb(&r.rejections);
+        t.doomed_attempts += r.doomed_attempts;
+        t.origin_days += origins as u64 * r.days.len() as u64;
         for reg in &r.registrations {
             let state = reg.final_state();
-            *self.reg_states.entry((reg.kind, state)).or_default() += 1;
-            self.registrations[reg.kind as usize] += 1;
+            *t.reg_states.entry((reg.kind, state)).or_default() += 1;
+            t.registrations[reg.kind] += 1;
             if reg.kind == SyncKind::OneShot {
                 if let (FinalState::Succeeded, Some(done)) = (state, reg.completed) {
-                    self.one_shot_latency_ms
-                        .add(done.since(reg.registered).ms());
+                    t.one_shot_latency_ms.add(done.since(reg.registered).ms());
                 }
                 if matches!(state, FinalState::Succeeded | FinalState::GaveUp) {
-                    *self
-                        .retries
+                    *t.retries
                         .entry((SyncKind::OneShot, reg.counted_attempts, state))
                         .or_default() += 1;
                 }
@@ -216,21 +240,19 @@ impl Fleet {
         }
         for row in &r.attempts {
             let reg = &r.registrations[row.reg as usize];
-            self.dispatches[reg.kind as usize] += 1;
+            t.dispatches[reg.kind] += 1;
             if row.attempt > 1 {
-                self.retry_dispatches += 1;
+                t.retry_dispatches += 1;
             }
             if reg.kind == SyncKind::Periodic {
                 match row.outcome {
                     Some(Outcome::Success) => {
-                        *self
-                            .retries
+                        *t.retries
                             .entry((SyncKind::Periodic, row.attempt, FinalState::Succeeded))
                             .or_default() += 1;
                     }
                     Some(o) if o.is_counted() && row.attempt == reg.max_attempts => {
-                        *self
-                            .retries
+                        *t.retries
                             .entry((SyncKind::Periodic, row.attempt, FinalState::GaveUp))
                             .or_default() += 1;
                     }
@@ -238,36 +260,35 @@ impl Fleet {
                 }
             }
         }
-        for (total, c) in self.invariant_counts.iter_mut().zip(r.invariants.counts) {
+        for (total, c) in t.invariant_counts.iter_mut().zip(r.invariants.counts) {
             *total += c;
         }
         for v in &r.invariants.first {
-            if self.violations.len() < KEEP_VIOLATIONS {
+            if t.violations.0.len() < KEEP_VIOLATIONS {
                 let registration = v.reg.map(|id| {
                     let reg = &r.registrations[id as usize];
                     (reg.origin, reg.tag.to_string())
                 });
-                self.violations.push(FleetViolation {
+                t.violations.0.push(FleetViolation {
                     device: index,
                     violation: v.clone(),
                     registration,
                 });
             }
         }
-        self.events += r.events;
-        self.max_events_at_one_instant = self
-            .max_events_at_one_instant
-            .max(r.max_events_at_one_instant);
-        self.online_transitions += r.online_transitions;
-        self.online_dispatches += r.online_dispatches;
-        if index < self.detail_devices.max(self.trace_devices) {
+        t.events += r.events;
+        t.max_events_at_one_instant
+            .absorb(&Max(r.max_events_at_one_instant));
+        t.online_transitions += r.online_transitions;
+        t.online_dispatches += r.online_dispatches;
+        if keep {
             self.detail.push((index, r));
         }
     }
 
-    /// Appends the aggregate of the devices that directly follow this one's. Every field is an
-    /// integer sum, a histogram merge or an in-order concatenation, so merging chunks or shards
-    /// gives exactly the aggregate of one sequential pass.
+    /// Appends the aggregate of the devices that directly follow this one's. Every sum is an
+    /// integer sum, a histogram merge, a maximum or an in-order concatenation (`Absorb`), so
+    /// merging chunks or shards gives exactly the aggregate of one sequential pass.
     pub fn merge(&mut self, other: Fleet) {
         assert_eq!(
             other.first,
@@ -275,65 +296,7 @@ impl Fleet {
             "fleets must be merged in device order"
         );
         self.devices += other.devices;
-        for (d, day) in other.days.iter().enumerate() {
-            self.days[d].add(day);
-            self.day_wakeups[d].merge(&other.day_wakeups[d]);
-        }
-        self.device_day_wakeups.merge(&other.device_day_wakeups);
-        self.device_day_periodic_wakeups
-            .merge(&other.device_day_periodic_wakeups);
-        self.device_day_process_starts
-            .merge(&other.device_day_process_starts);
-        self.device_day_timer_firings
-            .merge(&other.device_day_timer_firings);
-        for (a, b) in self.platform_devices.iter_mut().zip(other.platform_devices) {
-            *a += b;
-        }
-        for (level, h) in &other.intervals {
-            self.intervals.entry(*level).or_default().merge(h);
-        }
-        self.level_changes += other.level_changes;
-        for (k, v) in other.fetch_outcomes {
-            *self.fetch_outcomes.entry(k).or_default() += v;
-        }
-        self.fetch_completion_ms.merge(&other.fetch_completion_ms);
-        for (a, b) in self.fetch_bytes.iter_mut().zip(other.fetch_bytes) {
-            *a += b;
-        }
-        self.fetch_crashes_survived += other.fetch_crashes_survived;
-        self.fetch_request_failures += other.fetch_request_failures;
-        self.fetch_register_errors += other.fetch_register_errors;
-        self.lost_writes += other.lost_writes;
-        self.register_errors += other.register_errors;
-        add_rejections(&mut self.rejections, &other.rejections);
-        self.doomed_attempts += other.doomed_attempts;
-        self.origin_days += other.origin_days;
-        for (k, v) in other.reg_states {
-            *self.reg_states.entry(k).or_default() += v;
-        }
-        for (a, b) in self.registrations.iter_mut().zip(other.registrations) {
-            *a += b;
-        }
-        self.one_shot_latency_ms.merge(&other.one_shot_latency_ms);
-        for (k, v) in other.retries {
-            *self.retries.entry(k).or_default() += v;
-        }
-        for (a, b) in self.dispatches.iter_mut().zip(other.dispatches) {
-            *a += b;
-        }
-        self.retry_dispatches += other.retry_dispatches;
-        for (a, b) in self.invariant_counts.iter_mut().zip(other.invariant_counts) {
-            *a += b;
-        }
-        let room = KEEP_VIOLATIONS.saturating_sub(self.violations.len());
-        self.violations
-            .extend(other.violations.into_iter().take(room));
-        self.events += other.events;
-        self.max_events_at_one_instant = self
-            .max_events_at_one_instant
-            .max(other.max_events_at_one_instant);
-        self.online_transitions += other.online_transitions;
-        self.online_dispatches += other.online_dispatches;
+        self.totals.absorb(&other.totals);
         self.detail.extend(other.detail);
     }
 
@@ -358,11 +321,11 @@ impl Fleet {
                 range.end
             ));
         }
-        if self.days.len() != days || self.day_wakeups.len() != days {
+        if self.totals.days.len() != days || self.totals.day_wakeups.len() != days {
             return Err(format!(
                 "has {} days ({} wake-up distributions), the scenario has {days}",
-                self.days.len(),
-                self.day_wakeups.len()
+                self.totals.days.len(),
+                self.totals.day_wakeups.len()
             ));
         }
         if self.detail_devices != detail_devices || self.trace_devices != trace_devices {
@@ -391,7 +354,13 @@ impl Fleet {
                 return Err(format!("holds inconsistent rows for device {i}"));
             }
         }
-        if let Some(v) = self.violations.iter().find(|v| !range.contains(&v.device)) {
+        if let Some(v) = self
+            .totals
+            .violations
+            .0
+            .iter()
+            .find(|v| !range.contains(&v.device))
+        {
             return Err(format!(
                 "reports a violation on device {} outside the shard",
                 v.device
@@ -407,23 +376,22 @@ impl Fleet {
     }
 
     pub fn reg_count(&self, kind: SyncKind, state: FinalState) -> u64 {
-        self.reg_states.get(&(kind, state)).copied().unwrap_or(0)
+        self.totals
+            .reg_states
+            .get(&(kind, state))
+            .copied()
+            .unwrap_or(0)
     }
 
     /// (rejected register calls, all sync register calls), one-shot and periodic together.
     pub fn rejected_share(&self) -> (u64, u64) {
-        let rejected = self.rejections.iter().flatten().sum();
-        (rejected, self.registrations.iter().sum())
+        let rejected =
+            self.totals.rejections.one_shot.total() + self.totals.rejections.periodic.total();
+        (rejected, self.totals.registrations.total())
     }
 
     pub fn invariant_total(&self) -> u64 {
-        self.invariant_counts.iter().sum()
-    }
-}
-
-fn add_rejections(a: &mut Rejections, b: &Rejections) {
-    for (x, y) in a.iter_mut().flatten().zip(b.iter().flatten()) {
-        *x += y;
+        self.totals.invariant_counts.iter().sum()
     }
 }
 

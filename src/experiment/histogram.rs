@@ -98,6 +98,12 @@ impl Histogram {
     }
 }
 
+impl crate::device::counts::Absorb for Histogram {
+    fn absorb(&mut self, other: &Self) {
+        self.merge(other);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

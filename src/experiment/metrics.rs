@@ -6,6 +6,7 @@
 
 use serde_json::{Value, json};
 
+use crate::device::counts::Absorb;
 use crate::device::fetch::FetchOutcome;
 use crate::device::record::{Invariant, RejectReason, WakeCause};
 use crate::engine::time::DAY;
@@ -47,10 +48,7 @@ fn dist(h: &Histogram, scale: f64) -> Value {
 
 fn states(fleet: &Fleet, kind: SyncKind) -> Value {
     let mut m = serde_json::Map::new();
-    m.insert(
-        "registered".into(),
-        json!(fleet.registrations[kind as usize]),
-    );
+    m.insert("registered".into(), json!(fleet.totals.registrations[kind]));
     for s in [
         FinalState::Succeeded,
         FinalState::GaveUp,
@@ -63,13 +61,10 @@ fn states(fleet: &Fleet, kind: SyncKind) -> Value {
     ] {
         m.insert(s.name().into(), json!(fleet.reg_count(kind, s)));
     }
-    m.insert("events".into(), json!(fleet.dispatches[kind as usize]));
+    m.insert("events".into(), json!(fleet.totals.dispatches[kind]));
     let mut by = serde_json::Map::new();
     for r in RejectReason::ALL {
-        by.insert(
-            r.name().into(),
-            json!(fleet.rejections[kind as usize][r as usize]),
-        );
+        by.insert(r.name().into(), json!(fleet.totals.rejections[kind][r]));
     }
     m.insert("rejected_by".into(), Value::Object(by));
     Value::Object(m)
@@ -88,8 +83,8 @@ fn expect_json(e: &Expect) -> Value {
 }
 
 fn fetch_metrics(fleet: &Fleet, wakeups: u64) -> Value {
-    let count = |o: Option<FetchOutcome>| fleet.fetch_outcomes.get(&o).copied().unwrap_or(0);
-    let registered: u64 = fleet.fetch_outcomes.values().sum();
+    let count = |o: Option<FetchOutcome>| fleet.totals.fetch_outcomes.get(&o).copied().unwrap_or(0);
+    let registered: u64 = fleet.totals.fetch_outcomes.values().sum();
     json!({
         "registered": registered,
         "succeeded": count(Some(FetchOutcome::Succeeded)),
@@ -98,13 +93,13 @@ fn fetch_metrics(fleet: &Fleet, wakeups: u64) -> Value {
         "rejected": count(Some(FetchOutcome::Rejected)),
         "lost": count(Some(FetchOutcome::Lost)),
         "pending_at_end": count(None),
-        "register_errors": fleet.fetch_register_errors,
-        "completion_s": dist(&fleet.fetch_completion_ms, 1000.0),
-        "bytes_requested": fleet.fetch_bytes[0],
-        "bytes_downloaded": fleet.fetch_bytes[1],
-        "bytes_wasted": fleet.fetch_bytes[2],
-        "crashes_survived": fleet.fetch_crashes_survived,
-        "request_failures": fleet.fetch_request_failures,
+        "register_errors": fleet.totals.fetch_register_errors,
+        "completion_s": dist(&fleet.totals.fetch_completion_ms, 1000.0),
+        "bytes_requested": fleet.totals.fetch_bytes.requested,
+        "bytes_downloaded": fleet.totals.fetch_bytes.downloaded,
+        "bytes_wasted": fleet.totals.fetch_bytes.wasted,
+        "crashes_survived": fleet.totals.fetch_crashes_survived,
+        "request_failures": fleet.totals.fetch_request_failures,
         "wakeups": wakeups,
     })
 }
@@ -163,17 +158,17 @@ pub fn leaves(v: &Value) -> Vec<(String, &Value)> {
 
 /// Every headline metric of a fleet.
 pub fn metrics(scenario: &Scenario, fleet: &Fleet) -> Value {
-    let total = fleet.days.iter().fold(
+    let total = fleet.totals.days.iter().fold(
         Default::default(),
         |mut acc: crate::device::record::DayStats, d| {
-            acc.add(d);
+            acc.absorb(d);
             acc
         },
     );
-    let device_days = fleet.device_day_wakeups.count();
+    let device_days = fleet.totals.device_day_wakeups.count();
     let mut by_cause = serde_json::Map::new();
     for c in WakeCause::ALL {
-        by_cause.insert(c.name().into(), json!(total.wakeups[c as usize]));
+        by_cause.insert(c.name().into(), json!(total.wakeups[c]));
     }
     let mut one_shot = states(fleet, SyncKind::OneShot);
     let succeeded = fleet.reg_count(SyncKind::OneShot, FinalState::Succeeded);
@@ -181,19 +176,21 @@ pub fn metrics(scenario: &Scenario, fleet: &Fleet) -> Value {
     // success_rate: of the one-shots that finished (succeeded or gave up); delivered_rate: of
     // every one-shot register call, rejected and unfinished ones included.
     one_shot["success_rate"] = ratio(succeeded, succeeded + gave_up);
-    one_shot["delivered_rate"] = ratio(succeeded, fleet.registrations[SyncKind::OneShot as usize]);
-    one_shot["latency_s"] = dist(&fleet.one_shot_latency_ms, 1000.0);
-    one_shot["register_errors"] = json!(fleet.register_errors);
+    one_shot["delivered_rate"] = ratio(succeeded, fleet.totals.registrations[SyncKind::OneShot]);
+    one_shot["latency_s"] = dist(&fleet.totals.one_shot_latency_ms, 1000.0);
+    one_shot["register_errors"] = json!(fleet.totals.register_errors);
     let mut invariants = serde_json::Map::new();
     invariants.insert("violations".into(), json!(fleet.invariant_total()));
     for inv in Invariant::ALL {
         invariants.insert(
             inv.name().into(),
-            json!(fleet.invariant_counts[inv as usize]),
+            json!(fleet.totals.invariant_counts[inv as usize]),
         );
     }
     let first: Vec<Value> = fleet
+        .totals
         .violations
+        .0
         .iter()
         .map(|v| {
             let (origin, tag) = match &v.registration {
@@ -213,10 +210,10 @@ pub fn metrics(scenario: &Scenario, fleet: &Fleet) -> Value {
         })
         .collect();
     invariants.insert("first".into(), Value::Array(first));
-    let registered = fleet.registrations[0] + fleet.registrations[1];
+    let registered = fleet.totals.registrations.total();
     let mut periodic = states(fleet, SyncKind::Periodic);
     let mut intervals = serde_json::Map::new();
-    for (level, h) in &fleet.intervals {
+    for (level, h) in &fleet.totals.intervals {
         intervals.insert(level.name().into(), dist(h, HOUR_MS));
     }
     periodic["interval_h"] = Value::Object(intervals);
@@ -228,24 +225,24 @@ pub fn metrics(scenario: &Scenario, fleet: &Fleet) -> Value {
             "by_cause": by_cause,
             // One figure only for a single-platform fleet: android process starts and desktop
             // timer firings are different things (separate figures below).
-            "per_device_day": if fleet.platform_devices.iter().all(|n| *n > 0) {
+            "per_device_day": if fleet.totals.platform_devices.desktop > 0 && fleet.totals.platform_devices.android > 0 {
                 dist(&Histogram::default(), 1.0)
             } else {
-                dist(&fleet.device_day_wakeups, 1.0)
+                dist(&fleet.totals.device_day_wakeups, 1.0)
             },
-            "process_starts_per_device_day": dist(&fleet.device_day_process_starts, 1.0),
-            "timer_firings_per_device_day": dist(&fleet.device_day_timer_firings, 1.0),
-            "periodic_per_device_day": dist(&fleet.device_day_periodic_wakeups, 1.0),
+            "process_starts_per_device_day": dist(&fleet.totals.device_day_process_starts, 1.0),
+            "timer_firings_per_device_day": dist(&fleet.totals.device_day_timer_firings, 1.0),
+            "periodic_per_device_day": dist(&fleet.totals.device_day_periodic_wakeups, 1.0),
         },
         "sync_events": {
             "total": total.sync_events,
-            "per_online_transition": ratio(fleet.online_dispatches, fleet.online_transitions),
+            "per_online_transition": ratio(fleet.totals.online_dispatches, fleet.totals.online_transitions),
         },
         "one_shot": one_shot,
         "periodic": periodic,
         "engagement": {
-            "level_changes": fleet.level_changes,
-            "level_changes_per_origin_day": ratio(fleet.level_changes, fleet.origin_days),
+            "level_changes": fleet.totals.level_changes,
+            "level_changes_per_origin_day": ratio(fleet.totals.level_changes, fleet.totals.origin_days),
         },
         "attempts": {
             "total": total.sync_events,
@@ -255,18 +252,18 @@ pub fn metrics(scenario: &Scenario, fleet: &Fleet) -> Value {
             "network_lost": total.network_lost,
             "interrupted": total.interrupted,
             "gave_up": total.gave_ups,
-            "doomed": fleet.doomed_attempts,
-            "retries": fleet.retry_dispatches,
-            "retries_per_registration": ratio(fleet.retry_dispatches, registered),
+            "doomed": fleet.totals.doomed_attempts,
+            "retries": fleet.totals.retry_dispatches,
+            "retries_per_registration": ratio(fleet.totals.retry_dispatches, registered),
         },
         "crashes": total.crashes,
-        "fetch": fetch_metrics(fleet, total.wakeups[WakeCause::Fetch as usize]),
-        "storage": { "lost_writes": fleet.lost_writes },
+        "fetch": fetch_metrics(fleet, total.wakeups[WakeCause::Fetch]),
+        "storage": { "lost_writes": fleet.totals.lost_writes },
         "awake_s": {
             "total": round6(total.awake_ms as f64 / 1000.0),
             "per_device_day": if device_days == 0 { Value::Null } else { round6(total.awake_ms as f64 / 1000.0 / device_days as f64) },
         },
-        "network": { "online_transitions": fleet.online_transitions },
+        "network": { "online_transitions": fleet.totals.online_transitions },
         "invariants": invariants,
     })
 }

@@ -42,10 +42,10 @@ pub fn write_daily(path: &Path, fleet: &Fleet) -> Result<()> {
         .map(String::from),
     );
     w.write_record(&header)?;
-    for (d, day) in fleet.days.iter().enumerate() {
-        let dist = &fleet.day_wakeups[d];
+    for (d, day) in fleet.totals.days.iter().enumerate() {
+        let dist = &fleet.totals.day_wakeups[d];
         let mut row = vec![d.to_string()];
-        row.extend(day.wakeups.iter().map(|n| n.to_string()));
+        row.extend(WakeCause::ALL.iter().map(|&c| day.wakeups[c].to_string()));
         row.extend([
             day.wakeups_total().to_string(),
             day.sync_events.to_string(),
@@ -72,7 +72,7 @@ pub fn write_daily(path: &Path, fleet: &Fleet) -> Result<()> {
 pub fn write_retries(path: &Path, fleet: &Fleet) -> Result<()> {
     let mut w = csv::Writer::from_path(path)?;
     w.write_record(["kind", "attempts", "outcome", "count"])?;
-    for ((kind, attempts, outcome), count) in &fleet.retries {
+    for ((kind, attempts, outcome), count) in &fleet.totals.retries {
         w.write_record([
             kind.name(),
             &attempts.to_string(),
@@ -91,7 +91,7 @@ pub fn write_tiers(path: &Path, fleet: &Fleet) -> Result<()> {
     let hours = |ms: Option<u64>| ms.map(|v| fixed6(v as f64 / HOUR_MS)).unwrap_or_default();
     for level in EngagementLevel::ALL {
         let empty = Histogram::default();
-        let h = fleet.intervals.get(&level).unwrap_or(&empty);
+        let h = fleet.totals.intervals.get(&level).unwrap_or(&empty);
         w.write_record([
             level.name(),
             &h.count().to_string(),
@@ -110,7 +110,7 @@ pub fn write_tiers(path: &Path, fleet: &Fleet) -> Result<()> {
 pub fn write_latency(path: &Path, fleet: &Fleet) -> Result<()> {
     let mut w = csv::Writer::from_path(path)?;
     w.write_record(["from_ms", "to_ms", "count"])?;
-    for (lo, hi, count) in fleet.one_shot_latency_ms.buckets() {
+    for (lo, hi, count) in fleet.totals.one_shot_latency_ms.buckets() {
         w.write_record([lo.to_string(), hi.to_string(), count.to_string()])?;
     }
     w.flush()?;
