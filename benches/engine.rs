@@ -82,10 +82,14 @@ fn bench_full_model(bencher: Bencher, scenario: &bgsim::scenario::Scenario) {
         detail_devices: 0,
         ..Default::default()
     };
-    let events = bgsim::experiment::run(scenario, &opts).totals.events;
-    bencher
-        .counter(ItemsCount::new(events))
-        .bench_local(|| bgsim::experiment::run(scenario, &opts).totals.events);
+    let events = bgsim::experiment::run(scenario.fleet(), &opts)
+        .totals
+        .events;
+    bencher.counter(ItemsCount::new(events)).bench_local(|| {
+        bgsim::experiment::run(scenario.fleet(), &opts)
+            .totals
+            .events
+    });
 }
 
 /// The full model, one thread: `bench-fleet` scaled to 200 devices × 30 days.
@@ -93,7 +97,7 @@ fn bench_full_model(bencher: Bencher, scenario: &bgsim::scenario::Scenario) {
 fn full_model_bench_fleet(bencher: Bencher) {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/bench-fleet.json");
     let mut scenario = bgsim::scenario::Scenario::load(path).expect("bench-fleet.json");
-    scenario.set_devices(200).expect("devices");
+    scenario.override_devices(200).expect("devices");
     bench_full_model(bencher, &scenario);
 }
 

@@ -123,7 +123,7 @@ fn desktop_restarts_only_inside_a_session() {
 fn crash_storm_keeps_every_chromium_invariant() {
     let path = format!("{}/scenarios/crash-storm.json", env!("CARGO_MANIFEST_DIR"));
     let mut sc = bgsim::scenario::Scenario::load(&path).unwrap();
-    sc.set_devices(6).unwrap();
+    sc.override_devices(6).unwrap();
     let r = run_scenario(&sc);
     assert!(r.summary["crashes"].as_u64().unwrap() > 20);
     assert!(r.summary["attempts"]["interrupted"].as_u64().unwrap() > 0);
@@ -168,7 +168,7 @@ fn stale_crashes_do_not_pile_up() {
         json!({ "model": "schedule", "offline": [["10m", "20m"], ["30m", "40m"], ["50m", "60m"]] });
     s["policy"] = json!({ "params": { "max_sync_event_duration": "2h" } });
     let sc = bgsim::scenario::Scenario::parse(&s.to_string(), "t.json").unwrap();
-    let fleet = bgsim::experiment::run(&sc, &bgsim::experiment::RunOptions::default());
+    let fleet = bgsim::experiment::run(sc.fleet(), &bgsim::experiment::RunOptions::default());
     assert!(
         fleet.totals.events < 1_000,
         "{} events",

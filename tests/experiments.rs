@@ -412,8 +412,8 @@ fn detail_rows_stream_out_and_are_not_kept() {
     // 40 devices, detail 25, trace 3, chunks of a few devices: the sink sees devices 0..25 in
     // order, once each, and the fleet keeps only the 3 traced devices' results afterwards.
     let mut s = bgsim::scenario::Scenario::load("scenarios/crash-storm.json").unwrap();
-    s.set_devices(40).unwrap();
-    s.set_days(2).unwrap();
+    s.override_devices(40).unwrap();
+    s.override_days(2).unwrap();
     let seen = std::sync::Mutex::new(Vec::new());
     let sink = |i: u64, _: &bgsim::device::DeviceResult| seen.lock().unwrap().push(i);
     let opts = bgsim::experiment::RunOptions {
@@ -423,7 +423,7 @@ fn detail_rows_stream_out_and_are_not_kept() {
         progress: None,
         detail_sink: Some(&sink),
     };
-    let fleet = bgsim::experiment::run(&s, &opts);
+    let fleet = bgsim::experiment::run(s.fleet(), &opts);
     assert_eq!(*seen.lock().unwrap(), (0..25).collect::<Vec<u64>>());
     let kept: Vec<u64> = fleet.detail.iter().map(|(i, _)| *i).collect();
     assert_eq!(kept, vec![0, 1, 2]);
@@ -485,8 +485,8 @@ fn progress_is_reported_per_chunk_in_increasing_order() {
     // 40 devices on 2 threads: chunks of 40 / (2 × 4) = 5 devices, all in one wave. Before, the
     // only report came after the wave (0 → 100 %); now one per chunk: 5, 10, …, 40.
     let mut s = bgsim::scenario::Scenario::load("scenarios/quickstart.json").unwrap();
-    s.set_devices(40).unwrap();
-    s.set_days(1).unwrap();
+    s.override_devices(40).unwrap();
+    s.override_days(1).unwrap();
     let seen = std::sync::Mutex::new(Vec::new());
     let progress = |done: u64, total: u64| seen.lock().unwrap().push((done, total));
     let opts = bgsim::experiment::RunOptions {
@@ -496,7 +496,7 @@ fn progress_is_reported_per_chunk_in_increasing_order() {
         progress: Some(&progress),
         detail_sink: None,
     };
-    bgsim::experiment::run(&s, &opts);
+    bgsim::experiment::run(s.fleet(), &opts);
     let seen = seen.into_inner().unwrap();
     assert_eq!(seen, (1..=8).map(|k| (5 * k, 40)).collect::<Vec<_>>());
 }

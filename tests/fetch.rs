@@ -131,7 +131,7 @@ fn more_than_ten_requests_download_in_request_order() {
         trace_devices: 1,
         ..Default::default()
     };
-    let fleet = bgsim::experiment::run(&scenario, &opts);
+    let fleet = bgsim::experiment::run(scenario.fleet(), &opts);
     let f = &fleet.detail[0].1.fetches[0];
     // One second per request, requests 0, 1, …, 11 in that order.
     let order: Vec<u32> = f.segments.iter().map(|s| s.0).collect();
@@ -228,7 +228,7 @@ fn a_download_holds_an_idle_android_process_without_polling() {
     s["devices"][0]["browser"] =
         json!({ "sessions": { "at": [["0s", "1h"]] }, "idle_kill_after": "1ms" });
     let sc = bgsim::scenario::Scenario::parse(&s.to_string(), "t.json").unwrap();
-    let fleet = bgsim::experiment::run(&sc, &bgsim::experiment::RunOptions::default());
+    let fleet = bgsim::experiment::run(sc.fleet(), &bgsim::experiment::RunOptions::default());
     assert!(fleet.totals.events < 20, "{} events", fleet.totals.events);
     let r = run(&s);
     let f = &fetches(&r)[0];

@@ -104,7 +104,7 @@ fn run_under(scenario: &serde_json::Value, policy: &dyn Policy) -> Run {
         jobs: 1,
         ..RunOptions::default()
     };
-    let fleet = experiment::run_policy(&s, policy, &opts);
+    let fleet = experiment::run_policy(s.fleet(), policy, &opts);
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
     let write = bgsim::output::WriteOptions {

@@ -153,7 +153,7 @@ fn check((scenario, set): (Value, Option<String>)) -> Result<(), TestCaseError> 
     }
     let parsed = Scenario::parse(&text, "robust.json").and_then(|mut s| {
         if let Some(a) = &set {
-            s.set_param(a)?;
+            s.override_params(std::slice::from_ref(a))?;
         }
         Ok(s)
     });
@@ -166,7 +166,7 @@ fn check((scenario, set): (Value, Option<String>)) -> Result<(), TestCaseError> 
     };
     let started = std::time::Instant::now();
     let fleet = experiment::run(
-        &s,
+        s.fleet(),
         &RunOptions {
             jobs: 1,
             ..RunOptions::default()
@@ -182,7 +182,7 @@ fn check((scenario, set): (Value, Option<String>)) -> Result<(), TestCaseError> 
         "{} events at one instant",
         fleet.totals.max_events_at_one_instant.0
     );
-    if s.preset.name() == "chromium" {
+    if s.preset().name() == "chromium" {
         prop_assert_eq!(fleet.invariant_total(), 0);
     }
     Ok(())

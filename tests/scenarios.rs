@@ -10,7 +10,7 @@ use common::*;
 fn load(name: &str, devices: u64) -> Scenario {
     let path = format!("{}/scenarios/{name}.json", env!("CARGO_MANIFEST_DIR"));
     let mut s = Scenario::load(&path).unwrap();
-    s.set_devices(devices).unwrap();
+    s.override_devices(devices).unwrap();
     s
 }
 
@@ -58,7 +58,7 @@ fn chromium_never_wakes_a_device_for_periodic_sync_twice_within_12h() {
 #[test]
 fn design_2019_never_exceeds_two_periodic_wakeups_a_day() {
     let mut s = load("android-wake-cap", 8);
-    s.preset = Preset::Design2019;
+    s.override_policy(Preset::Design2019);
     let r = run_scenario(&s);
     let max = r.summary["wakeups"]["periodic_per_device_day"]["max"]
         .as_f64()

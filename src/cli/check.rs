@@ -47,7 +47,7 @@ fn summary_of(args: &CheckArgs) -> Result<Value, InputError> {
     }
     let scenario = prepare(&target, &args.world, args.policy.as_deref())?;
     let set = args.world.set.iter().map(String::as_str);
-    super::check_reads("--set", set, &[scenario.preset])?;
+    super::check_reads("--set", set, &[scenario.preset()])?;
     let opts = RunOptions {
         jobs: args.jobs,
         detail_devices: 0,
@@ -55,7 +55,7 @@ fn summary_of(args: &CheckArgs) -> Result<Value, InputError> {
         progress: None,
         detail_sink: None,
     };
-    let fleet = experiment::run(&scenario, &opts);
+    let fleet = experiment::run(scenario.fleet(), &opts);
     Ok(output::summary_json(&scenario, &fleet))
 }
 

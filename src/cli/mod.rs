@@ -160,29 +160,18 @@ pub fn apply_world(
     world: &WorldArgs,
     policy: Option<&str>,
 ) -> Result<(), InputError> {
-    use serde_json::json;
     if let Some(seed) = world.seed {
-        s.seed = seed;
-        s.overrides.insert("seed".into(), json!(seed));
+        s.override_seed(seed);
     }
     if let Some(p) = policy {
-        s.preset = parse_preset("--policy", p)?;
-        s.overrides.insert("policy".into(), json!(p));
+        s.override_policy(parse_preset("--policy", p)?);
     }
-    for assignment in &world.set {
-        s.set_param(assignment)?;
-    }
-    if !world.set.is_empty() {
-        s.overrides.insert("set".into(), json!(world.set));
-    }
+    s.override_params(&world.set)?;
     if let Some(days) = world.days {
-        s.set_days(days)?;
-        s.overrides.insert("days".into(), json!(days));
+        s.override_days(days)?;
     }
     if let Some(n) = world.devices {
-        s.set_devices(n)
-            .map_err(|m| InputError::new("--devices", "", m))?;
-        s.overrides.insert("devices".into(), json!(n));
+        s.override_devices(n)?;
     }
     Ok(())
 }

@@ -99,7 +99,7 @@ pub fn run(args: RunArgs) -> ExitCode {
         check_reads(
             "--set",
             args.world.set.iter().map(String::as_str),
-            &[s.preset],
+            &[s.preset()],
         )?;
         Ok((s, text))
     });
@@ -113,8 +113,8 @@ pub fn run(args: RunArgs) -> ExitCode {
     };
     let out = args.out.clone().unwrap_or_else(|| {
         let name = match shard {
-            Some((k, n)) => format!("{}-shard-{k}-of-{n}", scenario.name),
-            None => scenario.name.clone(),
+            Some((k, n)) => format!("{}-shard-{k}-of-{n}", scenario.name()),
+            None => scenario.name().to_string(),
         };
         PathBuf::from("results").join(name)
     });
@@ -138,7 +138,7 @@ pub fn run(args: RunArgs) -> ExitCode {
             detail_sink: sink,
         };
         let started = Instant::now();
-        let fleet = experiment::run_range(&scenario, &opts, range.clone());
+        let fleet = experiment::run_range(scenario.fleet(), &opts, range.clone());
         let elapsed = started.elapsed().as_secs_f64();
         bar.finish_and_clear();
         if args.stats {
@@ -307,7 +307,7 @@ fn merged(dirs: &[PathBuf]) -> Result<(Scenario, Fleet), InputError> {
     for (p, dir) in parts.iter().zip(&dirs_by_shard) {
         let range = shard_range(p.shard.0, n, scenario.device_count());
         p.fleet
-            .check_shape(&scenario, range, detail, trace)
+            .check_shape(scenario.fleet(), range, detail, trace)
             .map_err(|m| {
                 InputError::new(
                     &dir.join("partial.json").display().to_string(),

@@ -130,7 +130,7 @@ impl Study<'_> {
         let out = self
             .out
             .cloned()
-            .unwrap_or_else(|| PathBuf::from("results").join(format!("{}-{kind}", base.name)));
+            .unwrap_or_else(|| PathBuf::from("results").join(format!("{}-{kind}", base.name())));
         output::preflight(&out, self.force).map_err(fail)?;
         Ok((base, out))
     }
@@ -183,11 +183,11 @@ pub fn sweep(args: SweepArgs) -> ExitCode {
         ));
     }
     let set = args.world.set.iter().map(String::as_str);
-    if let Err(e) = check_reads("--set", set, &[base.preset]).and_then(|()| {
+    if let Err(e) = check_reads("--set", set, &[base.preset()]).and_then(|()| {
         check_reads(
             "--vary",
             vary.iter().map(|(n, _)| n.as_str()),
-            &[base.preset],
+            &[base.preset()],
         )
     }) {
         return input_error(&e);
@@ -206,9 +206,9 @@ pub fn sweep(args: SweepArgs) -> ExitCode {
     let bar = progress_bar(args.quiet, total, "simulating devices");
     let report = cumulative(&bar);
     let opts = study_options(args.jobs, &report);
-    let results = match sweep::sweep(&base, &vary, args.replications, &opts) {
+    let results = match sweep::sweep(base.fleet(), &vary, args.replications, &opts) {
         Ok(r) => r,
-        Err(e) => return input_error(&e),
+        Err(e) => return input_error(&InputError::new("--vary", e.point, e.message)),
     };
     bar.finish_and_clear();
     let names: Vec<String> = vary.iter().map(|(n, _)| n.clone()).collect();
@@ -232,7 +232,7 @@ pub fn sweep(args: SweepArgs) -> ExitCode {
     let written = output::write_atomically(&out, args.force, |tmp| {
         experiments::write_sweep_csv(&tmp.join("sweep.csv"), &names, &results)?;
         let runs = tmp.join("sweep_runs.csv");
-        experiments::write_sweep_runs_csv(&runs, &names, &results, base.seed)?;
+        experiments::write_sweep_runs_csv(&runs, &names, &results, base.seed())?;
         let title = format!("{} vs {}", args.metric, names.join(" × "));
         experiments::write_ci_chart(tmp, "sweep", &title, &args.metric, &bars)
     });
@@ -306,7 +306,7 @@ pub fn compare(args: CompareArgs) -> ExitCode {
     let bar = progress_bar(args.quiet, total, "simulating devices");
     let report = cumulative(&bar);
     let opts = study_options(args.jobs, &report);
-    let results = sweep::compare(&base, &policies, args.replications, &opts);
+    let results = sweep::compare(base.fleet(), &policies, args.replications, &opts);
     bar.finish_and_clear();
     let bars: Vec<(String, Option<Summary>)> = results
         .iter()
@@ -322,7 +322,7 @@ pub fn compare(args: CompareArgs) -> ExitCode {
     let written = output::write_atomically(&out, args.force, |tmp| {
         experiments::write_compare_csv(&tmp.join("compare.csv"), &results)?;
         let runs = tmp.join("compare_runs.csv");
-        experiments::write_compare_runs_csv(&runs, &results, base.seed)?;
+        experiments::write_compare_runs_csv(&runs, &results, base.seed())?;
         let title = format!("{} by policy", args.metric);
         experiments::write_ci_chart(tmp, "compare", &title, &args.metric, &bars)
     });
@@ -374,8 +374,8 @@ pub fn compare(args: CompareArgs) -> ExitCode {
             "wrote {}/compare.csv, compare_runs.csv and compare.svg/png ({} replications, seeds {}..={}; --replications changes it)",
             out.display(),
             args.replications,
-            base.seed,
-            base.seed.wrapping_add(args.replications - 1)
+            base.seed(),
+            base.seed().wrapping_add(args.replications - 1)
         );
     }
     ExitCode::SUCCESS

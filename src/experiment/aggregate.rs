@@ -7,11 +7,10 @@ use crate::device::DeviceResult;
 use crate::device::counts::{Absorb, ByKind, Max, counters};
 use crate::device::fetch::FetchOutcome;
 use crate::device::record::{DayStats, INVARIANTS, Outcome, Rejections, Violation, WakeCause};
-use crate::engine::time::DAY;
 use crate::model::browser::Platform;
 use crate::model::engagement::EngagementLevel;
+use crate::model::fleet::FleetSpec;
 use crate::model::registration::{FinalState, SyncKind};
-use crate::scenario::Scenario;
 
 use super::histogram::Histogram;
 
@@ -155,8 +154,8 @@ pub struct Fleet {
 }
 
 impl Fleet {
-    pub fn new(scenario: &Scenario, first: u64, detail_devices: u64, trace_devices: u64) -> Fleet {
-        let days = scenario.duration.div_ceil(DAY).max(1) as usize;
+    pub fn new(spec: &FleetSpec, first: u64, detail_devices: u64, trace_devices: u64) -> Fleet {
+        let days = spec.days();
         Fleet {
             policy: String::new(),
             first,
@@ -300,18 +299,18 @@ impl Fleet {
         self.detail.extend(other.detail);
     }
 
-    /// Checks that this aggregate has exactly the shape a run of `scenario`'s devices `range`
+    /// Checks that this aggregate has exactly the shape a run of the fleet's devices `range`
     /// with these detail and trace counts produces, so that a partial result read from a file
     /// (`bgsim merge`) can neither panic the writer nor merge into output that differs from one
     /// run. Returns what is wrong.
     pub fn check_shape(
         &self,
-        scenario: &Scenario,
+        spec: &FleetSpec,
         range: std::ops::Range<u64>,
         detail_devices: u64,
         trace_devices: u64,
     ) -> Result<(), String> {
-        let days = scenario.duration.div_ceil(DAY).max(1) as usize;
+        let days = spec.days();
         if self.first != range.start || self.devices != range.end - range.start {
             return Err(format!(
                 "covers devices {}..{}, but the shard is devices {}..{}",
@@ -345,7 +344,7 @@ impl Fleet {
             ));
         }
         for (i, r) in &self.detail {
-            let origins = scenario.device(*i).origins.len() as u32;
+            let origins = spec.device(*i).origins.len() as u32;
             let regs = r.registrations.len() as u32;
             let bad_reg = r.registrations.iter().any(|g| g.origin >= origins);
             let bad_row = r.attempts.iter().any(|a| a.reg >= regs);

@@ -8,8 +8,11 @@
 
 use super::Fleet;
 use super::metrics::{leaves, metrics};
+use crate::engine::time::DAY;
 use crate::model::engagement::EngagementLevel;
-use crate::scenario::Scenario;
+use crate::model::fleet::FleetSpec;
+use crate::model::params::Params;
+use crate::model::policy::Preset;
 
 /// `(pattern, unit, meaning)`: `*` stands for one name segment.
 pub const METRIC_DOCS: &[(&str, &str, &str)] = &[
@@ -276,10 +279,10 @@ pub fn doc(name: &str) -> Option<&'static (&'static str, &'static str, &'static 
     METRIC_DOCS.iter().find(|(p, _, _)| matches(p, name))
 }
 
-/// Every metric name of `scenario`'s runs, sorted.
-pub fn metric_names(scenario: &Scenario) -> Vec<String> {
-    let fleet = Fleet::new(scenario, 0, 0, 0);
-    let metrics = metrics(scenario, &fleet);
+/// Every metric name of a fleet's runs, sorted.
+pub fn metric_names(spec: &FleetSpec) -> Vec<String> {
+    let fleet = Fleet::new(spec, 0, 0, 0);
+    let metrics = metrics(spec, &fleet);
     let mut out: Vec<String> = leaves(&metrics)
         .into_iter()
         .filter(|(_, v)| v.is_number() || v.is_null())
@@ -297,12 +300,8 @@ pub fn metric_names(scenario: &Scenario) -> Vec<String> {
 
 /// Every metric name (they do not depend on the scenario), sorted.
 pub fn all_metric_names() -> Vec<String> {
-    const MINIMAL: &str = r#"{"name": "catalog", "duration": "1d", "devices": [{"platform": "desktop",
-        "browser": {"sessions": "always"}, "network": {"model": "always_online"}}]}"#;
-    match Scenario::parse(MINIMAL, "catalog") {
-        Ok(s) => metric_names(&s),
-        Err(_) => Vec::new(),
-    }
+    let empty = FleetSpec::new(Vec::new(), DAY, 0, Preset::Chromium, Params::default());
+    metric_names(&empty)
 }
 
 /// Ok if `name` is a metric; else the message, with the closest known names.

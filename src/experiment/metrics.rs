@@ -9,11 +9,9 @@ use serde_json::{Value, json};
 use crate::device::counts::Absorb;
 use crate::device::fetch::FetchOutcome;
 use crate::device::record::{Invariant, RejectReason, WakeCause};
-use crate::engine::time::DAY;
-use crate::experiment::{Expect, Fleet, Histogram, Rule};
-use crate::model::params::PARAMS;
+use crate::experiment::{Fleet, Histogram};
+use crate::model::fleet::FleetSpec;
 use crate::model::registration::{FinalState, SyncKind};
-use crate::scenario::Scenario;
 
 /// Milliseconds per hour, for `periodic.interval_h`.
 const HOUR_MS: f64 = crate::engine::time::HOUR as f64;
@@ -70,18 +68,6 @@ fn states(fleet: &Fleet, kind: SyncKind) -> Value {
     Value::Object(m)
 }
 
-fn expect_json(e: &Expect) -> Value {
-    let rule = match e.rule {
-        Rule::Le(x) => json!({ "le": x }),
-        Rule::Ge(x) => json!({ "ge": x }),
-        Rule::Eq(x) => json!({ "eq": x }),
-        Rule::Between(a, b) => json!({ "between": [a, b] }),
-    };
-    let mut v = rule;
-    v["metric"] = json!(e.metric);
-    v
-}
-
 fn fetch_metrics(fleet: &Fleet, wakeups: u64) -> Value {
     let count = |o: Option<FetchOutcome>| fleet.totals.fetch_outcomes.get(&o).copied().unwrap_or(0);
     let registered: u64 = fleet.totals.fetch_outcomes.values().sum();
@@ -101,34 +87,6 @@ fn fetch_metrics(fleet: &Fleet, wakeups: u64) -> Value {
         "crashes_survived": fleet.totals.fetch_crashes_survived,
         "request_failures": fleet.totals.fetch_request_failures,
         "wakeups": wakeups,
-    })
-}
-
-/// The run's identity: scenario, version, seed, the policy simulated (the scenario's preset
-/// unless the run named another) and the resolved parameters (the head of `summary.json`).
-pub fn identity(scenario: &Scenario, policy: &str) -> Value {
-    let policy = if policy.is_empty() {
-        scenario.preset.name()
-    } else {
-        policy
-    };
-    let mut params = serde_json::Map::new();
-    for def in PARAMS {
-        params.insert(def.name.into(), def.get(&scenario.params).to_json());
-    }
-    json!({
-        "scenario": {
-            "name": scenario.name,
-            "description": scenario.description,
-            "digest_sha256": scenario.digest,
-            "duration_ms": scenario.duration,
-            "days": scenario.duration.div_ceil(DAY),
-            "expect": scenario.expect.iter().map(expect_json).collect::<Vec<_>>(),
-        },
-        "bgsim_version": crate::VERSION,
-        "seed": scenario.seed,
-        "overrides": scenario.overrides,
-        "policy": { "preset": policy, "params": params },
     })
 }
 
@@ -157,7 +115,7 @@ pub fn leaves(v: &Value) -> Vec<(String, &Value)> {
 }
 
 /// Every headline metric of a fleet.
-pub fn metrics(scenario: &Scenario, fleet: &Fleet) -> Value {
+pub fn metrics(spec: &FleetSpec, fleet: &Fleet) -> Value {
     let total = fleet.totals.days.iter().fold(
         Default::default(),
         |mut acc: crate::device::record::DayStats, d| {
@@ -195,7 +153,7 @@ pub fn metrics(scenario: &Scenario, fleet: &Fleet) -> Value {
         .map(|v| {
             let (origin, tag) = match &v.registration {
                 Some((o, tag)) => (
-                    json!(scenario.device(v.device).origins[*o as usize].name),
+                    json!(spec.device(v.device).origins[*o as usize].name),
                     json!(tag),
                 ),
                 None => (Value::Null, Value::Null),

@@ -18,9 +18,8 @@ use std::ops::Range;
 use rayon::prelude::*;
 
 use crate::device;
-use crate::engine::time::SimTime;
+use crate::model::fleet::FleetSpec;
 use crate::model::policy::Policy;
-use crate::scenario::Scenario;
 
 pub use aggregate::Fleet;
 pub use histogram::Histogram;
@@ -78,26 +77,26 @@ const WAVE: usize = 64;
 /// Devices in flight at once while their full results are kept (detail and traced devices).
 const DETAIL_WAVE: u64 = 2048;
 
-/// Simulates every device of the scenario under its policy preset and reduces the results.
-pub fn run(scenario: &Scenario, opts: &RunOptions<'_>) -> Fleet {
-    run_range(scenario, opts, 0..scenario.device_count())
+/// Simulates every device of the fleet under its policy preset and reduces the results.
+pub fn run(spec: &FleetSpec, opts: &RunOptions<'_>) -> Fleet {
+    run_range(spec, opts, 0..spec.device_count())
 }
 
 /// Simulates the devices `range` (a shard) and reduces their results.
-pub fn run_range(scenario: &Scenario, opts: &RunOptions<'_>, range: Range<u64>) -> Fleet {
-    let policy = scenario.preset.build(&scenario.params);
-    run_policy_range(scenario, &*policy, opts, range)
+pub fn run_range(spec: &FleetSpec, opts: &RunOptions<'_>, range: Range<u64>) -> Fleet {
+    let policy = spec.preset().build(spec.params());
+    run_policy_range(spec, &*policy, opts, range)
 }
 
-/// Simulates every device of the scenario under `policy` instead of the scenario's preset (a
-/// policy written outside this crate; `Policy` in `model::policy`). The scenario's parameters
-/// still drive the device-level model (process, network, fetch, engagement).
-pub fn run_policy(scenario: &Scenario, policy: &dyn Policy, opts: &RunOptions<'_>) -> Fleet {
-    run_policy_range(scenario, policy, opts, 0..scenario.device_count())
+/// Simulates every device of the fleet under `policy` instead of the fleet's preset (a policy
+/// written outside this crate; `Policy` in `model::policy`). The fleet's parameters still drive
+/// the device-level model (process, network, fetch, engagement).
+pub fn run_policy(spec: &FleetSpec, policy: &dyn Policy, opts: &RunOptions<'_>) -> Fleet {
+    run_policy_range(spec, policy, opts, 0..spec.device_count())
 }
 
 fn run_policy_range(
-    scenario: &Scenario,
+    spec: &FleetSpec,
     policy: &dyn Policy,
     opts: &RunOptions<'_>,
     range: Range<u64>,
@@ -106,7 +105,7 @@ fn run_policy_range(
         .num_threads(opts.jobs)
         .build()
         .expect("thread pool");
-    let mut fleet = pool.install(|| run_in_pool(scenario, policy, opts, range));
+    let mut fleet = pool.install(|| run_in_pool(spec, policy, opts, range));
     fleet.policy = policy.name().to_string();
     fleet
 }
@@ -115,17 +114,17 @@ fn run_policy_range(
 /// in chunk order. Neither the chunk size nor the thread count can change a result: merging is
 /// exact and order-preserving.
 fn run_in_pool(
-    scenario: &Scenario,
+    spec: &FleetSpec,
     policy: &dyn Policy,
     opts: &RunOptions<'_>,
     range: Range<u64>,
 ) -> Fleet {
-    let horizon = SimTime::from_ms(scenario.duration);
+    let horizon = spec.horizon();
     let n = range.end - range.start;
     let threads = rayon::current_num_threads() as u64;
     let chunk = (n / (threads * 4)).clamp(1, MAX_CHUNK);
     let (detail, trace) = (opts.detail_devices, opts.trace_devices);
-    let mut fleet = Fleet::new(scenario, range.start, detail, trace);
+    let mut fleet = Fleet::new(spec, range.start, detail, trace);
     // Chunk ranges are made one wave at a time: memory never depends on the fleet's size.
     let mut next = range.start;
     let mut wave: Vec<Range<u64>> = Vec::with_capacity(WAVE);
@@ -150,19 +149,19 @@ fn run_in_pool(
         let partials: Vec<Fleet> = wave
             .par_iter()
             .map(|r| {
-                let mut part = Fleet::new(scenario, r.start, detail, trace);
+                let mut part = Fleet::new(spec, r.start, detail, trace);
                 for i in r.clone() {
-                    let spec = scenario.device(i);
+                    let device = spec.device(i);
                     let result = device::simulate(
-                        spec,
+                        device,
                         policy,
-                        &scenario.params,
-                        scenario.seed,
+                        spec.params(),
+                        spec.seed(),
                         i,
                         horizon,
                         i < trace,
                     );
-                    part.add(i, spec.origins.len(), spec.platform, result);
+                    part.add(i, device.origins.len(), device.platform, result);
                 }
                 report_progress(&progress, r.end - r.start, n, opts);
                 part

@@ -10,8 +10,8 @@ use serde_json::Value;
 
 use super::metrics::metrics;
 use super::{RunOptions, run};
+use crate::model::fleet::FleetSpec;
 use crate::model::policy::Preset;
-use crate::scenario::{InputError, Scenario};
 
 /// One metric's value in each replication, by replication index: `None` where that replication
 /// had no value (e.g. no one-shot finished, so no latency). Keeping the index is what lets a
@@ -71,20 +71,30 @@ pub fn grid(vary: &[(String, Vec<String>)]) -> Vec<Vec<(String, String)>> {
     points
 }
 
-fn with_point(base: &Scenario, point: &[(String, String)]) -> Result<Scenario, InputError> {
+/// A grid value the parameter table refuses.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VaryError {
+    /// `name=value` as given.
+    pub point: String,
+    pub message: String,
+}
+
+fn with_point(base: &FleetSpec, point: &[(String, String)]) -> Result<FleetSpec, VaryError> {
     let mut s = base.clone();
     for (name, value) in point {
-        s.set_param(&format!("{name}={value}"))
-            .map_err(|e| InputError::new("--vary", format!("{name}={value}"), e.message))?;
+        s.set_param(name, value).map_err(|(_, message)| VaryError {
+            point: format!("{name}={value}"),
+            message,
+        })?;
     }
     Ok(s)
 }
 
-fn replicate(s: &Scenario, replications: u64, opts: &RunOptions<'_>) -> Samples {
+fn replicate(s: &FleetSpec, replications: u64, opts: &RunOptions<'_>) -> Samples {
     let runs: Vec<BTreeMap<String, f64>> = (0..replications)
         .map(|r| {
             let mut s = s.clone();
-            s.seed = s.seed.wrapping_add(r);
+            s.set_seed(s.seed().wrapping_add(r));
             let fleet = run(&s, opts);
             flatten(&metrics(&s, &fleet))
         })
@@ -108,11 +118,11 @@ fn collect_by_replication(runs: &[BTreeMap<String, f64>]) -> Samples {
 
 /// Runs every grid point `replications` times. Every point is validated before anything runs.
 pub fn sweep(
-    base: &Scenario,
+    base: &FleetSpec,
     vary: &[(String, Vec<String>)],
     replications: u64,
     opts: &RunOptions<'_>,
-) -> Result<Vec<PointResult>, InputError> {
+) -> Result<Vec<PointResult>, VaryError> {
     let points = grid(vary);
     let scenarios = points
         .iter()
@@ -130,7 +140,7 @@ pub fn sweep(
 
 /// Runs the same world under each policy.
 pub fn compare(
-    base: &Scenario,
+    base: &FleetSpec,
     policies: &[Preset],
     replications: u64,
     opts: &RunOptions<'_>,
@@ -139,7 +149,7 @@ pub fn compare(
         .iter()
         .map(|p| {
             let mut s = base.clone();
-            s.preset = *p;
+            s.set_preset(*p);
             (*p, replicate(&s, replications, opts))
         })
         .collect()

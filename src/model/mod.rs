@@ -8,6 +8,7 @@ pub mod browser;
 pub mod duration;
 pub mod engagement;
 pub mod fetch;
+pub mod fleet;
 pub mod handler;
 pub mod network;
 pub mod params;

@@ -39,7 +39,7 @@ fn meta(name: &str, pid: u64, tid: Option<u64>, value: &str, sort: Option<u64>) 
 
 fn device_events(device: u64, r: &DeviceResult, scenario: &Scenario, out: &mut Vec<Value>) {
     let pid = device + 1;
-    let horizon = scenario.duration;
+    let horizon = scenario.duration();
     let spec = scenario.device(device);
     out.extend(meta(
         "process_name",

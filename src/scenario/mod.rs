@@ -10,47 +10,36 @@ pub mod limits;
 mod origin;
 mod resolve;
 
+use std::path::Path;
+
 use sha2::{Digest, Sha256};
 
-use crate::engine::time::DAY;
 use crate::experiment::Expect;
-use crate::model::engagement::EngagementSpec;
+use crate::model::fleet::FleetSpec;
 use crate::model::params::Params;
 use crate::model::policy::Preset;
-use crate::model::world::{DeviceSpec, RegisterWhen};
+use crate::model::world::DeviceSpec;
 
 pub use error::InputError;
 use format::ScenarioFile;
 use resolve::Resolver;
 
-/// A block of identical devices (`count` copies of one spec).
-#[derive(Clone, Debug)]
-pub struct DeviceBlock {
-    pub count: u64,
-    pub spec: DeviceSpec,
-}
-
-/// A validated scenario, ready to simulate.
+/// A validated scenario, ready to simulate: what to simulate (`fleet`) and what a run of it
+/// is called, checked against and recorded with. Built only by validation (`load`, `parse`);
+/// the command-line overrides go through methods that re-check and record what they change.
 #[derive(Clone, Debug)]
 pub struct Scenario {
-    pub name: String,
-    pub description: String,
-    /// The horizon in ms (SEMANTICS S1: events at t ≥ duration never run).
-    pub duration: u64,
-    pub seed: u64,
-    pub preset: Preset,
-    pub params: Params,
-    pub blocks: Vec<DeviceBlock>,
-    pub expect: Vec<Expect>,
+    name: String,
+    description: String,
+    fleet: FleetSpec,
+    expect: Vec<Expect>,
     /// SHA-256 of the scenario file's bytes, hex.
-    pub digest: String,
+    digest: String,
     /// Where it was read from, for messages.
-    pub source: String,
-    /// Index of the first device of each block (for `device`, a binary search).
-    block_starts: Vec<u64>,
+    source: String,
     /// The command-line overrides applied to the file (`--seed`, `--policy`, `--set`, `--days`,
     /// `--devices`), recorded in `summary.json` and baselines.
-    pub overrides: serde_json::Map<String, serde_json::Value>,
+    overrides: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The JSON Schema of the scenario format (`bgsim schema`, `docs/scenario.schema.json`), derived
@@ -62,14 +51,17 @@ pub fn schema_json() -> String {
 
 impl Scenario {
     /// Reads and validates a scenario file.
-    pub fn load(path: &str) -> Result<Scenario, InputError> {
-        Scenario::parse(&Scenario::read(path)?, path)
+    pub fn load(path: impl AsRef<Path>) -> Result<Scenario, InputError> {
+        let path = path.as_ref();
+        Scenario::parse(&Scenario::read(path)?, &path.display().to_string())
     }
 
     /// Reads a scenario file's text (at most `limits::MAX_SCENARIO_BYTES`).
-    pub fn read(path: &str) -> Result<String, InputError> {
+    pub fn read(path: impl AsRef<Path>) -> Result<String, InputError> {
         use std::io::Read;
-        let err = |m: String| InputError::new(path, "", m);
+        let path = path.as_ref();
+        let shown = path.display().to_string();
+        let err = |m: String| InputError::new(&shown, "", m);
         let file =
             std::fs::File::open(path).map_err(|e| err(format!("cannot read the file: {e}")))?;
         let mut bytes = Vec::new();
@@ -100,10 +92,9 @@ impl Scenario {
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect();
-        let mut scenario = Resolver { file }.scenario(raw, digest)?;
-        scenario.index_blocks();
+        let scenario = Resolver { file }.scenario(raw, digest)?;
         if !scenario.expect.is_empty() {
-            let known = crate::experiment::catalog::metric_names(&scenario);
+            let known = crate::experiment::catalog::metric_names(&scenario.fleet);
             for (i, e) in scenario.expect.iter().enumerate() {
                 crate::experiment::catalog::check_metric(&e.metric, &known)
                     .map_err(|m| InputError::new(file, format!("expect[{i}].metric"), m))?;
@@ -112,118 +103,132 @@ impl Scenario {
         Ok(scenario)
     }
 
-    pub fn device_count(&self) -> u64 {
-        self.blocks.iter().map(|b| b.count).sum()
-    }
-
-    /// The spec of the `index`-th device after `count` expansion (`index < device_count()`).
-    pub fn device(&self, index: u64) -> &DeviceSpec {
-        let block = self.block_starts.partition_point(|&s| s <= index) - 1;
-        &self.blocks[block].spec
-    }
-
-    fn index_blocks(&mut self) {
-        let mut start = 0;
-        self.block_starts = self
-            .blocks
-            .iter()
-            .map(|b| {
-                let s = start;
-                start += b.count;
-                s
-            })
-            .collect();
-    }
-
-    /// Applies one `--set name=value` override.
-    pub fn set_param(&mut self, assignment: &str) -> Result<(), InputError> {
-        let err = |m: String| InputError::new("--set", assignment, m);
-        let (name, value) = assignment
-            .split_once('=')
-            .ok_or_else(|| err("expected name=value".into()))?;
-        let def = Params::def(name).ok_or_else(|| {
-            err(format!(
-                "unknown parameter {name:?} (`bgsim params` lists them)"
-            ))
-        })?;
-        let v = def.parse(value).map_err(err)?;
-        def.set(&mut self.params, v);
-        self.params
-            .check()
-            .map_err(|(p, m)| InputError::new("--set", p, m))
-    }
-
-    /// Replaces the horizon (`--days`), re-checking that every scenario time still fits.
-    pub fn set_days(&mut self, days: u64) -> Result<(), InputError> {
-        if days == 0 || days > limits::MAX_DAYS {
-            return Err(InputError::new(
-                "--days",
-                "",
-                format!("expected 1 to {} days, got {days}", limits::MAX_DAYS),
-            ));
+    /// Assembles a validated scenario (the resolver's last step).
+    fn new(
+        name: String,
+        description: String,
+        fleet: FleetSpec,
+        expect: Vec<Expect>,
+        digest: String,
+        source: String,
+    ) -> Self {
+        Scenario {
+            name,
+            description,
+            fleet,
+            expect,
+            digest,
+            source,
+            overrides: Default::default(),
         }
-        self.duration = days * DAY;
-        for b in &self.blocks {
-            let too_late = b
-                .spec
-                .crashes
-                .at
-                .iter()
-                .copied()
-                .chain(b.spec.origins.iter().flat_map(|o| {
-                    o.registrations
-                        .iter()
-                        .filter_map(|r| match r.when {
-                            RegisterWhen::At(t) => Some(t),
-                            _ => None,
-                        })
-                        .chain(o.events.iter().map(|e| e.at))
-                        .chain(o.fetches.iter().map(|f| f.at))
-                        .chain(match &o.engagement {
-                            EngagementSpec::Score { at, .. } => at.clone(),
-                            EngagementSpec::Pinned(_) => Vec::new(),
-                        })
-                }));
-            if let Some(t) = too_late.into_iter().find(|t| *t >= self.duration) {
-                return Err(InputError::new(
-                    "--days",
-                    "",
-                    format!(
-                        "the scenario has a time ({}) at or after the new horizon",
-                        crate::model::duration::format_ms(t)
-                    ),
-                ));
-            }
+    }
+
+    /// What to simulate (`experiment::run`).
+    pub fn fleet(&self) -> &FleetSpec {
+        &self.fleet
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn description(&self) -> &str {
+        &self.description
+    }
+
+    pub fn expect(&self) -> &[Expect] {
+        &self.expect
+    }
+
+    /// SHA-256 of the scenario file's bytes, hex.
+    pub fn digest(&self) -> &str {
+        &self.digest
+    }
+
+    /// Where it was read from, for messages.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// The command-line overrides applied (`summary.json` `overrides`).
+    pub fn overrides(&self) -> &serde_json::Map<String, serde_json::Value> {
+        &self.overrides
+    }
+
+    pub fn device_count(&self) -> u64 {
+        self.fleet.device_count()
+    }
+
+    pub fn device(&self, index: u64) -> &DeviceSpec {
+        self.fleet.device(index)
+    }
+
+    /// The horizon in ms.
+    pub fn duration(&self) -> u64 {
+        self.fleet.duration()
+    }
+
+    pub fn seed(&self) -> u64 {
+        self.fleet.seed()
+    }
+
+    pub fn preset(&self) -> Preset {
+        self.fleet.preset()
+    }
+
+    pub fn params(&self) -> &Params {
+        self.fleet.params()
+    }
+
+    /// `--seed`.
+    pub fn override_seed(&mut self, seed: u64) {
+        self.fleet.set_seed(seed);
+        self.overrides.insert("seed".into(), seed.into());
+    }
+
+    /// `--policy`.
+    pub fn override_policy(&mut self, preset: Preset) {
+        self.fleet.set_preset(preset);
+        self.overrides.insert("policy".into(), preset.name().into());
+    }
+
+    /// `--set name=value`, each (recorded together, in order).
+    pub fn override_params(&mut self, assignments: &[String]) -> Result<(), InputError> {
+        for assignment in assignments {
+            let err = |m: String| InputError::new("--set", assignment, m);
+            let (name, value) = assignment
+                .split_once('=')
+                .ok_or_else(|| err("expected name=value".into()))?;
+            self.fleet.set_param(name, value).map_err(|(p, m)| {
+                if p == name {
+                    err(m)
+                } else {
+                    InputError::new("--set", p, m)
+                }
+            })?;
+        }
+        if !assignments.is_empty() {
+            self.overrides
+                .insert("set".into(), serde_json::json!(assignments));
         }
         Ok(())
     }
-}
 
-impl Scenario {
-    /// Rescales the fleet to `n` devices (`--devices`), keeping block proportions: each block gets
-    /// `floor(count·n/total)` devices and the remainder goes to the first blocks in order.
-    pub fn set_devices(&mut self, n: u64) -> Result<(), String> {
-        if n == 0 || n > limits::MAX_DEVICES {
-            return Err(format!(
-                "expected 1 to {} devices, got {n}",
-                limits::MAX_DEVICES
-            ));
-        }
-        let total = self.device_count() as u128;
-        let mut given = 0;
-        for b in &mut self.blocks {
-            b.count = (b.count as u128 * n as u128 / total) as u64;
-            given += b.count;
-        }
-        let mut i = 0;
-        let len = self.blocks.len();
-        while given < n {
-            self.blocks[i % len].count += 1;
-            given += 1;
-            i += 1;
-        }
-        self.blocks.retain(|b| b.count > 0);
-        self.index_blocks();
+    /// `--days`: replaces the horizon, re-checking that every scenario time still fits.
+    pub fn override_days(&mut self, days: u64) -> Result<(), InputError> {
+        self.fleet
+            .set_days(days)
+            .map_err(|m| InputError::new("--days", "", m))?;
+        self.overrides.insert("days".into(), days.into());
+        Ok(())
+    }
+
+    /// `--devices`: rescales the fleet keeping block proportions.
+    pub fn override_devices(&mut self, n: u64) -> Result<(), InputError> {
+        self.fleet
+            .set_devices(n, limits::MAX_DEVICES)
+            .map_err(|m| InputError::new("--devices", "", m))?;
+        self.overrides.insert("devices".into(), n.into());
         Ok(())
     }
 }

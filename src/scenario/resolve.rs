@@ -5,10 +5,11 @@
 use std::collections::BTreeSet;
 
 use super::format::*;
-use super::{DeviceBlock, InputError, Scenario, limits};
+use super::{InputError, Scenario, limits};
 use crate::engine::time::SimDuration;
 use crate::experiment::{Expect, Rule};
 use crate::model::browser::{CrashSpec, Platform, Sessions};
+use crate::model::fleet::{DeviceBlock, FleetSpec};
 use crate::model::network::{Flaky, NetworkSpec};
 use crate::model::params::{ParamDef, Params, Unit, Value};
 use crate::model::policy::Preset;
@@ -115,20 +116,15 @@ impl Resolver<'_> {
             .enumerate()
             .map(|(i, e)| self.expect(e, &format!("expect[{i}]")))
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(Scenario {
-            name: raw.name,
-            description: raw.description,
-            duration: horizon,
-            seed: raw.seed,
-            preset,
-            params,
-            blocks,
+        let fleet = FleetSpec::new(blocks, horizon, raw.seed, preset, params);
+        Ok(Scenario::new(
+            raw.name,
+            raw.description,
+            fleet,
             expect,
             digest,
-            source: self.file.to_string(),
-            block_starts: Vec::new(),
-            overrides: Default::default(),
-        })
+            self.file.to_string(),
+        ))
     }
 
     fn params(

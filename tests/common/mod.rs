@@ -90,7 +90,7 @@ pub fn run(scenario: &Value) -> Run {
 
 pub fn run_scenario(s: &Scenario) -> Run {
     let fleet = experiment::run(
-        s,
+        s.fleet(),
         &RunOptions {
             jobs: 1,
             ..RunOptions::default()
