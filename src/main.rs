@@ -1,3 +1,5 @@
+mod cli;
+
 fn main() -> std::process::ExitCode {
     // A closed pipe (`bgsim params | head -1`) ends the process quietly, as for any Unix tool,
     // instead of a panic on the failed write.
@@ -6,5 +8,5 @@ fn main() -> std::process::ExitCode {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
-    bgsim::cli::main()
+    cli::main()
 }

@@ -35,6 +35,7 @@ fn param_value(index: usize, pick: usize) -> (String, Value) {
                 .copied()
                 .unwrap_or("bogus")
         ),
+        other => panic!("a unit this test does not know yet: {other:?}"),
     };
     (def.name.to_string(), v)
 }

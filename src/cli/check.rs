@@ -7,10 +7,10 @@ use std::process::ExitCode;
 use serde_json::Value;
 
 use super::{WorldArgs, input_error, prepare};
-use crate::experiment::check::{Baseline, Verdict, evaluate, expects_in_summary};
-use crate::experiment::{self, RunOptions};
-use crate::output;
-use crate::scenario::InputError;
+use bgsim::experiment::check::{Baseline, Verdict, evaluate, expects_in_summary};
+use bgsim::experiment::{self, RunOptions};
+use bgsim::output;
+use bgsim::scenario::InputError;
 
 #[derive(clap::Args, Debug)]
 pub struct CheckArgs {
@@ -79,9 +79,9 @@ fn load_baseline(path: &Path) -> Result<Baseline, InputError> {
     baseline
         .validate()
         .map_err(|(path, m)| InputError::new(&name, path, m))?;
-    let known = crate::experiment::catalog::all_metric_names();
+    let known = bgsim::experiment::catalog::all_metric_names();
     for metric in baseline.metrics.keys() {
-        crate::experiment::catalog::check_metric(metric, &known)
+        bgsim::experiment::catalog::check_metric(metric, &known)
             .map_err(|m| InputError::new(&name, format!("metrics.{metric}"), m))?;
     }
     Ok(baseline)
@@ -95,7 +95,7 @@ fn print_table(rows: &[(String, Verdict)]) {
     for (source, v) in rows {
         let actual = v
             .actual
-            .map_or("missing".to_string(), crate::experiment::check::short);
+            .map_or("missing".to_string(), bgsim::experiment::check::short);
         let verdict = if v.pass { "pass" } else { "FAIL" };
         println!(
             "{source:<10} {:<44} {:>26} {actual:>14}  {verdict}",
@@ -123,7 +123,7 @@ fn junit_xml(suite: &str, rows: &[(String, Verdict)]) -> String {
     for (source, v) in rows {
         let actual = v
             .actual
-            .map_or("missing".to_string(), crate::experiment::check::short);
+            .map_or("missing".to_string(), bgsim::experiment::check::short);
         out.push_str(&format!(
             "    <testcase classname=\"{}\" name=\"{}\"",
             xml(source),

@@ -12,9 +12,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::model::params::{DEVICE_PARAMS, PARAMS, Params};
-use crate::model::policy::Preset;
-use crate::scenario::{InputError, Scenario};
+use bgsim::model::params::{DEVICE_PARAMS, PARAMS, Params};
+use bgsim::model::policy::Preset;
+use bgsim::scenario::{InputError, Scenario};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -97,7 +97,7 @@ pub fn main() -> ExitCode {
         Command::Metrics => metrics(),
         Command::Plot { dir } => plot(&dir),
         Command::Schema => {
-            println!("{}", crate::scenario::schema_json());
+            println!("{}", bgsim::scenario::schema_json());
             ExitCode::SUCCESS
         }
     }
@@ -112,7 +112,7 @@ fn remove_partial_output_on_signal() {
     };
     std::thread::spawn(move || {
         if let Some(sig) = signals.forever().next() {
-            crate::output::remove_in_progress();
+            bgsim::output::remove_in_progress();
             std::process::exit(128 + sig);
         }
     });
@@ -147,7 +147,7 @@ pub fn check_reads<'a>(
 ) -> Result<(), InputError> {
     for name in names {
         let name = name.split_once('=').map_or(name, |(n, _)| n).trim();
-        if let Some(m) = crate::model::policy::unread_param(presets, name) {
+        if let Some(m) = bgsim::model::policy::unread_param(presets, name) {
             return Err(InputError::new(flag, name, m));
         }
     }
@@ -194,7 +194,7 @@ fn progress_bar(quiet: bool, len: u64, what: &str) -> indicatif::ProgressBar {
 }
 
 fn plot(dir: &std::path::Path) -> ExitCode {
-    match crate::output::render(dir) {
+    match bgsim::output::render(dir) {
         Ok(()) => {
             eprintln!(
                 "rendered {}/charts and {}/report.html",
@@ -233,7 +233,7 @@ fn validate(files: &[String]) -> ExitCode {
 }
 
 fn metrics() -> ExitCode {
-    use crate::experiment::catalog::{all_metric_names, doc};
+    use bgsim::experiment::catalog::{all_metric_names, doc};
     println!("{:<48} {:<14} meaning", "metric", "unit");
     for name in all_metric_names() {
         let (unit, meaning) = doc(&name).map_or(("", ""), |(_, u, m)| (*u, *m));

@@ -7,9 +7,9 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 
 use super::{WorldArgs, apply_world, check_reads, input_error, progress_bar};
-use crate::experiment::{self, Fleet, RunOptions};
-use crate::output::{self, WriteOptions};
-use crate::scenario::{InputError, Scenario};
+use bgsim::experiment::{self, Fleet, RunOptions};
+use bgsim::output::{self, WriteOptions};
+use bgsim::scenario::{InputError, Scenario};
 
 #[derive(clap::Args, Debug)]
 pub struct RunArgs {
@@ -161,6 +161,7 @@ pub fn run(args: RunArgs) -> ExitCode {
                 force: args.force,
             };
             output::simulate_into(&out, &scenario, &write, |sink| simulate(Some(sink)))
+                .map_err(anyhow::Error::from)
         }
     };
     let fleet = match written {
@@ -185,7 +186,7 @@ fn finish(
     if !quiet && calls > 0 && rejected * 20 > calls {
         // More than 5 %: rates computed over the rest would hide it (summary.json has
         // `one_shot.rejected_by` / `periodic.rejected_by` and `one_shot.delivered_rate`).
-        let by = crate::device::record::RejectReason::ALL
+        let by = bgsim::device::record::RejectReason::ALL
             .iter()
             .map(|r| {
                 let n = fleet.totals.rejections.one_shot[*r] + fleet.totals.rejections.periodic[*r];
@@ -222,7 +223,7 @@ fn write_partial(
     fleet: Fleet,
 ) -> anyhow::Result<Fleet> {
     let partial = Partial {
-        bgsim_version: crate::VERSION.to_string(),
+        bgsim_version: bgsim::VERSION.to_string(),
         scenario_file: args.scenario.clone(),
         scenario_text,
         world: args.world.clone(),

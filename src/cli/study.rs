@@ -4,11 +4,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use super::{WorldArgs, check_reads, input_error, parse_preset, prepare, progress_bar};
-use crate::experiment::RunOptions;
-use crate::experiment::stats::Summary;
-use crate::experiment::sweep;
-use crate::output::{self, experiments};
-use crate::scenario::InputError;
+use bgsim::experiment::RunOptions;
+use bgsim::experiment::stats::Summary;
+use bgsim::experiment::sweep;
+use bgsim::output::{self, experiments};
+use bgsim::scenario::InputError;
 
 /// The metric charted by default.
 const DEFAULT_METRIC: &str = "wakeups.per_device_day.mean";
@@ -122,10 +122,10 @@ struct Study<'a> {
 
 impl Study<'_> {
     /// The scenario and the output directory (default `results/<name>-<kind>/`).
-    fn prepare(&self, kind: &str) -> Result<(crate::scenario::Scenario, PathBuf), ExitCode> {
+    fn prepare(&self, kind: &str) -> Result<(bgsim::scenario::Scenario, PathBuf), ExitCode> {
         let base = prepare(self.scenario, self.world, self.policy).map_err(|e| input_error(&e))?;
-        let known = crate::experiment::catalog::all_metric_names();
-        crate::experiment::catalog::check_metric(self.metric, &known)
+        let known = bgsim::experiment::catalog::all_metric_names();
+        bgsim::experiment::catalog::check_metric(self.metric, &known)
             .map_err(|m| input_error(&InputError::new("--metric", "", m)))?;
         let out = self
             .out
@@ -148,7 +148,7 @@ fn parse_vary(spec: &str) -> Result<(String, Vec<String>), InputError> {
     Ok((name.trim().to_string(), values))
 }
 
-fn fail(e: anyhow::Error) -> ExitCode {
+fn fail(e: impl std::fmt::Display) -> ExitCode {
     eprintln!("error: {e:#}");
     ExitCode::from(2)
 }

@@ -29,6 +29,7 @@ pub struct FetchRecord {
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
 )]
+#[non_exhaustive]
 pub enum FetchOutcome {
     Succeeded,
     Failed,

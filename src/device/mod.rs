@@ -80,6 +80,7 @@ pub struct DeviceResult {
 
 /// An environment change worth showing on a trace timeline.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub enum Mark {
     Online,
     Offline,

@@ -51,6 +51,7 @@ impl DayStats {
 
 /// The invariants of DESIGN §7 that this build monitors, counted per run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub enum Invariant {
     DispatchWhileOffline = 0,
     ConcurrentDispatch = 1,

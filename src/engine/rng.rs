@@ -17,6 +17,7 @@ use super::time::SimDuration;
 /// to its own purpose number in the key, so no two uses can share a stream (before, a fetch's id
 /// stream and another fetch's failure stream were packed into the same key).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum StreamId {
     /// The markov or diurnal network's flaky process.
     Network,

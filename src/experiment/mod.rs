@@ -32,6 +32,7 @@ pub struct Expect {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum Rule {
     Le(f64),
     Ge(f64),

@@ -6,6 +6,7 @@ use crate::engine::time::SimDuration;
 
 /// The operating system the browser runs on; decides who may start the browser.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Platform {
     /// The browser runs only during user sessions; nothing wakes a closed browser.
     Desktop,
@@ -40,6 +41,7 @@ pub struct CrashSpec {
 /// When a user session keeps the browser open. A daily pattern stays a pattern until the run
 /// knows its horizon, so `--days N` means exactly what a file with `duration` N days means.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Sessions {
     /// Explicit windows (`"always"`, `"never"`, `{"at": …}`).
     Windows(Windows),

@@ -6,6 +6,7 @@ use std::fmt;
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
 )]
+#[non_exhaustive]
 pub enum EngagementLevel {
     None,
     Minimal,
@@ -89,6 +90,7 @@ pub const MAX_POINTS: f64 = 100.0;
 
 /// How an origin's engagement is described in a scenario.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum EngagementSpec {
     /// A fixed level, for experiments that isolate tiers.
     Pinned(EngagementLevel),

@@ -26,6 +26,7 @@ pub struct FetchSpec {
 
 /// The state of one request, as persisted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum RequestState {
     Pending,
     Active,

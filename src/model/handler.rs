@@ -8,6 +8,7 @@ use crate::engine::time::SimDuration;
 
 /// How a handler's event settles, before the policy's timeout is applied.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Settle {
     Success,
     Fail,
@@ -17,6 +18,7 @@ pub enum Settle {
 
 /// Distribution of a handler's running time, in ms.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum DurationDist {
     Fixed(u64),
     /// Inclusive bounds.

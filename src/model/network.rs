@@ -15,6 +15,7 @@ pub struct Flaky {
 
 /// How the scenario described the network, resolved.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum NetworkSpec {
     AlwaysOnline,
     /// Explicit offline windows.

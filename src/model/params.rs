@@ -33,6 +33,7 @@ pub const DEVICE_PARAMS: &[&str] = &[
 
 /// The unit a parameter is expressed in; decides how it is parsed and printed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Unit {
     /// Duration string such as `"5m"`, stored as milliseconds.
     Duration,
@@ -60,6 +61,7 @@ impl Unit {
 
 /// A parameter value in its canonical form.
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum Value {
     Ms(u64),
     Count(u64),

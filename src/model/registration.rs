@@ -18,6 +18,7 @@ use crate::engine::time::SimTime;
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
 )]
+#[non_exhaustive]
 pub enum SyncKind {
     OneShot,
     Periodic,
@@ -34,6 +35,7 @@ impl SyncKind {
 
 /// The in-memory state of an active registration.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub enum RegState {
     Pending,
     Firing,
@@ -44,6 +46,7 @@ pub enum RegState {
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
 )]
+#[non_exhaustive]
 pub enum FinalState {
     Succeeded,
     GaveUp,
@@ -141,6 +144,7 @@ impl Registration {
 
 /// How a dispatched event ended (DESIGN §6 `outcome`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub enum Outcome {
     Success,
     Failure,

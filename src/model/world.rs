@@ -42,6 +42,7 @@ pub struct OriginSpec {
 
 /// When a registration entry makes its register calls.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum RegisterWhen {
     At(u64),
     /// Poisson arrivals; `{n}` in the tag is the 0-based arrival index.
@@ -72,6 +73,7 @@ impl RegistrationSpec {
 
 /// An origin-level action at an explicit time (DESIGN §4.6).
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum OriginAction {
     Unregister {
         kind: SyncKind,

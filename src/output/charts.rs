@@ -8,7 +8,7 @@
 use std::path::Path;
 use std::sync::Once;
 
-use anyhow::{Context, Result, anyhow};
+use super::error::{Context, OutputError, Result};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use serde_json::Value;
@@ -55,7 +55,7 @@ fn records(path: &Path) -> Result<Vec<csv::StringRecord>> {
 fn num<T: std::str::FromStr>(rec: &csv::StringRecord, i: usize) -> Result<T> {
     rec.get(i)
         .and_then(|s| s.parse().ok())
-        .ok_or_else(|| anyhow!("expected a number in column {i} of {rec:?}"))
+        .ok_or_else(|| OutputError::Message(format!("expected a number in column {i} of {rec:?}")))
 }
 
 fn opt_f(rec: &csv::StringRecord, i: usize) -> Option<f64> {
@@ -72,7 +72,7 @@ impl ChartData {
             header
                 .iter()
                 .position(|h| h == name)
-                .ok_or_else(|| anyhow!("daily.csv has no column {name}"))
+                .ok_or_else(|| OutputError::Message(format!("daily.csv has no column {name}")))
         };
         let (m, p50, p95, max) = (
             col("wakeups_per_device_mean")?,
@@ -172,13 +172,15 @@ pub fn render_all(dir: &Path, data: &ChartData) -> Result<()> {
         {
             let root = SVGBackend::with_string(&mut text, SIZE).into_drawing_area();
             draw(i, &root, data)?;
-            root.present().map_err(|e| anyhow!("{e}"))?;
+            root.present()
+                .map_err(|e| OutputError::Message(format!("{e}")))?;
         }
         std::fs::write(charts.join(format!("{stem}.svg")), text)?;
         let path = charts.join(format!("{stem}.png"));
         let root = BitMapBackend::new(&path, SIZE).into_drawing_area();
         draw(i, &root, data)?;
-        root.present().map_err(|e| anyhow!("{e}"))?;
+        root.present()
+            .map_err(|e| OutputError::Message(format!("{e}")))?;
     }
     Ok(())
 }
@@ -195,12 +197,12 @@ fn legend_box<'a, DB: DrawingBackend + 'a, CT: plotters::coord::CoordTranslate>(
         .background_style(WHITE.mix(0.85))
         .border_style(GREY_)
         .draw()
-        .map_err(|e| anyhow!("drawing failed: {e}"))
+        .map_err(|e| OutputError::Message(format!("drawing failed: {e}")))
 }
 
 macro_rules! try_plot {
     ($e:expr) => {
-        $e.map_err(|e| anyhow!("drawing failed: {e}"))?
+        $e.map_err(|e| OutputError::Message(format!("drawing failed: {e}")))?
     };
 }
 

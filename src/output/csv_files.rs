@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use anyhow::Result;
+use super::error::Result;
 
 use super::{fixed6, seconds3};
 use crate::device::record::WakeCause;

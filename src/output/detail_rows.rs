@@ -10,7 +10,7 @@ use std::fs::File;
 use std::io::BufWriter;
 use std::path::Path;
 
-use anyhow::{Context, Result};
+use super::error::{Context, Result};
 
 use super::csv_files::opt;
 use crate::device::DeviceResult;

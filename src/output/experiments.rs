@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use anyhow::{Result, anyhow};
+use super::error::{OutputError, Result};
 use plotters::prelude::*;
 
 use super::charts::register_font;
@@ -157,13 +157,15 @@ pub fn write_ci_chart(
     {
         let root = SVGBackend::with_string(&mut svg, (900, 520)).into_drawing_area();
         draw_ci(&root, title, metric, bars)?;
-        root.present().map_err(|e| anyhow!("{e}"))?;
+        root.present()
+            .map_err(|e| OutputError::Message(format!("{e}")))?;
     }
     std::fs::write(dir.join(format!("{stem}.svg")), svg)?;
     let png = dir.join(format!("{stem}.png"));
     let root = BitMapBackend::new(&png, (900, 520)).into_drawing_area();
     draw_ci(&root, title, metric, bars)?;
-    root.present().map_err(|e| anyhow!("{e}"))?;
+    root.present()
+        .map_err(|e| OutputError::Message(format!("{e}")))?;
     Ok(())
 }
 
@@ -173,7 +175,9 @@ fn draw_ci<DB: DrawingBackend>(
     metric: &str,
     bars: &[(String, Option<Summary>)],
 ) -> Result<()> {
-    let e = |x: DrawingAreaErrorKind<DB::ErrorType>| anyhow!("drawing failed: {x}");
+    let e = |x: DrawingAreaErrorKind<DB::ErrorType>| {
+        OutputError::Message(format!("drawing failed: {x}"))
+    };
     root.fill(&WHITE).map_err(e)?;
     let top = bars
         .iter()

@@ -6,6 +6,7 @@
 pub mod charts;
 mod csv_files;
 mod detail_rows;
+mod error;
 pub mod experiments;
 mod outdir;
 mod report;
@@ -15,14 +16,15 @@ pub mod trace;
 use std::fs;
 use std::path::Path;
 
-use anyhow::{Context, Result};
+use error::{Context, Result};
 
 use crate::experiment::Fleet;
 use crate::scenario::Scenario;
 
 pub use crate::experiment::DetailSink;
 pub use detail_rows::DetailRows;
-pub use outdir::{MARKER, Refused, preflight, remove_in_progress, write_atomically};
+pub use error::OutputError;
+pub use outdir::{MARKER, preflight, remove_in_progress, write_atomically};
 pub use summary::summary_json;
 
 /// Writes every output of a run into `dir`, atomically (see [`write_atomically`]): `dir` must be
@@ -49,7 +51,7 @@ pub fn simulate_into(
 ) -> Result<Fleet> {
     let mut out = None;
     write_atomically(dir, opts.force, |tmp| {
-        let rows = std::sync::Mutex::new((DetailRows::create(tmp)?, None::<anyhow::Error>));
+        let rows = std::sync::Mutex::new((DetailRows::create(tmp)?, None::<OutputError>));
         let sink = |device: u64, result: &crate::device::DeviceResult| {
             let mut guard = rows.lock().unwrap_or_else(|e| e.into_inner());
             let (rows, error) = &mut *guard;
@@ -70,7 +72,7 @@ pub fn simulate_into(
         out = Some(fleet);
         Ok(())
     })?;
-    out.context("the simulation produced no fleet")
+    out.with_context(|| "the simulation produced no fleet")
 }
 
 fn write_outputs(

@@ -13,25 +13,13 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use anyhow::{Context, Result, bail};
+use super::error::{Context, OutputError, Result};
 
 /// The marker file bgsim writes into every output directory.
 pub const MARKER: &str = ".bgsim-output";
 
 /// Temporary directories being filled right now, for the signal handler.
 static IN_PROGRESS: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
-
-/// A refusal to touch an output directory: the CLI reports it as bad input (exit 2).
-#[derive(Debug)]
-pub struct Refused(pub String);
-
-impl std::fmt::Display for Refused {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for Refused {}
 
 /// Removes the temporary directories of writes in progress. Called from the signal thread just
 /// before the process exits; holding the lock also waits for a swap that is under way.
@@ -52,7 +40,7 @@ fn check_replaceable(dir: &Path, force: bool) -> Result<()> {
         Err(e) => return Err(e).with_context(|| format!("cannot inspect {}", dir.display())),
     };
     if !meta.is_dir() {
-        bail!(Refused(format!(
+        return Err(OutputError::Refused(format!(
             "{} exists and is not a directory; bgsim writes a directory there. Choose another --out",
             dir.display()
         )));
@@ -65,7 +53,7 @@ fn check_replaceable(dir: &Path, force: bool) -> Result<()> {
     if entries.next().is_none() {
         return Ok(());
     }
-    bail!(Refused(format!(
+    Err(OutputError::Refused(format!(
         "{} is not empty and holds no bgsim output (no {MARKER} marker); bgsim will not replace it. \
          Choose another --out, or pass --force to replace it and everything in it",
         dir.display()
@@ -79,7 +67,7 @@ fn check_not_cwd(dir: &Path) -> Result<()> {
         return Ok(());
     };
     if cwd.starts_with(&target) {
-        bail!(Refused(format!(
+        return Err(OutputError::Refused(format!(
             "{} is the working directory or one of its parents; bgsim will not replace it. \
              Choose a new directory for --out",
             dir.display()
@@ -137,7 +125,7 @@ pub fn preflight(dir: &Path, force: bool) -> Result<()> {
 fn out_name(dir: &Path) -> Result<String> {
     match dir.file_name().and_then(|n| n.to_str()) {
         Some(n) if n != "." && n != ".." => Ok(n.to_string()),
-        _ => bail!(Refused(format!(
+        _ => Err(OutputError::Refused(format!(
             "{} does not name a new directory; give --out a directory name such as results/run1",
             dir.display()
         ))),
@@ -286,7 +274,7 @@ mod tests {
         fs::create_dir(&dir).unwrap();
         fs::write(dir.join("thesis.tex"), "mine").unwrap();
         let err = write_one(&dir, false, "x").unwrap_err();
-        assert!(err.downcast_ref::<Refused>().is_some());
+        assert!(err.is_refused());
         assert!(err.to_string().contains("--force"), "{err}");
         assert_eq!(fs::read_to_string(dir.join("thesis.tex")).unwrap(), "mine");
         // Nothing else left behind in the parent.
@@ -320,7 +308,9 @@ mod tests {
         let root = tempfile::tempdir().unwrap();
         let dir = root.path().join("out");
         write_one(&dir, false, "old").unwrap();
-        let r = write_atomically(&dir, false, |_| bail!("disk full"));
+        let r = write_atomically(&dir, false, |_| {
+            Err(OutputError::Message("disk full".into()))
+        });
         assert!(r.is_err());
         assert_eq!(fs::read_to_string(dir.join("summary.json")).unwrap(), "old");
         assert_eq!(fs::read_dir(root.path()).unwrap().count(), 1);

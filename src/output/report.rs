@@ -5,7 +5,7 @@
 use std::fmt::Write;
 use std::path::Path;
 
-use anyhow::Result;
+use super::error::Result;
 use serde_json::Value;
 
 use super::charts::{CHARTS, ChartData};

@@ -7,7 +7,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use anyhow::Result;
+use super::error::Result;
 use serde_json::{Value, json};
 
 use crate::device::{DeviceResult, Mark};

@@ -86,6 +86,7 @@ pub struct PolicyTotals {
 
 /// Why a register call was refused (DESIGN §4.6: every rejected call is counted by reason).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub enum RejectReason {
     /// No page could call: the browser was closed or down after a crash (SEMANTICS S8).
     BrowserDown = 0,
@@ -113,6 +114,7 @@ impl RejectReason {
 
 /// Why the browser was woken (DESIGN §5).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub enum WakeCause {
     OneShot = 0,
     Periodic = 1,

@@ -27,6 +27,7 @@ pub const PARAMS: &[&str] = &[
 
 /// Where Firefox keeps a registration's firing state (landing notes, part 10).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum FiringState {
     /// The shipped fix: the firing state lives only in memory.
     InMemory,

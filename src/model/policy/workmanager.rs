@@ -37,6 +37,7 @@ pub const PARAMS: &[&str] = &[
 
 /// androidx `BackoffPolicy`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum BackoffPolicy {
     /// `delay × 2^(n−1)` (the default).
     Exponential,
@@ -150,6 +151,7 @@ impl DevicePolicy for WorkManagerDevice<'_> {
 
 /// Android's App Standby Buckets.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Bucket {
     Active,
     WorkingSet,
