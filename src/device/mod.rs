@@ -25,6 +25,7 @@ mod persistence;
 mod process;
 pub mod record;
 mod registry;
+mod tasks;
 
 use std::collections::BTreeMap;
 
@@ -39,6 +40,7 @@ use crate::model::store::DurableStore;
 use crate::model::world::{DeviceSpec, RegisterWhen};
 
 use record::{AttemptRow, DayStats, InvariantLog, Outcome, WakeCause};
+use tasks::Task;
 
 /// Everything a finished device run reports.
 #[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
@@ -137,6 +139,10 @@ enum Ev {
     Task {
         kind: SyncKind,
     },
+    /// Chrome's in-process delayed-processing timer (`wakeup_reschedule: earlier_only`).
+    SyncTimer {
+        kind: SyncKind,
+    },
     IdleCheck {
         generation: u32,
     },
@@ -192,15 +198,6 @@ enum Process {
         /// when the downloads stop (no polling while something holds the process).
         kill_waits_for_fetch: bool,
     },
-}
-
-/// A wake-up task of one sync type, as handed to Android's BackgroundTaskScheduler (§5).
-#[derive(Clone, Copy, Debug, Default)]
-struct Task {
-    /// The scheduled run: event, window start, cause.
-    pending: Option<(EventKey, SimTime, WakeCause)>,
-    /// Ran while offline (or while the browser could not start) and waits to run again.
-    waiting: Option<WakeCause>,
 }
 
 /// Simulates one device over `[0, horizon)`.
@@ -559,6 +556,7 @@ impl<'a> DeviceSim<'a> {
                 self.complete(running, running.outcome);
             }
             Ev::Task { kind } => self.task_fired(kind),
+            Ev::SyncTimer { kind } => self.sync_timer_fired(kind),
             Ev::FetchRegister { origin, spec } => self.fetch_register(origin, spec),
             Ev::FetchRequestDone { fetch } => self.fetch_request_done(fetch as usize),
             Ev::IdleCheck { generation } => self.idle_check(generation),

@@ -53,6 +53,7 @@ impl DeviceSim<'_> {
     /// lost (unless the shutdown was clean), and memory is rebuilt from the store.
     pub(super) fn process_died(&mut self, clean: bool) {
         self.tasks_dirty = true;
+        self.forget_wakeups();
         self.interrupt_all();
         let lost = if clean {
             self.store.crash(SimTime::NEVER)

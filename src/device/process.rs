@@ -1,4 +1,5 @@
-//! The browser process (DESIGN §4.2, §4.3) and Android's wake-up tasks (§5).
+//! The browser process (DESIGN §4.2, §4.3): sessions, crashes, the android idle kill, wake-up
+//! recording and awake time. The wake-up tasks themselves are `tasks.rs`.
 //!
 //! Desktop: the browser runs during user sessions; a crash takes it down for `restart_delay`,
 //! after which it restarts only inside a session. Nothing wakes a closed browser.
@@ -6,14 +7,10 @@
 //! Android: a user session holds the process; without one it lives until the OS kills it
 //! `idle_kill_after` after it lost its last reason to live (a task start, the end of a session,
 //! or — with `keep_browser_awake_till_events_complete` — the end of the last running event).
-//! Two wake-up tasks, one per sync type (BackgroundSyncBackgroundTaskScheduler), are rescheduled
-//! from the policy's wake-up window after every event while the browser runs; a task runs at
-//! the first instant at or after its window at which the device is online, and starts the
-//! browser if it is not running: that start is a wake-up, counted by cause.
 
 use super::record::{Invariant, WakeCause};
-use super::{DeviceSim, Ev, Mark, Process, Task, Trigger};
-use crate::engine::time::{DAY, SimDuration, SimTime};
+use super::{DeviceSim, Ev, Mark, Process, Trigger};
+use crate::engine::time::{DAY, SimTime};
 use crate::model::browser::Platform;
 use crate::model::policy::WakeupRule;
 use crate::model::registration::SyncKind;
@@ -201,93 +198,6 @@ impl DeviceSim<'_> {
             self.out.invariants.record(invariant, now, None);
         }
         self.last_periodic_cause_wakeup = Some(now);
-    }
-
-    /// The policy's wake-up window for one sync type: when the browser should next be started
-    /// and why, or `None` to cancel the task.
-    fn wake_window(&self, kind: SyncKind) -> Option<(SimTime, WakeCause)> {
-        let regs = &self.out.registrations;
-        let mut active = self.active.of_kind(kind).map(|id| &regs[id as usize]);
-        self.policy.wake_window(kind, self.now, &mut active)
-    }
-
-    /// Hands the policy's current wake-up windows to the task scheduler (called while the
-    /// browser runs). A window that is already open needs no task while the browser runs and is
-    /// online (it processes ready events itself); offline, the task waits for connectivity.
-    fn reschedule_tasks(&mut self) {
-        for kind in [SyncKind::OneShot, SyncKind::Periodic] {
-            let want = self.wake_window(kind);
-            let task = self.tasks[kind as usize];
-            if let (Some((key, at, _)), Some((want_at, cause))) = (task.pending, want)
-                && at == want_at
-            {
-                self.tasks[kind as usize].pending = Some((key, at, cause));
-                continue;
-            }
-            if let Some((key, _, _)) = task.pending {
-                self.queue.cancel(key);
-            }
-            self.tasks[kind as usize] = Task::default();
-            match want {
-                None => {}
-                Some((at, cause)) if at <= self.now && !self.online() => {
-                    self.tasks[kind as usize].waiting = Some(cause);
-                }
-                Some((at, _)) if at <= self.now => {}
-                Some((at, cause)) => {
-                    let latency = match (&self.spec.task_latency, self.task_rng.as_mut()) {
-                        (Some(dist), Some(rng)) => dist.sample(rng),
-                        _ => 0,
-                    };
-                    let key = self
-                        .queue
-                        .schedule(at.after(SimDuration::from_ms(latency)), Ev::Task { kind });
-                    self.tasks[kind as usize].pending = Some((key, at, cause));
-                }
-            }
-        }
-    }
-
-    pub(super) fn task_fired(&mut self, kind: SyncKind) {
-        let Some((_, _, cause)) = self.tasks[kind as usize].pending.take() else {
-            return;
-        };
-        if !self.online() {
-            // Required network ANY: the task waits for connectivity (it "reschedules").
-            self.tasks[kind as usize].waiting = Some(cause);
-            return;
-        }
-        self.run_task(kind, cause);
-    }
-
-    /// Runs tasks that were waiting for connectivity or for the end of a crash, one-shot first.
-    pub(super) fn run_waiting_tasks(&mut self) {
-        for kind in [SyncKind::OneShot, SyncKind::Periodic] {
-            if let Some(cause) = self.tasks[kind as usize].waiting
-                && self.online()
-            {
-                self.run_task(kind, cause);
-            }
-        }
-    }
-
-    fn run_task(&mut self, kind: SyncKind, cause: WakeCause) {
-        self.tasks_dirty = true;
-        if self.crashed() {
-            // The browser cannot start before its restart delay: run again at the restart.
-            self.tasks[kind as usize].waiting = Some(cause);
-            return;
-        }
-        self.tasks[kind as usize].waiting = None;
-        self.policy.on_wakeup_task(kind, self.now);
-        if !self.browser_running() {
-            self.start_process();
-            self.record_wakeup(cause);
-            self.arm_idle_kill();
-        } else if self.alive() && !self.in_session {
-            self.arm_idle_kill();
-        }
-        self.fire_ready(Trigger::Start);
     }
 
     /// Awake time caused by background work: on android the process alive without a user

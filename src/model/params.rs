@@ -8,6 +8,7 @@ use std::fmt;
 
 use crate::engine::time::{DAY, HOUR, MINUTE, SECOND, SimDuration};
 use crate::model::duration::format_ms;
+use crate::model::policy::chromium::WakeupReschedule;
 use crate::model::policy::firefox::FiringState;
 use crate::model::policy::workmanager::BackoffPolicy;
 
@@ -265,9 +266,15 @@ params! {
     /// Let Android's network detection, not the browser's, decide when to fire (Android only).
     rely_on_android_network_detection: Bool = false,
         source = "content/public/browser/background_sync_parameters.cc (rely_on_android_network_detection)";
-    /// Minimum spacing between periodic browser wake-ups when no retries are pending.
-    periodic_wakeup_min_spacing: Duration = 12 * HOUR,
-        source = "content/browser/background_sync/background_sync_manager.cc (MaybeApplyBrowserWakeupCountLimit)";
+    /// Minimum spacing between periodic browser wake-ups when no retries are pending. 0 (the
+    /// default) is production Chrome, which never applies it; > 0 models the limit as designed.
+    periodic_wakeup_min_spacing: Duration = 0,
+        source = "content/browser/background_sync/background_sync_manager.cc (ScheduleDelayedProcessingOfRegistrations passes a null last wake-up, so MaybeApplyBrowserWakeupCountLimit never limits: 0)";
+    /// How Chrome moves its Android wake-up task: `earlier_only` (trunk: only to an earlier time
+    /// than it last scheduled, forgotten when the process dies or its in-process timer fires) or
+    /// `always` (the older scheduler: every new window replaces the task).
+    wakeup_reschedule: Choice(WakeupReschedule) = WakeupReschedule::EarlierOnly,
+        source = "content/browser/background_sync/background_sync_scheduler.cc (ScheduleOrCancelBrowserWakeupForSyncType, scheduled_wakeup_time_)";
     /// firefox: where the firing state lives. `in_memory` is the shipped fix; `persisted` is the
     /// original bug (firing written to disk before dispatch, stuck forever after a crash).
     firing_state: Choice(FiringState) = FiringState::InMemory,

@@ -11,7 +11,7 @@ use super::{
 };
 use crate::engine::time::{SimDuration, SimTime};
 use crate::model::backoff::retry_delay;
-use crate::model::params::Params;
+use crate::model::params::{ChoiceParam, Params};
 use crate::model::periodic::periodic_delay;
 use crate::model::registration::{FinalState, Outcome, RegState, Registration, SyncKind};
 
@@ -25,7 +25,36 @@ pub const PARAMS: &[&str] = &[
     "max_sync_event_duration",
     "min_periodic_sync_events_interval",
     "periodic_wakeup_min_spacing",
+    "wakeup_reschedule",
 ];
+
+/// How Chrome hands its wake-up windows to Android's task scheduler (`BackgroundSyncScheduler`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum WakeupReschedule {
+    /// Trunk `BackgroundSyncScheduler::ScheduleOrCancelBrowserWakeupForSyncType`: the OS task is
+    /// moved only to a time earlier than the one last scheduled (`scheduled_wakeup_time_`),
+    /// which the process forgets when it dies or when its in-process timer fires.
+    EarlierOnly,
+    /// The older scheduler: every new window replaces the OS task.
+    Always,
+}
+
+impl ChoiceParam for WakeupReschedule {
+    const NAMES: &'static [&'static str] = &["earlier_only", "always"];
+
+    fn name(self) -> &'static str {
+        Self::NAMES[self as usize]
+    }
+
+    fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "earlier_only" => Some(WakeupReschedule::EarlierOnly),
+            "always" => Some(WakeupReschedule::Always),
+            _ => None,
+        }
+    }
+}
 
 /// The `chromium` preset with its parameters.
 #[derive(Clone, Debug)]
@@ -122,6 +151,10 @@ impl DevicePolicy for ChromiumDevice<'_> {
         if kind == SyncKind::Periodic {
             self.last_periodic_wakeup = Some(now);
         }
+    }
+
+    fn wakeup_reschedule(&self) -> WakeupReschedule {
+        self.params.wakeup_reschedule
     }
 }
 
@@ -293,7 +326,11 @@ mod tests {
         // background_sync_manager_unittest.cc SoonestWakeupDeltaAppliesBrowserWakeupLimit:
         // registration due in 13 h at t = 0 → 13 h; at t = 13 h with the last wake-up at 10 h,
         // a delta of 0 becomes 12 h − 3 h = 9 h; with no last wake-up it stays 0.
-        let p = Params::default();
+        // The spacing of the code as designed (production passes no last wake-up: 0 here).
+        let p = Params {
+            periodic_wakeup_min_spacing: crate::engine::time::SimDuration::from_ms(12 * HOUR),
+            ..Params::default()
+        };
         assert_eq!(
             apply_wakeup_spacing(&p, 13 * HOUR, SimTime::from_ms(0), None),
             13 * HOUR

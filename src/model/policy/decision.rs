@@ -124,16 +124,20 @@ pub enum WakeCause {
     Timer = 4,
     /// Android: the download service starts the browser to continue a Background Fetch.
     Fetch = 5,
+    /// Android: a wake-up task started the browser and it found nothing to fire (for instance
+    /// the 6-minute recovery task left behind by an event that had already completed).
+    Empty = 6,
 }
 
 impl WakeCause {
-    pub const ALL: [WakeCause; 6] = [
+    pub const ALL: [WakeCause; 7] = [
         WakeCause::OneShot,
         WakeCause::Periodic,
         WakeCause::Retry,
         WakeCause::Recovery,
         WakeCause::Timer,
         WakeCause::Fetch,
+        WakeCause::Empty,
     ];
 
     pub fn name(self) -> &'static str {
@@ -144,6 +148,7 @@ impl WakeCause {
             WakeCause::Recovery => "recovery",
             WakeCause::Timer => "timer",
             WakeCause::Fetch => "fetch",
+            WakeCause::Empty => "empty",
         }
     }
 }

@@ -25,6 +25,7 @@ pub const PARAMS: &[&str] = &[
     "max_sync_event_duration",
     "max_periodic_wakeups_per_day",
     "periodic_retries",
+    "wakeup_reschedule",
 ];
 
 /// The `design-2019` preset with its parameters.
@@ -147,6 +148,10 @@ impl DevicePolicy for Design2019Device<'_> {
                     .map(|d| (now.after(SimDuration::from_ms(d)), soonest.cause))
             }
         }
+    }
+
+    fn wakeup_reschedule(&self) -> chromium::WakeupReschedule {
+        self.params.wakeup_reschedule
     }
 
     fn after_event(&mut self, has_active_periodic: &dyn Fn() -> bool) {

@@ -136,6 +136,11 @@ pub trait DevicePolicy {
         None
     }
 
+    /// How the browser's wake-up windows reach the OS task (`BackgroundSyncScheduler`).
+    fn wakeup_reschedule(&self) -> chromium::WakeupReschedule {
+        chromium::WakeupReschedule::Always
+    }
+
     /// A wake-up task of `kind` ran (the browser processes its ready registrations now).
     fn on_wakeup_task(&mut self, kind: SyncKind, now: SimTime) {
         let _ = (kind, now);

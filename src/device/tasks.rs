@@ -1,0 +1,214 @@
+//! Android's wake-up tasks (DESIGN §5) and how Chrome moves them (`BackgroundSyncScheduler`).
+//!
+//! Two OS tasks, one per sync type (BackgroundSyncBackgroundTaskScheduler.java), persisted by the
+//! OS: they survive the browser process. A task runs at the first instant at or after its window
+//! at which the device is online and the browser can start; if the browser was not running, that
+//! start is a wake-up, counted by cause (`empty` when it found nothing to fire).
+//!
+//! While the browser runs, every change recomputes the policy's wake-up window
+//! (ScheduleOrCancelDelayedProcessing). With `wakeup_reschedule: earlier_only` (trunk
+//! `background_sync_scheduler.cc`) Chrome restarts its in-process timer at the new window but
+//! tells the OS only about a window earlier than the one it last told
+//! (`scheduled_wakeup_time_`); it forgets that time when the process dies, and when the
+//! in-process timer fires (RunDelayedTaskAndPruneInfoMap cancels the OS task with it). A task
+//! scheduled for the 6-minute recovery window of an event that then completed stays, and wakes
+//! the browser for nothing once the process is gone. With `always` every new window replaces
+//! the OS task (the older scheduler).
+
+use super::record::WakeCause;
+use super::{DeviceSim, Ev, Trigger};
+use crate::engine::EventKey;
+use crate::engine::time::{SimDuration, SimTime};
+use crate::model::policy::chromium::WakeupReschedule;
+use crate::model::registration::SyncKind;
+
+const KINDS: [SyncKind; 2] = [SyncKind::OneShot, SyncKind::Periodic];
+
+/// A wake-up task of one sync type, and Chrome's memory of it.
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct Task {
+    /// The OS task: event, window start, cause.
+    pending: Option<(EventKey, SimTime, WakeCause)>,
+    /// Ran while offline (or while the browser could not start) and waits to run again.
+    waiting: Option<WakeCause>,
+    /// `earlier_only`: the window Chrome last told the OS (`scheduled_wakeup_time_`), process
+    /// memory.
+    told: Option<SimTime>,
+    /// `earlier_only`: Chrome's in-process delayed-processing timer (event, when), process
+    /// memory.
+    timer: Option<(EventKey, SimTime)>,
+}
+
+impl DeviceSim<'_> {
+    /// The policy's wake-up window for one sync type: when the browser should next be started
+    /// and why, or `None` to cancel the task.
+    fn wake_window(&self, kind: SyncKind) -> Option<(SimTime, WakeCause)> {
+        let regs = &self.out.registrations;
+        let mut active = self.active.of_kind(kind).map(|id| &regs[id as usize]);
+        self.policy.wake_window(kind, self.now, &mut active)
+    }
+
+    /// Hands the policy's current wake-up windows to the task scheduler (called while the
+    /// browser runs, after anything they depend on changed).
+    pub(super) fn reschedule_tasks(&mut self) {
+        for kind in KINDS {
+            let want = self.wake_window(kind);
+            match self.policy.wakeup_reschedule() {
+                WakeupReschedule::EarlierOnly => self.reschedule_earlier_only(kind, want),
+                _ => self.reschedule_always(kind, want),
+            }
+        }
+    }
+
+    /// The older scheduler: the OS task always follows the window. A window that is already
+    /// open needs no task while the browser runs online (it processes ready events itself);
+    /// offline, the task waits for connectivity.
+    fn reschedule_always(&mut self, kind: SyncKind, want: Option<(SimTime, WakeCause)>) {
+        let task = self.tasks[kind as usize];
+        if let (Some((key, at, _)), Some((want_at, cause))) = (task.pending, want)
+            && at == want_at
+        {
+            self.tasks[kind as usize].pending = Some((key, at, cause));
+            return;
+        }
+        self.cancel_os_task(kind);
+        match want {
+            None => {}
+            Some((at, cause)) if at <= self.now && !self.online() => {
+                self.tasks[kind as usize].waiting = Some(cause);
+            }
+            Some((at, _)) if at <= self.now => {}
+            Some((at, cause)) => self.schedule_os_task(kind, at, cause),
+        }
+    }
+
+    /// Trunk Chrome: ScheduleDelayedProcessing restarts the in-process timer; the OS task moves
+    /// only to an earlier window than the one last told.
+    fn reschedule_earlier_only(&mut self, kind: SyncKind, want: Option<(SimTime, WakeCause)>) {
+        let k = kind as usize;
+        if let Some((key, due)) = self.tasks[k].timer.take() {
+            self.queue.cancel(key);
+            if due <= self.now {
+                // It fires at this very instant, before the new window is computed: as in
+                // RunDelayedTaskAndPruneInfoMap, the wake-up it stood for is cancelled.
+                self.cancel_os_task(kind);
+                self.tasks[k].told = None;
+            }
+        }
+        let Some((at, cause)) = want else {
+            // CancelDelayedProcessing: nothing left to process, the OS task is cancelled.
+            self.cancel_os_task(kind);
+            self.tasks[k].told = None;
+            return;
+        };
+        if at <= self.now {
+            // Due now: online, the running browser fires it itself (the in-process timer's
+            // work), and nothing is left to tell; offline, the OS task waits for connectivity.
+            if self.online() {
+                self.cancel_os_task(kind);
+                self.tasks[k].told = None;
+            } else if self.tasks[k].told.is_none_or(|told| at < told) {
+                self.cancel_os_task(kind);
+                self.tasks[k].told = Some(at);
+                self.tasks[k].waiting = Some(cause);
+            }
+            return;
+        }
+        self.tasks[k].timer = Some((self.queue.schedule(at, Ev::SyncTimer { kind }), at));
+        if self.tasks[k].told.is_some_and(|told| at >= told) {
+            return; // an earlier wake-up is scheduled: the OS is not told
+        }
+        self.cancel_os_task(kind);
+        self.tasks[k].told = Some(at);
+        self.schedule_os_task(kind, at, cause);
+    }
+
+    fn cancel_os_task(&mut self, kind: SyncKind) {
+        let task = &mut self.tasks[kind as usize];
+        if let Some((key, _, _)) = task.pending.take() {
+            self.queue.cancel(key);
+        }
+        task.waiting = None;
+    }
+
+    fn schedule_os_task(&mut self, kind: SyncKind, at: SimTime, cause: WakeCause) {
+        let latency = match (&self.spec.task_latency, self.task_rng.as_mut()) {
+            (Some(dist), Some(rng)) => dist.sample(rng),
+            _ => 0,
+        };
+        let key = self
+            .queue
+            .schedule(at.after(SimDuration::from_ms(latency)), Ev::Task { kind });
+        self.tasks[kind as usize].pending = Some((key, at, cause));
+    }
+
+    /// Chrome's in-process timer fired in the running browser (RunDelayedTaskAndPruneInfoMap):
+    /// the wake-up it stood for is cancelled and forgotten, ready events fire, and the windows
+    /// are computed afresh.
+    pub(super) fn sync_timer_fired(&mut self, kind: SyncKind) {
+        self.tasks[kind as usize].timer = None;
+        self.cancel_os_task(kind);
+        self.tasks[kind as usize].told = None;
+        self.tasks_dirty = true;
+        self.fire_ready(Trigger::Timer);
+    }
+
+    /// The process died: Chrome's memory of its wake-ups and its timers go with it; the OS
+    /// tasks stay.
+    pub(super) fn forget_wakeups(&mut self) {
+        for kind in KINDS {
+            let task = &mut self.tasks[kind as usize];
+            task.told = None;
+            if let Some((key, _)) = task.timer.take() {
+                self.queue.cancel(key);
+            }
+        }
+    }
+
+    pub(super) fn task_fired(&mut self, kind: SyncKind) {
+        let Some((_, _, cause)) = self.tasks[kind as usize].pending.take() else {
+            return;
+        };
+        if !self.online() {
+            // Required network ANY: the task waits for connectivity (it "reschedules").
+            self.tasks[kind as usize].waiting = Some(cause);
+            return;
+        }
+        self.run_task(kind, cause);
+    }
+
+    /// Runs tasks that were waiting for connectivity or for the end of a crash, one-shot first.
+    pub(super) fn run_waiting_tasks(&mut self) {
+        for kind in KINDS {
+            if let Some(cause) = self.tasks[kind as usize].waiting
+                && self.online()
+            {
+                self.run_task(kind, cause);
+            }
+        }
+    }
+
+    fn run_task(&mut self, kind: SyncKind, cause: WakeCause) {
+        self.tasks_dirty = true;
+        if self.crashed() {
+            // The browser cannot start before its restart delay: run again at the restart.
+            self.tasks[kind as usize].waiting = Some(cause);
+            return;
+        }
+        self.tasks[kind as usize].waiting = None;
+        self.policy.on_wakeup_task(kind, self.now);
+        if !self.browser_running() {
+            // A wake-up. Starting, the browser fires every ready registration; one that finds
+            // none was woken for nothing.
+            self.start_process();
+            let fired = self.fire_ready(Trigger::Start);
+            self.record_wakeup(if fired == 0 { WakeCause::Empty } else { cause });
+            self.arm_idle_kill();
+            return;
+        }
+        if self.alive() && !self.in_session {
+            self.arm_idle_kill();
+        }
+        self.fire_ready(Trigger::Start);
+    }
+}
