@@ -17,25 +17,51 @@ fn one(handler: Value, crashes: Value) -> Value {
 }
 
 #[test]
+fn a_one_shot_fires_only_once_its_registration_is_stored() {
+    let s = one(
+        json!({ "duration": { "fixed": "2s" } }),
+        json!({ "restart_delay": "10s", "storage_write_latency": "1s" }),
+    );
+    let r = run(&s);
+    // background_sync_manager.cc: RegisterDidGetDelay stores the registration and
+    // RegisterDidStore fires it. Registered at 0, its record commits at 1 s: dispatched then.
+    assert_eq!(timeline(&r), vec![(S, Some(3 * S), "success")]);
+}
+
+#[test]
+fn a_crash_before_the_store_commits_loses_the_registration_unfired() {
+    let s = one(
+        json!({ "duration": { "fixed": "2s" } }),
+        json!({ "at": ["500ms"], "restart_delay": "10s", "storage_write_latency": "1s" }),
+    );
+    let r = run(&s);
+    // Registered at 0 while online; the crash at 0.5 s comes before the commit at 1 s: the
+    // registration is lost and was never dispatched.
+    assert!(r.attempts.is_empty());
+    assert_eq!(r.regs[0].final_state, "lost");
+    assert_eq!(r.summary["storage"]["lost_writes"], 1);
+}
+
+#[test]
 fn a_lost_completion_write_makes_the_event_fire_again() {
     let s = one(
         json!({ "duration": { "fixed": "2s" } }),
-        json!({ "at": ["2500ms"], "restart_delay": "10s", "storage_write_latency": "1s" }),
+        json!({ "at": ["3500ms"], "restart_delay": "10s", "storage_write_latency": "1s" }),
     );
     let r = run(&s);
-    // Registered at 0 (its record commits at 1 s) and dispatched at once; success at 2 s removes
-    // it, but that delete only commits at 3 s. The crash at 2.5 s loses exactly that write: after
-    // the restart at 12.5 s the store still holds the pending registration, which fires again.
+    // Registered at 0, stored at 1 s and dispatched then; success at 3 s removes it, but that
+    // delete only commits at 4 s. The crash at 3.5 s loses exactly that write: after the restart
+    // at 13.5 s the store still holds the pending registration, which fires again.
     assert_eq!(
         timeline(&r),
         vec![
-            (0, Some(2 * S), "success"),
-            (12_500, Some(14_500), "success")
+            (S, Some(3 * S), "success"),
+            (13_500, Some(15_500), "success")
         ]
     );
     assert_eq!(r.regs.len(), 1);
     assert_eq!(r.regs[0].final_state, "succeeded");
-    assert_eq!(r.regs[0].completed, Some(14_500));
+    assert_eq!(r.regs[0].completed, Some(15_500));
     assert_eq!(r.summary["storage"]["lost_writes"], 1);
     assert_eq!(r.summary["invariants"]["violations"], 0);
 }
@@ -44,13 +70,14 @@ fn a_lost_completion_write_makes_the_event_fire_again() {
 fn a_lost_retry_write_restores_the_state_before_the_failure() {
     let s = one(
         json!({ "duration": { "fixed": "2s" }, "outcomes": ["fail", "success"] }),
-        json!({ "at": ["2500ms"], "restart_delay": "10s", "storage_write_latency": "1s" }),
+        json!({ "at": ["3500ms"], "restart_delay": "10s", "storage_write_latency": "1s" }),
     );
     let r = run(&s);
-    // The failure at 2 s sets num_attempts 1 and a 5-min backoff, committing at 3 s; the crash at
-    // 2.5 s loses it. The store still says num_attempts 0, delay_until 0: at the restart (12.5 s)
-    // it fires at once, as attempt 1 again, instead of attempt 2 at 302 s.
-    assert_eq!(r.attempts[1].start, 12_500);
+    // Stored and dispatched at 1 s, the failure at 3 s sets num_attempts 1 and a 5-min backoff,
+    // committing at 4 s; the crash at 3.5 s loses it. The store still says num_attempts 0,
+    // delay_until 0: at the restart (13.5 s) it fires at once, as attempt 1 again, instead of
+    // attempt 2 at 303 s.
+    assert_eq!(r.attempts[1].start, 13_500);
     assert_eq!(r.attempts[1].attempt, 1);
 }
 
@@ -77,9 +104,9 @@ fn committed_writes_survive_a_crash() {
         json!({ "at": ["1m"], "restart_delay": "10s", "storage_write_latency": "1s" }),
     );
     let r = run(&s);
-    // The failure's write committed at 3 s, long before the 1-min crash: the retry keeps its
-    // original time (302 s) and number (2).
-    assert_eq!(r.attempts[1].start, 302 * S);
+    // Stored and dispatched at 1 s, failed at 3 s; the failure's write committed at 4 s, long
+    // before the 1-min crash: the retry keeps its original time (303 s) and number (2).
+    assert_eq!(r.attempts[1].start, 303 * S);
     assert_eq!(r.attempts[1].attempt, 2);
     assert_eq!(r.summary["storage"]["lost_writes"], 0);
 }

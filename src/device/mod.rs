@@ -114,6 +114,10 @@ enum Ev {
         origin: u32,
         spec: u32,
     },
+    /// A one-shot's registration write commits (RegisterDidStore).
+    RegisterStored {
+        id: u32,
+    },
     Action {
         origin: u32,
         event: u32,
@@ -522,6 +526,7 @@ impl<'a> DeviceSim<'a> {
                     .schedule(self.now.after(gap), Ev::Arrival { origin, spec });
                 self.register(origin, spec, tag, ((spec as u64) << 32) | (n + 1));
             }
+            Ev::RegisterStored { id } => self.register_stored(id),
             Ev::Action { origin, event } => self.action(origin, event),
             Ev::Visit { origin } => self.visit(origin),
             Ev::VisitProcess { origin } => {

@@ -113,6 +113,7 @@ impl DeviceSim<'_> {
             let old_delay = reg.delay_until;
             reg.removed = None;
             reg.completed = None;
+            reg.resolved = true; // InitDidGetDataFromBackend: every stored registration
             reg.state = if rec.firing {
                 RegState::Firing
             } else {

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use super::record::RejectReason;
-use super::{DeviceSim, Trigger};
+use super::{DeviceSim, Ev, Trigger};
 use crate::model::policy::{Context, Reregister};
 use crate::model::registration::{FinalState, RegState, Registration, SyncKind};
 use crate::model::world::OriginAction;
@@ -58,6 +58,7 @@ impl DeviceSim<'_> {
             running: 0,
             last_period_start: None,
             redo: false,
+            resolved: true,
         };
         // S8: no page can register while the browser is down; then the policy's own refusals
         // (S12: periodic sync needs an installed app; Firefox has no periodic sync).
@@ -91,12 +92,38 @@ impl DeviceSim<'_> {
             reg.delay_until = self.policy.initial_delay_until(&reg, &ctx);
             self.arm_timer(reg.delay_until);
             let id = self.out.registrations.len() as u32;
+            // RegisterDidStore: a one-shot fires once its write has committed; a crash before
+            // loses it unfired.
+            let latency = self.spec.crashes.storage_write_latency;
+            if kind == SyncKind::OneShot && !latency.is_zero() {
+                reg.resolved = false;
+                self.queue
+                    .schedule(self.now.after(latency), Ev::RegisterStored { id });
+            }
             self.active.insert(kind, origin, reg.tag.clone(), id);
             self.out.registrations.push(reg);
             self.mark_due(id);
             self.persist(id);
+            if !self.out.registrations[id as usize].resolved {
+                return;
+            }
         }
         // Chromium: periodic register calls never trigger (S3).
+        if self.policy.fires_on_register(kind) {
+            self.fire_ready(Trigger::Register);
+        }
+    }
+
+    /// A one-shot's registration write committed (RegisterDidStore → FireReadyEvents).
+    pub(super) fn register_stored(&mut self, id: u32) {
+        let reg = &mut self.out.registrations[id as usize];
+        if !reg.is_active() || reg.resolved {
+            return; // lost to a crash before the commit, or restored from the store meanwhile
+        }
+        reg.resolved = true;
+        let kind = reg.kind;
+        self.tasks_dirty = true;
+        self.mark_due(id);
         if self.policy.fires_on_register(kind) {
             self.fire_ready(Trigger::Register);
         }

@@ -113,6 +113,9 @@ pub struct Registration {
     pub last_period_start: Option<SimTime>,
     /// The last dispatch was interrupted, so the next one is its redo (not a new period).
     pub redo: bool,
+    /// Its registration write has committed (RegisterDidStore): a one-shot is never dispatched
+    /// before (with `storage_write_latency` 0 that is the register call's own instant).
+    pub resolved: bool,
 }
 
 impl Registration {
@@ -123,6 +126,7 @@ impl Registration {
     /// Ready to dispatch at `now`, ignoring the device's network and browser (S3).
     pub fn is_due(&self, now: SimTime) -> bool {
         self.is_active()
+            && self.resolved
             && self.state == RegState::Pending
             && !self.delay_until.is_never()
             && now >= self.delay_until

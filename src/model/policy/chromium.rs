@@ -258,7 +258,9 @@ pub fn soonest_wakeup(
     let mut soonest: Option<(u64, bool)> = None;
     let mut need_retries = false;
     let mut firing = false;
+    let mut all_unresolved = true;
     for r in active {
+        all_unresolved &= !r.resolved;
         if r.num_attempts > 0 && r.num_attempts < r.max_attempts {
             need_retries = true;
         }
@@ -286,6 +288,11 @@ pub fn soonest_wakeup(
     if firing && delta.is_none_or(|d| d > recovery) {
         delta = Some(recovery);
         cause = WakeCause::Recovery;
+    }
+    // "If we're still waiting for registrations to be resolved, don't schedule a wake up task
+    // eagerly" (one-shot: at least the recovery time while every registration is unresolved).
+    if kind == SyncKind::OneShot && all_unresolved && delta.is_some_and(|d| d < recovery) {
+        delta = Some(recovery);
     }
     if kind == SyncKind::Periodic && need_retries && cause == WakeCause::Periodic {
         cause = WakeCause::Retry;
