@@ -30,14 +30,15 @@ mod tasks;
 use std::collections::BTreeMap;
 
 use crate::engine::rng::{Stream, StreamId, StreamKey};
-use crate::engine::time::{DAY, SimTime};
+use crate::engine::time::{DAY, SimDuration, SimTime};
 use crate::engine::{EventKey, EventQueue};
 use crate::model::engagement::{EngagementLevel, EngagementScore, EngagementSpec, ScoreParams};
 use crate::model::params::Params;
 use crate::model::policy::{DevicePolicy, Policy, WakeupRule};
 use crate::model::registration::{Registration, SyncKind};
 use crate::model::store::DurableStore;
-use crate::model::world::{DeviceSpec, RegisterWhen};
+use crate::model::timeline::Windows;
+use crate::model::world::{ArrivalsDuring, DeviceSpec, RegisterWhen};
 
 use record::{AttemptRow, DayStats, InvariantLog, Outcome, WakeCause};
 use tasks::Task;
@@ -225,6 +226,8 @@ pub struct DeviceSim<'a> {
     flaky_rng: Option<Stream>,
     // Browser process.
     in_session: bool,
+    /// The user sessions over the whole run (the clock of arrivals during sessions).
+    sessions: Windows,
     process: Process,
     idle_generation: u32,
     crash_rng: Option<Stream>,
@@ -306,6 +309,7 @@ impl<'a> DeviceSim<'a> {
             flaky_offline: false,
             flaky_rng: None,
             in_session: false,
+            sessions: Windows::default(),
             process: Process::SessionOnly,
             idle_generation: 0,
             crash_rng: None,
@@ -382,6 +386,7 @@ impl<'a> DeviceSim<'a> {
             self.queue
                 .schedule(SimTime::from_ms(t), Ev::Session { start });
         }
+        self.sessions = sessions;
         for (o, origin) in spec.origins.iter().enumerate() {
             let o = o as u32;
             for (r, reg) in origin.registrations.iter().enumerate() {
@@ -443,7 +448,11 @@ impl<'a> DeviceSim<'a> {
         }
         for (o, origin) in spec.origins.iter().enumerate() {
             for (r, reg) in origin.registrations.iter().enumerate() {
-                if let RegisterWhen::Arrivals { mean_interval } = reg.when {
+                if let RegisterWhen::Arrivals {
+                    mean_interval,
+                    during,
+                } = reg.when
+                {
                     let mut rng = self
                         .key(StreamId::Arrivals {
                             origin: o as u32,
@@ -456,9 +465,28 @@ impl<'a> DeviceSim<'a> {
                         origin: o as u32,
                         spec: r as u32,
                     };
-                    self.queue.schedule(SimTime::ZERO.after(gap), ev);
+                    if let Some(at) = self.arrival_time(SimTime::ZERO, gap, during) {
+                        self.queue.schedule(at, ev);
+                    }
                 }
             }
+        }
+    }
+
+    /// When the next arrival `gap` after `from` happens: on the session clock (only time inside
+    /// user sessions counts) or the plain one. `None`: no session time is left.
+    fn arrival_time(
+        &self,
+        from: SimTime,
+        gap: SimDuration,
+        during: ArrivalsDuring,
+    ) -> Option<SimTime> {
+        match during {
+            ArrivalsDuring::Always => Some(from.after(gap)),
+            _ => self
+                .sessions
+                .advance(from.ms(), gap.ms())
+                .map(SimTime::from_ms),
         }
     }
 
@@ -511,7 +539,11 @@ impl<'a> DeviceSim<'a> {
             }
             Ev::Arrival { origin, spec } => {
                 let reg_spec = &self.spec.origins[origin as usize].registrations[spec as usize];
-                let RegisterWhen::Arrivals { mean_interval } = reg_spec.when else {
+                let RegisterWhen::Arrivals {
+                    mean_interval,
+                    during,
+                } = reg_spec.when
+                else {
                     unreachable!("arrival event for an `at` registration")
                 };
                 let (counter, rng) = self
@@ -522,8 +554,9 @@ impl<'a> DeviceSim<'a> {
                 *counter += 1;
                 let gap = rng.exp_gap(mean_interval);
                 let tag = reg_spec.tag_for(n);
-                self.queue
-                    .schedule(self.now.after(gap), Ev::Arrival { origin, spec });
+                if let Some(at) = self.arrival_time(self.now, gap, during) {
+                    self.queue.schedule(at, Ev::Arrival { origin, spec });
+                }
                 self.register(origin, spec, tag, ((spec as u64) << 32) | (n + 1));
             }
             Ev::RegisterStored { id } => self.register_stored(id),

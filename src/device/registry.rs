@@ -60,12 +60,16 @@ impl DeviceSim<'_> {
             redo: false,
             resolved: true,
         };
-        // S8: no page can register while the browser is down; then the policy's own refusals
-        // (S12: periodic sync needs an installed app; Firefox has no periodic sync).
-        let refused = if self.browser_running() {
-            self.policy.admit(kind, o.installed)
-        } else {
+        // S8: no page can register while the browser is down, nor outside a user session
+        // (RegisterDidCheckIfMainFrame); then the policy's own refusals (S12: periodic sync
+        // needs an installed app; Firefox has no periodic sync).
+        let refused = if !self.browser_running() {
             Some(RejectReason::BrowserDown)
+        } else if !self.in_session {
+            // Pages register: a browser running without a user session has none.
+            Some(RejectReason::NoPage)
+        } else {
+            self.policy.admit(kind, o.installed)
         };
         if let Some(reason) = refused {
             self.out.rejections[kind][reason] += 1;

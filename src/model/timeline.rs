@@ -51,6 +51,23 @@ impl Windows {
         i > 0 && t < self.0[i - 1].1
     }
 
+    /// The instant at which `span` ms of window time have passed since `from` (counting only
+    /// time inside the windows), or `None` if the windows end first. A process that runs only
+    /// inside the windows (arrivals during user sessions) steps its clock with this.
+    pub fn advance(&self, from: u64, span: u64) -> Option<u64> {
+        let mut left = span;
+        let first = self.0.partition_point(|(_, end)| *end <= from);
+        for &(start, end) in &self.0[first..] {
+            let start = start.max(from);
+            let avail = end - start;
+            if left < avail {
+                return Some(start + left);
+            }
+            left -= avail;
+        }
+        None
+    }
+
     /// The edges after t = 0 as `(time, entering)` pairs in time order; a window starting at 0
     /// gives no edge (the state at t = 0 is `contains(0)`).
     pub fn edges(&self) -> impl Iterator<Item = (u64, bool)> + '_ {
@@ -65,6 +82,20 @@ impl Windows {
 mod tests {
     use super::*;
     use crate::engine::time::HOUR;
+
+    #[test]
+    fn advance_counts_only_time_inside_the_windows() {
+        // Windows [1 h, 2 h) and [5 h, 6 h). From 0, 30 min of window time ends at 1 h 30 min;
+        // 90 min crosses the gap: 1 h in the first window, 30 min into the second = 5 h 30 min.
+        // From 1 h 45 min, 15 min ends exactly at the first window's end, which belongs to the
+        // gap: the next window's start, 5 h. 3 h of window time do not fit: None.
+        let w = Windows::merged(vec![(HOUR, 2 * HOUR), (5 * HOUR, 6 * HOUR)]);
+        assert_eq!(w.advance(0, 30 * 60_000), Some(HOUR + 30 * 60_000));
+        assert_eq!(w.advance(0, 90 * 60_000), Some(5 * HOUR + 30 * 60_000));
+        assert_eq!(w.advance(HOUR + 45 * 60_000, 15 * 60_000), Some(5 * HOUR));
+        assert_eq!(w.advance(0, 3 * HOUR), None);
+        assert_eq!(Windows::always().advance(7, 5), Some(12));
+    }
 
     #[test]
     fn overlapping_and_touching_windows_merge() {

@@ -48,7 +48,18 @@ pub enum RegisterWhen {
     /// Poisson arrivals; `{n}` in the tag is the 0-based arrival index.
     Arrivals {
         mean_interval: u64,
+        during: ArrivalsDuring,
     },
+}
+
+/// Which clock a Poisson arrival process runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ArrivalsDuring {
+    /// Only while a user session is open (pages register): the mean interval is session time.
+    Sessions,
+    /// All the time; calls outside a session are rejected (no page).
+    Always,
 }
 
 /// One `registrations[]` entry of an origin.

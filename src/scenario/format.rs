@@ -583,10 +583,24 @@ pub struct RequestFile {
     pub bytes: u64,
 }
 
+/// `arrivals.during`.
+#[derive(Debug, Default, Deserialize, JsonSchema, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum DuringFile {
+    #[default]
+    Sessions,
+    Always,
+}
+
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ArrivalsFile {
+    /// Mean time between register calls: session time with `during: "sessions"` (the default).
     pub mean_interval: Dur,
+    /// `sessions` (default): calls happen only while a user session is open, as pages make
+    /// them; `always`: a plain Poisson process, whose calls outside sessions are rejected.
+    #[serde(default)]
+    pub during: DuringFile,
     /// Tag template; `{n}` is the 0-based arrival index. Default: the registration's `tag`.
     pub tag: Option<String>,
 }

@@ -6,7 +6,9 @@ use crate::model::engagement::{EngagementLevel, EngagementSpec};
 use crate::model::fetch::FetchSpec;
 use crate::model::handler::{DurationDist, HandlerSpec, Settle};
 use crate::model::registration::SyncKind;
-use crate::model::world::{OriginAction, OriginEvent, OriginSpec, RegisterWhen, RegistrationSpec};
+use crate::model::world::{
+    ArrivalsDuring, OriginAction, OriginEvent, OriginSpec, RegisterWhen, RegistrationSpec,
+};
 
 impl Resolver<'_> {
     pub(super) fn origin(
@@ -297,6 +299,10 @@ impl Resolver<'_> {
                 (
                     RegisterWhen::Arrivals {
                         mean_interval: a.mean_interval.0,
+                        during: match a.during {
+                            DuringFile::Sessions => ArrivalsDuring::Sessions,
+                            DuringFile::Always => ArrivalsDuring::Always,
+                        },
                     },
                     a.tag.clone().or_else(|| r.tag.clone()),
                 )

@@ -94,11 +94,15 @@ pub enum RejectReason {
     NotInstalled = 1,
     /// The policy has no such API (Firefox implements no periodic sync).
     Unsupported = 2,
+    /// No page could call: the browser ran without a user session, e.g. started by a wake-up
+    /// task (RegisterDidCheckIfMainFrame: no main-frame client, NOT_ALLOWED).
+    NoPage = 3,
 }
 
 impl RejectReason {
-    pub const ALL: [RejectReason; 3] = [
+    pub const ALL: [RejectReason; 4] = [
         RejectReason::BrowserDown,
+        RejectReason::NoPage,
         RejectReason::NotInstalled,
         RejectReason::Unsupported,
     ];
@@ -108,6 +112,7 @@ impl RejectReason {
             RejectReason::BrowserDown => "browser_down",
             RejectReason::NotInstalled => "not_installed",
             RejectReason::Unsupported => "unsupported",
+            RejectReason::NoPage => "no_page",
         }
     }
 }
