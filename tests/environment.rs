@@ -78,6 +78,52 @@ fn closed_browser_defers_a_retry_to_the_next_session() {
 }
 
 #[test]
+fn a_one_shot_fired_at_registration_keeps_the_closed_desktop_browser_alive() {
+    let mut s = desktop(json!([origin(
+        handler("30s", json!([])),
+        json!([
+            { "kind": "one_shot", "tag": "kept", "at": "59m50s" },
+            { "kind": "periodic", "tag": "p", "min_interval": "12h", "at": "0s" }
+        ])
+    )]));
+    s["devices"][0]["browser"] = json!({ "sessions": { "at": [["0s", "1h"], ["12h", "13h"]] } });
+    let r = run(&s);
+    // §3.1 desktop keep-alive (background_sync_delegate_impl.cc ScopedKeepAlive): `kept` fires
+    // right after registering at 59 min 50 s; the last window closes at 1 h, but its event
+    // holds the browser: it completes at 1 h 20 s and the browser exits then.
+    let kept = r.attempts.iter().find(|a| a.tag == "kept").unwrap();
+    assert_eq!(
+        (kept.start, kept.end, kept.outcome.as_str()),
+        (59 * MIN + 50 * S, Some(H + 20 * S), "success")
+    );
+    // An event fired by anything else holds nothing: p (due 12 h, fired at the 12 h session
+    // start) runs 30 s and completes normally; a session end at 13 h has nothing to keep.
+    let p = r.attempts.iter().find(|a| a.tag == "p").unwrap();
+    assert_eq!((p.start, p.outcome.as_str()), (12 * H, "success"));
+}
+
+#[test]
+fn closing_the_desktop_browser_still_interrupts_events_without_a_keep_alive() {
+    // The first attempt (54 min 20 s, fired at registration, kept alive) fails at 54 min 50 s;
+    // the retry fired by its delay timer at 59 min 50 s holds no keep-alive: closing the window
+    // at 1 h interrupts it.
+    let mut s2 = desktop(json!([origin(
+        handler("30s", json!(["fail", "success"])),
+        json!([{ "kind": "one_shot", "tag": "t", "at": "54m20s" }])
+    )]));
+    s2["devices"][0]["browser"] = json!({ "sessions": { "at": [["0s", "1h"], ["2h", "3h"]] } });
+    let r2 = run(&s2);
+    assert_eq!(
+        (
+            r2.attempts[1].start,
+            r2.attempts[1].end,
+            r2.attempts[1].outcome.as_str()
+        ),
+        (59 * MIN + 50 * S, Some(H), "interrupted")
+    );
+}
+
+#[test]
 fn daily_sessions_repeat_every_day() {
     let mut s = desktop(json!([origin(
         handler("2s", json!(["fail", "success"])),

@@ -28,17 +28,41 @@ fn wakeups(r: &Run) -> Vec<(u64, u64, String)> {
         .collect()
 }
 
-#[test]
-fn chromium_never_wakes_a_device_for_periodic_sync_twice_within_12h() {
-    // android-wake-cap: 50 origins per device, flaky network, 30 days.
-    let r = run_scenario(&load("android-wake-cap", 8));
-    let periodic: Vec<(u64, u64)> = wakeups(&r)
+/// (device, time) of every periodic-cause wake-up.
+fn periodic_wakeups(r: &Run) -> Vec<(u64, u64)> {
+    wakeups(r)
         .into_iter()
         .filter(|(_, _, c)| c == "periodic")
         .map(|(d, t, _)| (d, t))
-        .collect();
+        .collect()
+}
+
+#[test]
+fn production_chromium_wakes_a_device_for_periodic_sync_closer_than_12h() {
+    // android-wake-cap under the shipped scheduler: ScheduleDelayedProcessingOfRegistrations
+    // passes no last wake-up, so nothing spaces periodic wake-ups; with 50 origins due at
+    // different times some device is woken twice within 12 h.
+    let r = run_scenario(&load("android-wake-cap", 8));
+    let periodic = periodic_wakeups(&r);
     assert!(
-        periodic.len() > 50,
+        periodic
+            .windows(2)
+            .any(|w| w[0].0 == w[1].0 && w[1].1 - w[0].1 < 12 * H),
+        "{periodic:?}"
+    );
+    assert_eq!(r.summary["invariants"]["violations"], 0);
+}
+
+#[test]
+fn chromium_with_the_designed_spacing_never_wakes_a_device_for_periodic_sync_twice_within_12h() {
+    // android-wake-cap: 50 origins per device, flaky network, 30 days; the limit as designed.
+    let mut s = load("android-wake-cap", 8);
+    s.override_params(&["periodic_wakeup_min_spacing=12h".to_string()])
+        .unwrap();
+    let r = run_scenario(&s);
+    let periodic = periodic_wakeups(&r);
+    assert!(
+        periodic.len() > 20,
         "the scenario exercises periodic wake-ups"
     );
     for w in periodic.windows(2) {

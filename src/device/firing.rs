@@ -171,7 +171,7 @@ impl DeviceSim<'_> {
 
     /// Chromium's FireReadyEvents (S3): dispatches every ready registration, one-shots first,
     /// then by origin index and tag. Returns how many were dispatched.
-    pub(super) fn fire_ready(&mut self, _trigger: Trigger) -> usize {
+    pub(super) fn fire_ready(&mut self, trigger: Trigger) -> usize {
         if !self.online() {
             return 0;
         }
@@ -199,12 +199,16 @@ impl DeviceSim<'_> {
             self.arm_idle_kill();
         }
         let mut n = 0;
+        // Desktop: FireReadyEvents after a registration is stored runs with one keep-alive
+        // (ResolveRegistrationDidCreateKeepAlive), moved into the first event it fires.
+        let mut keep_alive = trigger == Trigger::Register && !self.android();
         for &id in &ready {
             if self.policy.ready(&self.out.registrations[id as usize]) == Ready::GiveUp {
                 self.give_up(id);
                 continue;
             }
-            self.dispatch(id);
+            self.dispatch(id, keep_alive);
+            keep_alive = false;
             n += 1;
         }
         self.ready_buf = ready;
@@ -223,7 +227,7 @@ impl DeviceSim<'_> {
         self.day().gave_ups += 1;
     }
 
-    fn dispatch(&mut self, id: u32) {
+    fn dispatch(&mut self, id: u32, keep_alive: bool) {
         self.tasks_dirty = true;
         let now = self.now;
         let max_event = self.policy.max_event_duration();
@@ -332,6 +336,7 @@ impl DeviceSim<'_> {
                 crash,
                 outcome,
                 needs_network,
+                keep_alive,
             },
         );
         self.day().sync_events += 1;

@@ -175,6 +175,8 @@ struct Running {
     crash: Option<EventKey>,
     outcome: Outcome,
     needs_network: bool,
+    /// Desktop: holds a ScopedKeepAlive (fired right after its registration was stored).
+    keep_alive: bool,
 }
 
 /// An origin's run-time engagement state.
@@ -197,7 +199,8 @@ enum Process {
     /// Crashed: down until its restart, session or not.
     Crashed,
     /// Android: alive without a session (started by a task, a job or a download, or
-    /// backgrounded) until the OS kills it.
+    /// backgrounded) until the OS kills it. Desktop: kept alive after its last window closed by
+    /// keep-alive events, until they complete.
     Alive {
         /// An idle kill came due while a Background Fetch was downloading: it is armed again
         /// when the downloads stop (no polling while something holds the process).

@@ -50,6 +50,7 @@ impl DeviceSim<'_> {
     /// Bookkeeping after every event: awake time, the design-2019 task's lifetime and, while
     /// the browser runs on android, the wake-up tasks.
     pub(super) fn after_event(&mut self) {
+        self.close_when_released();
         self.fetch_pump();
         if self.process
             == (Process::Alive {
@@ -84,6 +85,9 @@ impl DeviceSim<'_> {
         let was = self.browser_running();
         self.in_session = start;
         if start {
+            if !self.android() && self.alive() {
+                self.process = Process::SessionOnly; // a window again: no longer kept alive
+            }
             if !was && self.browser_running() {
                 self.fire_ready(Trigger::Start);
             }
@@ -93,9 +97,27 @@ impl DeviceSim<'_> {
                 self.start_process();
                 self.arm_idle_kill();
             }
+        } else if was && self.running.values().any(|r| r.keep_alive) {
+            // A one-shot fired right after registering holds a ScopedKeepAlive
+            // (background_sync_delegate_impl.cc): the browser outlives its last window until
+            // such events complete (`close_when_released`).
+            self.start_process();
         } else if was {
             // Closing a desktop browser ends running events like a crash, without a restart,
             // but its writes are flushed (a clean shutdown).
+            self.process_died(true);
+        }
+    }
+
+    /// Desktop: the last keep-alive was released with no window open: the browser exits now
+    /// (cleanly), interrupting whatever else still runs.
+    pub(super) fn close_when_released(&mut self) {
+        if !self.android()
+            && self.alive()
+            && !self.in_session
+            && !self.running.values().any(|r| r.keep_alive)
+        {
+            self.process = Process::SessionOnly;
             self.process_died(true);
         }
     }
