@@ -111,3 +111,83 @@ fn arrivals_always_keep_the_plain_process_and_count_what_had_no_page() {
         rejected["browser_down"].as_u64().unwrap() + rejected["no_page"].as_u64().unwrap();
     assert_eq!(refused, plain.len() as u64 - inside);
 }
+
+// ---- §3.1 permissions -------------------------------------------------------------------------
+
+fn desktop_with(origin_extra: Value, regs: Value, events: Value) -> Value {
+    let mut o = origin(json!({ "duration": { "fixed": "2s" } }), regs);
+    for (k, v) in origin_extra.as_object().unwrap() {
+        o[k] = v.clone();
+    }
+    o["events"] = events;
+    desktop(json!([o]))
+}
+
+#[test]
+fn a_blocked_background_sync_setting_denies_register_calls() {
+    let s = desktop_with(
+        json!({ "background_sync": "block" }),
+        json!([
+            { "kind": "one_shot", "tag": "o", "at": "1m" },
+            { "kind": "periodic", "tag": "p", "min_interval": "12h", "at": "1m" }
+        ]),
+        json!([]),
+    );
+    let r = run(&s);
+    // background_sync_manager.cc RegisterDidAskForPermission: DENIED → PERMISSION_DENIED.
+    assert!(r.attempts.is_empty());
+    assert_eq!(r.summary["one_shot"]["rejected_by"]["permission_denied"], 1);
+    assert_eq!(r.summary["periodic"]["rejected_by"]["permission_denied"], 1);
+}
+
+#[test]
+fn blocking_background_sync_unregisters_the_origins_periodic_registrations() {
+    let s = desktop_with(
+        json!({}),
+        json!([
+            { "kind": "periodic", "tag": "p", "min_interval": "12h", "at": "0s" },
+            { "kind": "one_shot", "tag": "before", "at": "1m" },
+            { "kind": "one_shot", "tag": "blocked", "at": "3h" },
+            { "kind": "one_shot", "tag": "after", "at": "5h" }
+        ]),
+        json!([
+            { "at": "2h", "action": "block_background_sync" },
+            { "at": "4h", "action": "allow_background_sync" }
+        ]),
+    );
+    let r = run(&s);
+    // p (due 12 h) is unregistered by the block at 2 h and never fires; `before` fired at 1 min
+    // and succeeded; `blocked` (3 h) is denied; `after` (5 h, allowed again) fires at once.
+    let state = |tag: &str| {
+        r.regs
+            .iter()
+            .find(|g| g.tag == tag)
+            .map(|g| g.final_state.clone())
+            .unwrap()
+    };
+    assert_eq!(state("p"), "unregistered");
+    assert_eq!(state("before"), "succeeded");
+    assert_eq!(state("blocked"), "rejected");
+    assert_eq!(state("after"), "succeeded");
+    assert!(starts(&r, "p").is_empty());
+    assert_eq!(starts(&r, "after"), vec![5 * H]);
+    assert_eq!(r.summary["one_shot"]["rejected_by"]["permission_denied"], 1);
+}
+
+#[test]
+fn android_without_play_services_disables_background_sync() {
+    let mut s = android(
+        json!("always"),
+        json!([
+            { "kind": "one_shot", "tag": "o", "at": "1m" },
+            { "kind": "periodic", "tag": "p", "min_interval": "12h", "at": "1m" }
+        ]),
+    );
+    s["devices"][0]["browser"]["play_services"] = json!(false);
+    let r = run(&s);
+    // BackgroundSyncLauncherAndroid::ShouldDisableBackgroundSync → parameters->disable: the
+    // manager is disabled and every register call fails.
+    assert!(r.attempts.is_empty());
+    assert_eq!(r.summary["one_shot"]["rejected_by"]["disabled"], 1);
+    assert_eq!(r.summary["periodic"]["rejected_by"]["disabled"], 1);
+}

@@ -190,8 +190,10 @@ fn finish(
             .iter()
             .map(|r| {
                 let n = fleet.totals.rejections.one_shot[*r] + fleet.totals.rejections.periodic[*r];
-                format!("{} {n}", r.name())
+                (r.name(), n)
             })
+            .filter(|(_, n)| *n > 0)
+            .map(|(name, n)| format!("{name} {n}"))
             .collect::<Vec<_>>()
             .join(", ");
         eprintln!(

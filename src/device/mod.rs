@@ -184,6 +184,8 @@ struct OriginState {
     score: Option<EngagementScore>,
     visit_rng: Option<Stream>,
     last_level: EngagementLevel,
+    /// The `background_sync` content setting now.
+    sync_allowed: bool,
     /// The level last computed for a score, with the score's time key then (see
     /// `EngagementScore::time_key`); cleared whenever the score changes.
     level_cache: std::cell::Cell<Option<((u64, u64), EngagementLevel)>>,
@@ -281,6 +283,7 @@ impl<'a> DeviceSim<'a> {
             .iter()
             .map(|o| match &o.engagement {
                 EngagementSpec::Pinned(level) => OriginState {
+                    sync_allowed: o.background_sync_allowed,
                     score: None,
                     visit_rng: None,
                     last_level: *level,
@@ -289,6 +292,7 @@ impl<'a> DeviceSim<'a> {
                 EngagementSpec::Score { initial, .. } => {
                     let score = EngagementScore::new(*initial);
                     OriginState {
+                        sync_allowed: o.background_sync_allowed,
                         last_level: score.level(0, o.installed, &ScoreParams::from(params)),
                         score: Some(score),
                         visit_rng: None,

@@ -68,6 +68,10 @@ impl DeviceSim<'_> {
         } else if !self.in_session {
             // Pages register: a browser running without a user session has none.
             Some(RejectReason::NoPage)
+        } else if self.spec.sync_disabled {
+            Some(RejectReason::Disabled)
+        } else if !self.origins[origin as usize].sync_allowed {
+            Some(RejectReason::PermissionDenied)
         } else {
             self.policy.admit(kind, o.installed)
         };
@@ -160,6 +164,24 @@ impl DeviceSim<'_> {
             OriginAction::Abort { id } => {
                 let id = id.clone();
                 self.fetch_abort(origin, &id);
+            }
+            OriginAction::SetBackgroundSync { allowed } => {
+                let allowed = *allowed;
+                self.origins[origin as usize].sync_allowed = allowed;
+                if !allowed {
+                    // OnContentSettingChanged: a blocked origin's periodic registrations go.
+                    let periodic: Vec<(std::sync::Arc<str>, u32)> = self
+                        .active
+                        .of_origin(SyncKind::Periodic, origin)
+                        .map(|(tag, id)| (tag.clone(), id))
+                        .collect();
+                    for (tag, id) in periodic {
+                        self.active.remove(SyncKind::Periodic, origin, &tag);
+                        self.out.registrations[id as usize].removed =
+                            Some(FinalState::Unregistered);
+                        self.unpersist(id);
+                    }
+                }
             }
             OriginAction::Visit | OriginAction::ClearHistory => {}
         }

@@ -107,7 +107,7 @@ pub const METRIC_DOCS: &[(&str, &str, &str)] = &[
     (
         "*.rejected_by.*",
         "register calls",
-        "register calls refused, by reason: browser_down (browser closed or down), no_page (browser running without a user session, e.g. started by a wake-up task: RegisterDidCheckIfMainFrame), not_installed (periodic sync needs an installed app), unsupported (the policy has no such API)",
+        "register calls refused, by reason: browser_down (browser closed or down), no_page (browser running without a user session, e.g. started by a wake-up task: RegisterDidCheckIfMainFrame), disabled (android without up-to-date Play Services: Background Sync off), permission_denied (the origin's background_sync content setting is block), not_installed (periodic sync needs an installed app), unsupported (the policy has no such API)",
     ),
     (
         "one_shot.success_rate",

@@ -23,6 +23,9 @@ pub struct DeviceSpec {
     pub task_latency: Option<DurationDist>,
     /// Download bandwidth in bytes/s (Background Fetch).
     pub bandwidth: u64,
+    /// Android: Background Sync is disabled (Play Services out of date): every register call
+    /// is rejected.
+    pub sync_disabled: bool,
     pub origins: Vec<OriginSpec>,
 }
 
@@ -32,6 +35,8 @@ pub struct OriginSpec {
     pub name: String,
     pub installed: bool,
     pub notification_permission: bool,
+    /// The `background_sync` content setting at t = 0 (`true` = allow).
+    pub background_sync_allowed: bool,
     /// Pinned level or Chromium's score driven by visits (DESIGN §4.4).
     pub engagement: EngagementSpec,
     pub registrations: Vec<RegistrationSpec>,
@@ -99,6 +104,10 @@ pub enum OriginAction {
     /// Abort the active fetch with this developer id.
     Abort {
         id: String,
+    },
+    /// The `background_sync` content setting changes (`false` = block).
+    SetBackgroundSync {
+        allowed: bool,
     },
 }
 

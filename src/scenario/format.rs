@@ -240,6 +240,10 @@ pub struct BrowserFile {
     pub idle_kill_after: Option<Dur>,
     /// Android only: delay the OS adds before a wake-up task runs. Default: none.
     pub task_latency: Option<DurationDistFile>,
+    /// Android only: whether Google Play Services is up to date. `false` disables Background
+    /// Sync (GooglePlayServicesChecker.shouldDisableBackgroundSync): every register call is
+    /// rejected. Default: true.
+    pub play_services: Option<bool>,
 }
 
 /// `"always"`, `"never"`, `{ "daily": [["08:00", "18:00"]] }` or `{ "at": [["1h", "5h"]] }`.
@@ -481,12 +485,25 @@ pub struct OriginFile {
     /// Default: false.
     #[serde(default)]
     pub notification_permission: bool,
+    /// The origin's `background_sync` content setting: `allow` (default) or `block` (register
+    /// calls are rejected as permission denied).
+    #[serde(default)]
+    pub background_sync: ContentSettingFile,
     pub engagement: EngagementFile,
     pub handler: HandlerFile,
     #[serde(default)]
     pub registrations: Vec<RegistrationFile>,
     #[serde(default)]
     pub events: Vec<EventFile>,
+}
+
+/// A content setting.
+#[derive(Debug, Default, Deserialize, JsonSchema, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ContentSettingFile {
+    #[default]
+    Allow,
+    Block,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -615,6 +632,11 @@ pub enum ActionFile {
     UnregisterServiceWorker,
     /// Abort the fetch with developer id `id`.
     Abort,
+    /// The user blocks the origin's `background_sync` content setting: later register calls
+    /// are denied and its periodic registrations are unregistered.
+    BlockBackgroundSync,
+    /// The user allows it again.
+    AllowBackgroundSync,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]

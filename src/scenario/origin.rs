@@ -63,6 +63,7 @@ impl Resolver<'_> {
                 name: o.name.replace("{i}", &i.to_string()),
                 installed: o.installed,
                 notification_permission: o.notification_permission,
+                background_sync_allowed: o.background_sync == ContentSettingFile::Allow,
                 engagement: engagement.clone(),
                 registrations: registrations.clone(),
                 fetches: fetches.clone(),
@@ -454,6 +455,8 @@ impl Resolver<'_> {
                 OriginAction::Unregister { kind, tag }
             }
             ActionFile::ClearSiteData => OriginAction::ClearSiteData,
+            ActionFile::BlockBackgroundSync => OriginAction::SetBackgroundSync { allowed: false },
+            ActionFile::AllowBackgroundSync => OriginAction::SetBackgroundSync { allowed: true },
             ActionFile::UnregisterServiceWorker => OriginAction::UnregisterServiceWorker,
             ActionFile::Visit | ActionFile::ClearHistory if !scored => {
                 return Err(self.err(

@@ -218,6 +218,12 @@ impl Resolver<'_> {
                     "task_latency applies to android only (desktop has no wake-up tasks)",
                 ));
             }
+            if d.browser.play_services.is_some() {
+                return Err(self.err(
+                    format!("{path}.browser.play_services"),
+                    "play_services applies to android only",
+                ));
+            }
         }
         let idle_kill_after = d
             .browser
@@ -343,6 +349,7 @@ impl Resolver<'_> {
                 idle_kill_after: SimDuration::from_ms(idle_kill_after),
                 task_latency,
                 bandwidth,
+                sync_disabled: d.browser.play_services == Some(false),
                 origins,
             },
         })

@@ -97,12 +97,19 @@ pub enum RejectReason {
     /// No page could call: the browser ran without a user session, e.g. started by a wake-up
     /// task (RegisterDidCheckIfMainFrame: no main-frame client, NOT_ALLOWED).
     NoPage = 3,
+    /// The origin's `background_sync` content setting is `block` (PERMISSION_DENIED).
+    PermissionDenied = 4,
+    /// Background Sync is disabled on the device (android, Play Services out of date:
+    /// BackgroundSyncManager `disabled_`).
+    Disabled = 5,
 }
 
 impl RejectReason {
-    pub const ALL: [RejectReason; 4] = [
+    pub const ALL: [RejectReason; 6] = [
         RejectReason::BrowserDown,
         RejectReason::NoPage,
+        RejectReason::Disabled,
+        RejectReason::PermissionDenied,
         RejectReason::NotInstalled,
         RejectReason::Unsupported,
     ];
@@ -113,6 +120,8 @@ impl RejectReason {
             RejectReason::NotInstalled => "not_installed",
             RejectReason::Unsupported => "unsupported",
             RejectReason::NoPage => "no_page",
+            RejectReason::PermissionDenied => "permission_denied",
+            RejectReason::Disabled => "disabled",
         }
     }
 }
