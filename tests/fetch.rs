@@ -266,3 +266,78 @@ fn an_idle_kill_is_not_a_crash_survived() {
     assert_eq!(f["outcome"], "success");
     assert_eq!(f["crashes_survived"], "0");
 }
+
+// ---- §8 the scheduler: two active registrations, one per origin, sharing the bandwidth -------
+
+/// One desktop device at 1 MB/s with one origin per entry of `origins`, each holding the
+/// given fetches (all registered at 0 s, in order: origin by origin).
+fn scheduled(origins: &[&[(&str, u64)]]) -> Value {
+    let list: Vec<Value> = origins
+        .iter()
+        .enumerate()
+        .map(|(o, fetches)| {
+            let regs: Vec<Value> = fetches
+                .iter()
+                .map(|(id, n)| json!({ "kind": "fetch", "id": id, "at": "0s", "requests": [mb(*n)] }))
+                .collect();
+            json!({
+                "name": format!("https://o{o}.example"),
+                "engagement": { "level": "HIGH" },
+                "handler": { "duration": { "fixed": "1s" } },
+                "registrations": regs
+            })
+        })
+        .collect();
+    let mut s = desktop(Value::Array(list));
+    s["devices"][0]["network"] = json!({ "model": "always_online", "bandwidth": 1_000_000 });
+    s
+}
+
+fn completed(r: &Run) -> Vec<(String, u64)> {
+    fetches(r)
+        .iter()
+        .map(|f| (f["id"].clone(), f["completed_ms"].parse().unwrap()))
+        .collect()
+}
+
+#[test]
+fn fetches_of_one_origin_run_one_after_another() {
+    let r = run(&scheduled(&[&[("a", 90), ("b", 90), ("c", 90), ("d", 90)]]));
+    // background_fetch_scheduler.cc: active registrations come from distinct origins, so one
+    // origin's four 90 MB fetches run one at a time with the whole 1 MB/s: 90, 180, 270, 360 s.
+    assert_eq!(
+        completed(&r),
+        vec![
+            ("a".into(), 90 * S),
+            ("b".into(), 180 * S),
+            ("c".into(), 270 * S),
+            ("d".into(), 360 * S)
+        ]
+    );
+}
+
+#[test]
+fn two_origins_share_the_bandwidth_and_a_third_waits() {
+    let r = run(&scheduled(&[&[("a", 90)], &[("b", 90)], &[("c", 90)]]));
+    // Two active registrations (kMaxActiveRegistrations 2): a and b download at 0.5 MB/s each
+    // and both end at 180 s; c waits in registration order, then has the whole 1 MB/s: 270 s.
+    assert_eq!(
+        completed(&r),
+        vec![
+            ("a".into(), 180 * S),
+            ("b".into(), 180 * S),
+            ("c".into(), 270 * S)
+        ]
+    );
+}
+
+#[test]
+fn a_download_speeds_up_when_the_other_one_ends() {
+    let r = run(&scheduled(&[&[("small", 30)], &[("big", 90)]]));
+    // Sharing 1 MB/s: small (30 MB) ends at 60 s, when big has 30 MB; big gets the whole
+    // bandwidth for its last 60 MB: 60 + 60 = 120 s.
+    assert_eq!(
+        completed(&r),
+        vec![("small".into(), 60 * S), ("big".into(), 120 * S)]
+    );
+}

@@ -3,10 +3,16 @@
 //! with Chromium's key schema, and a process death rebuilds each fetch from its committed keys
 //! (active requests go back to pending; partial bytes are wasted unless `resume`).
 //!
-//! Simplifications, documented in the README: the fetches of a device do not share bandwidth;
-//! a network drop pauses the active request (it restarts from zero without `resume`); a failed
-//! request attempt (server error, `request_failure_probability`) is detected when it finishes;
-//! `max_request_failures` failures of one request end the fetch.
+//! Scheduling (background_fetch_scheduler.cc ScheduleDownload): at most `max_active_fetches`
+//! registrations are active at once, from distinct origins, activated in registration order;
+//! the active ones download (at most `max_running_downloads` at once) and share the device's
+//! bandwidth equally, every download re-timed whenever the number running changes.
+//!
+//! Simplifications, documented in the README: a registration downloads one request at a time
+//! (Chromium may run two of one registration in parallel; sharing the bandwidth, the fetch ends
+//! at the same time); a network drop pauses the active request (it restarts from zero without
+//! `resume`); a failed request attempt (server error, `request_failure_probability`) is
+//! detected when it finishes; `max_request_failures` failures of one request end the fetch.
 
 use std::sync::Arc;
 
@@ -83,8 +89,11 @@ struct FetchState {
     /// Bytes of each request downloaded and kept so far.
     done: Vec<u64>,
     failures: Vec<u32>,
-    /// The downloading request: index, since when, bytes kept when it started, its end event.
-    active: Option<(usize, SimTime, u64, EventKey)>,
+    /// The downloading request: index, since when, bytes kept when it started, its end event,
+    /// its share of the bandwidth (bytes/s).
+    active: Option<(usize, SimTime, u64, EventKey, u64)>,
+    /// Activated by the scheduler (holds one of the `max_active_fetches` slots).
+    scheduled: bool,
     attempts: u64,
 }
 
@@ -134,6 +143,7 @@ impl DeviceSim<'_> {
                 done: vec![0; f.requests.len()],
                 failures: vec![0; f.requests.len()],
                 active: None,
+                scheduled: false,
                 attempts: 0,
             },
         };
@@ -161,7 +171,7 @@ impl DeviceSim<'_> {
         self.fetches_unfinished > 0 && self.out.fetches.iter().any(|f| f.state.active.is_some())
     }
 
-    /// Starts, pauses or finishes downloads after every event.
+    /// Activates, starts, pauses, re-times or finishes downloads after every event.
     pub(super) fn fetch_pump(&mut self) {
         if self.fetches_unfinished == 0 {
             return;
@@ -174,15 +184,79 @@ impl DeviceSim<'_> {
             self.tasks_dirty = true;
         }
         let can = self.online() && self.browser_running();
+        if can {
+            // A fetch whose last request just completed ends now and frees its slot before the
+            // slots and shares are worked out.
+            for i in 0..self.out.fetches.len() {
+                let f = &self.out.fetches[i];
+                if f.outcome.is_none()
+                    && f.state.active.is_none()
+                    && f.state.states.iter().all(|s| *s == RequestState::Completed)
+                {
+                    self.fetch_finish(i, FetchOutcome::Succeeded);
+                }
+            }
+        }
+        self.fetch_schedule();
+        // Which fetches download now, and at what share of the bandwidth.
+        let downloading: Vec<usize> = if can {
+            (0..self.out.fetches.len())
+                .filter(|&i| {
+                    let f = &self.out.fetches[i];
+                    f.outcome.is_none() && f.state.scheduled
+                })
+                .take(self.params.max_running_downloads.max(1) as usize)
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let rate = (self.spec.bandwidth / downloading.len().max(1) as u64).max(1);
         for i in 0..self.out.fetches.len() {
             if self.out.fetches[i].outcome.is_some() {
                 continue;
             }
-            let active = self.out.fetches[i].state.active.is_some();
-            if active && !can {
-                self.fetch_pause(i);
-            } else if !active && can {
-                self.fetch_next(i);
+            let active = self.out.fetches[i].state.active;
+            let wanted = downloading.contains(&i);
+            match active {
+                Some(_) if !wanted => self.fetch_pause(i),
+                Some((.., r)) if r != rate => {
+                    // Re-timed at the new share: keep what arrived, go on from there.
+                    self.fetch_stop(i);
+                    self.fetch_next(i, rate);
+                }
+                None if wanted => self.fetch_next(i, rate),
+                _ => {}
+            }
+        }
+    }
+
+    /// BackgroundFetchScheduler::ScheduleDownload: fills free active slots with the oldest
+    /// waiting registrations whose origin has none active.
+    fn fetch_schedule(&mut self) {
+        let max = self.params.max_active_fetches.max(1) as usize;
+        let mut active = self
+            .out
+            .fetches
+            .iter()
+            .filter(|f| f.outcome.is_none() && f.state.scheduled)
+            .count();
+        for i in 0..self.out.fetches.len() {
+            if active >= max {
+                break;
+            }
+            let f = &self.out.fetches[i];
+            if f.outcome.is_some() || f.state.scheduled {
+                continue;
+            }
+            let origin = f.origin;
+            let busy = self
+                .out
+                .fetches
+                .iter()
+                .any(|g| g.outcome.is_none() && g.state.scheduled && g.origin == origin);
+            if !busy {
+                self.out.fetches[i].state.scheduled = true;
+                active += 1;
             }
         }
     }
@@ -201,12 +275,11 @@ impl DeviceSim<'_> {
     /// records them as held by the request and returns the request's index.
     fn fetch_stop(&mut self, i: usize) -> Option<usize> {
         let now = self.now;
-        let bandwidth = self.spec.bandwidth;
         let tracing = self.tracing;
         let f = &mut self.out.fetches[i];
-        let (r, since, kept, key) = f.state.active.take()?;
+        let (r, since, kept, key, rate) = f.state.active.take()?;
         self.queue.cancel(key);
-        let got = (now.since(since).ms() as u128 * bandwidth as u128 / 1000) as u64;
+        let got = (now.since(since).ms() as u128 * rate as u128 / 1000) as u64;
         let got = got.min(f.requests[r] - kept);
         f.downloaded += got;
         f.state.done[r] = kept + got;
@@ -216,8 +289,9 @@ impl DeviceSim<'_> {
         Some(r)
     }
 
-    /// Starts the next request of fetch `i`, or finishes the fetch when all are completed.
-    fn fetch_next(&mut self, i: usize) {
+    /// Starts (or resumes) the next request of fetch `i` at `rate` bytes/s, or finishes the
+    /// fetch when all are completed.
+    fn fetch_next(&mut self, i: usize, rate: u64) {
         let f = &self.out.fetches[i];
         let next = f
             .state
@@ -241,15 +315,13 @@ impl DeviceSim<'_> {
         }
         let f = &self.out.fetches[i];
         let remaining = f.requests[r] - f.state.done[r];
-        let ms = (remaining as u128 * 1000)
-            .div_ceil(self.spec.bandwidth as u128)
-            .max(1) as u64;
+        let ms = (remaining as u128 * 1000).div_ceil(rate as u128).max(1) as u64;
         let key = self.queue.schedule(
             self.now.after(SimDuration::from_ms(ms)),
             Ev::FetchRequestDone { fetch: i as u32 },
         );
         let kept = f.state.done[r];
-        self.out.fetches[i].state.active = Some((r, self.now, kept, key));
+        self.out.fetches[i].state.active = Some((r, self.now, kept, key, rate));
     }
 
     /// The active request of fetch `i` finished downloading.
@@ -258,7 +330,7 @@ impl DeviceSim<'_> {
         let (seed, device, tracing) = (self.seed, self.index, self.tracing);
         let max_failures = self.params.max_request_failures.max(1);
         let f = &mut self.out.fetches[i];
-        let Some((r, since, kept, _)) = f.state.active.take() else {
+        let Some((r, since, kept, _, _)) = f.state.active.take() else {
             return;
         };
         let size = f.requests[r];
@@ -364,6 +436,8 @@ impl DeviceSim<'_> {
             if self.out.fetches[i].outcome.is_none() {
                 // Bytes received so far stay held; the crash rule below keeps or wastes them.
                 self.fetch_stop(i);
+                // The scheduler is memory: at start-up it activates again in load order.
+                self.out.fetches[i].state.scheduled = false;
             }
         }
         let lost = if clean {

@@ -20,6 +20,8 @@ pub const DEVICE_PARAMS: &[&str] = &[
     "rely_on_android_network_detection",
     "max_sync_event_duration",
     "max_request_failures",
+    "max_active_fetches",
+    "max_running_downloads",
     "navigation_points",
     "user_input_points",
     "first_daily_engagement_points",
@@ -322,6 +324,13 @@ params! {
     /// Unconfirmed for current Android: a parameter on purpose.
     standby_restricted_deferral: Duration = 24 * HOUR,
         source = "developer.android.com/topic/performance/power-details (Android 12: restricted jobs once a day; unconfirmed since)";
+    /// Background Fetch: registrations downloading at once per profile, from distinct origins;
+    /// the others wait in registration order.
+    max_active_fetches: Count = 2,
+        source = "content/browser/background_fetch/background_fetch_scheduler.cc (kMaxActiveRegistrationsDefaultValue)";
+    /// Background Fetch: downloads running at once; they share the device's bandwidth.
+    max_running_downloads: Count = 2,
+        source = "content/browser/background_fetch/background_fetch_scheduler.cc (kMaxRunningDownloadsDefaultValue)";
     /// Background Fetch: failed attempts of one request before the fetch ends with
     /// `backgroundfetchfail`.
     max_request_failures: Count = 3,
@@ -399,6 +408,8 @@ impl Params {
             ("periodic_retries", self.periodic_retries, 0),
             ("work_max_attempts", self.work_max_attempts, 0),
             ("max_request_failures", self.max_request_failures, 1),
+            ("max_active_fetches", self.max_active_fetches, 1),
+            ("max_running_downloads", self.max_running_downloads, 1),
         ];
         for (name, value, min) in bounded {
             if !(min..=MAX_ATTEMPTS).contains(&value) {
