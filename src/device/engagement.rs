@@ -51,11 +51,65 @@ impl DeviceSim<'_> {
         let params = self.score_params;
         if let Some(score) = self.origins[origin as usize].score.as_mut() {
             score.visit(now, interactions, installed, &params);
+            self.profile_engaged = Some(now); // SetLastEngagementTime
         }
         self.origins[origin as usize].level_cache.set(None);
         self.note_level(origin);
         if self.level(origin) != EngagementLevel::None {
             self.revive(origin);
+        }
+    }
+
+    /// Before every event: a user session is engagement with the profile (`sessions_engage`);
+    /// if the profile's last engagement is stale (IsLastEngagementStale: the stale period has
+    /// passed), every score is rebased and low ones are wiped (CleanupEngagementScores(true)),
+    /// so scores stop decaying while the whole profile is idle.
+    pub(super) fn refresh_engagement(&mut self) {
+        let Some(last) = self.profile_engaged else {
+            return; // nothing recorded yet: never stale
+        };
+        let now = self.now.ms();
+        if self.in_session && self.spec.sessions_engage {
+            self.profile_engaged = Some(now);
+            return;
+        }
+        if now.saturating_sub(last) >= self.score_params.stale_period() {
+            self.cleanup_scores(true);
+        }
+    }
+
+    /// The browser started: AfterStartupTask runs CleanupEngagementScores, with the rebase if
+    /// the profile's last engagement is stale.
+    pub(super) fn engagement_after_startup(&mut self) {
+        let stale = self.profile_engaged.is_some_and(|last| {
+            self.now.ms().saturating_sub(last) >= self.score_params.stale_period()
+        });
+        self.cleanup_scores(stale);
+    }
+
+    /// site_engagement_service.cc CleanupEngagementScores: optionally rebase every stored
+    /// score's last engagement relative to `now − max decay period`, then wipe the scores at or
+    /// below the cleanup threshold. The profile's last engagement becomes the newest rebased
+    /// time, which is the rebase time itself: the site engaged with last (a simulated origin,
+    /// or a site browsed in a session) keeps no offset.
+    fn cleanup_scores(&mut self, rebase: bool) {
+        let now = self.now.ms();
+        let p = self.score_params;
+        let last = self.profile_engaged.unwrap_or(0).min(now);
+        let rebase_time = now.saturating_sub(p.max_decay_period());
+        for (o, state) in self.origins.iter_mut().enumerate() {
+            let Some(score) = state.score.as_mut() else {
+                continue;
+            };
+            if rebase {
+                score.rebase(now, last, rebase_time);
+            }
+            let installed = self.spec.origins[o].installed;
+            score.cleanup(now, installed, &p);
+            state.level_cache.set(None);
+        }
+        if rebase {
+            self.profile_engaged = Some(rebase_time);
         }
     }
 

@@ -220,6 +220,10 @@ pub struct DeviceSim<'a> {
     /// Device-level parameters (process and network switches, fetch, engagement).
     params: &'a Params,
     score_params: ScoreParams,
+    /// The profile's last engagement time (SiteEngagementService's last engagement pref), ms.
+    profile_engaged: Option<u64>,
+    /// The browser ran after the previous event (for the start-up cleanup).
+    was_up: bool,
     seed: u64,
     index: u64,
     horizon: SimTime,
@@ -307,6 +311,12 @@ impl<'a> DeviceSim<'a> {
             wakeup_rule: policy.wakeup_rule(),
             params,
             score_params: ScoreParams::from(params),
+            profile_engaged: spec
+                .origins
+                .iter()
+                .any(|o| matches!(o.engagement, EngagementSpec::Score { initial, .. } if initial > 0.0))
+                .then_some(0),
+            was_up: false,
             seed,
             index,
             horizon,
@@ -365,6 +375,7 @@ impl<'a> DeviceSim<'a> {
             self.out.max_events_at_one_instant = self.out.max_events_at_one_instant.max(at_instant);
             self.now = t;
             self.out.events += 1;
+            self.refresh_engagement();
             self.handle(ev);
             self.after_event();
         }

@@ -52,6 +52,11 @@ impl DeviceSim<'_> {
     pub(super) fn after_event(&mut self) {
         self.close_when_released();
         self.fetch_pump();
+        let up = self.browser_running();
+        if up && !self.was_up {
+            self.engagement_after_startup();
+        }
+        self.was_up = up;
         if self.process
             == (Process::Alive {
                 kill_waits_for_fetch: true,

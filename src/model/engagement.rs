@@ -63,16 +63,16 @@ impl fmt::Display for EngagementLevel {
 
 impl EngagementLevel {
     /// The level of a total score; thresholds from site_engagement_score.cc
-    /// (GetEngagementLevel): 0 NONE, < 1 MINIMAL, < 15 LOW (medium boundary), < 50 MEDIUM (high
-    /// boundary), < 100 HIGH (kMaxPoints), else MAX.
-    pub fn of_score(score: f64) -> EngagementLevel {
+    /// (GetEngagementLevel): exactly 0 NONE, < 1 MINIMAL, < medium boundary (15) LOW, < high
+    /// boundary (50) MEDIUM, < 100 HIGH (kMaxPoints), else MAX.
+    pub fn of_score(score: f64, p: &ScoreParams) -> EngagementLevel {
         if score == 0.0 {
             EngagementLevel::None
         } else if score < 1.0 {
             EngagementLevel::Minimal
-        } else if score < MEDIUM_BOUNDARY {
+        } else if score < p.medium_boundary {
             EngagementLevel::Low
-        } else if score < HIGH_BOUNDARY {
+        } else if score < p.high_boundary {
             EngagementLevel::Medium
         } else if score < MAX_POINTS {
             EngagementLevel::High
@@ -82,10 +82,8 @@ impl EngagementLevel {
     }
 }
 
-/// Score thresholds and the cap, from site_engagement_score.cc (kMaxPoints and the Finch-default
-/// medium/high engagement boundaries). They define the levels, so they are not tunable here.
-pub const MEDIUM_BOUNDARY: f64 = 15.0;
-pub const HIGH_BOUNDARY: f64 = 50.0;
+/// The score's cap, site_engagement_score.cc (kMaxPoints). The medium and high boundaries are
+/// Finch variables: parameters (`engagement_medium_boundary`, `engagement_high_boundary`).
 pub const MAX_POINTS: f64 = 100.0;
 
 /// How an origin's engagement is described in a scenario.
@@ -121,6 +119,24 @@ pub struct ScoreParams {
     pub score_cleanup_threshold: f64,
     pub web_app_installed_points: f64,
     pub installed_app_launch_window: u64,
+    pub medium_boundary: f64,
+    pub high_boundary: f64,
+    pub max_decays_per_score: u64,
+    pub last_engagement_grace_period: u64,
+}
+
+impl ScoreParams {
+    /// GetMaxDecayPeriod: decay period × max decays per score (8 h).
+    pub fn max_decay_period(&self) -> u64 {
+        self.decay_period.saturating_mul(self.max_decays_per_score)
+    }
+
+    /// GetStalePeriod: the max decay period plus the grace period (9 h): no engagement anywhere
+    /// in the profile for this long and the scores are rebased (the user was away).
+    pub fn stale_period(&self) -> u64 {
+        self.max_decay_period()
+            .saturating_add(self.last_engagement_grace_period)
+    }
 }
 
 impl From<&crate::model::params::Params> for ScoreParams {
@@ -136,6 +152,10 @@ impl From<&crate::model::params::Params> for ScoreParams {
             score_cleanup_threshold: p.score_cleanup_threshold,
             web_app_installed_points: p.web_app_installed_points,
             installed_app_launch_window: p.installed_app_launch_window.ms(),
+            medium_boundary: p.engagement_medium_boundary,
+            high_boundary: p.engagement_high_boundary,
+            max_decays_per_score: p.max_decays_per_score as u64,
+            last_engagement_grace_period: p.last_engagement_grace_period.ms(),
         }
     }
 }
@@ -176,7 +196,8 @@ impl EngagementScore {
         (self.raw * factor - periods as f64 * p.decay_points).max(0.0)
     }
 
-    /// GetTotalScore with the cleanup of scores below `score_cleanup_threshold` applied.
+    /// GetTotalScore: the decayed score plus the installed-app bonus, capped. A low score stays
+    /// what it is until a cleanup wipes it (`cleanup`).
     pub fn total(&self, now: u64, installed: bool, p: &ScoreParams) -> f64 {
         let bonus = match self.last_launch {
             Some(t)
@@ -187,16 +208,46 @@ impl EngagementScore {
             }
             _ => 0.0,
         };
-        let total = (self.decayed(now, p) + bonus).min(MAX_POINTS);
-        if total < p.score_cleanup_threshold {
-            0.0
-        } else {
-            total
-        }
+        (self.decayed(now, p) + bonus).min(MAX_POINTS)
     }
 
     pub fn level(&self, now: u64, installed: bool, p: &ScoreParams) -> EngagementLevel {
-        EngagementLevel::of_score(self.total(now, installed, p))
+        EngagementLevel::of_score(self.total(now, installed, p), p)
+    }
+
+    /// When the origin was last engaged with (`None`: no stored score).
+    pub fn last_engagement(&self) -> Option<u64> {
+        self.last_engagement
+    }
+
+    /// CleanupEngagementScores' wipe: a total score at or below `score_cleanup_threshold`
+    /// deletes the stored score (it starts from nothing at the next visit). Returns whether it
+    /// was wiped.
+    pub fn cleanup(&mut self, now: u64, installed: bool, p: &ScoreParams) -> bool {
+        if self.last_engagement.is_none()
+            || self.total(now, installed, p) > p.score_cleanup_threshold
+        {
+            return false;
+        }
+        *self = EngagementScore::new(0.0);
+        true
+    }
+
+    /// CleanupEngagementScores(true)'s rebase of this score's last engagement time, given the
+    /// profile's last engagement `profile_last` and `rebase_time = now − max decay period`:
+    /// it keeps its offset from the profile's last engagement, counted back from the rebase
+    /// time, so decay stops while the whole profile is idle. Returns the new time.
+    pub fn rebase(&mut self, now: u64, profile_last: u64, rebase_time: u64) -> Option<u64> {
+        let t = self.last_engagement?;
+        let new = if t > rebase_time {
+            now
+        } else if t > profile_last {
+            rebase_time
+        } else {
+            rebase_time.saturating_sub(profile_last - t)
+        };
+        self.last_engagement = Some(new);
+        Some(new)
     }
 
     /// What the total score depends on besides the stored state: whole decay periods since the
@@ -215,10 +266,7 @@ impl EngagementScore {
     /// A visit with `interactions` user inputs (AddPoints of navigation + input points).
     pub fn visit(&mut self, now: u64, interactions: u32, installed: bool, p: &ScoreParams) {
         let mut points = p.navigation_points + interactions as f64 * p.user_input_points;
-        if self.total(now, installed, p) == 0.0 {
-            // Cleaned up (CleanupEngagementScores deletes the entry): start from scratch.
-            self.raw = 0.0;
-        }
+        let _ = installed;
         self.raw = self.decayed(now, p);
         if self
             .last_engagement
@@ -332,22 +380,45 @@ mod score_tests {
         // 10 days later (InDays = 10 ≤ 10) the bonus still applies; at 11 days it does not.
         let decayed10 = 3.0 * 0.984f64.powi(120);
         assert!((s.total(10 * DAY_MS, true, &p) - (decayed10 + 5.0)).abs() < 1e-9);
+        // No bonus at 11 days; the decayed 3 × 0.984¹³² ≈ 0.36 stays until a cleanup wipes it.
         let decayed11 = 3.0 * 0.984f64.powi(132);
-        let expected = if decayed11 < 0.5 { 0.0 } else { decayed11 };
-        assert!((s.total(11 * DAY_MS, true, &p) - expected).abs() < 1e-9);
+        assert!((s.total(11 * DAY_MS, true, &p) - decayed11).abs() < 1e-9);
     }
 
     #[test]
-    fn scores_below_the_cleanup_threshold_count_as_zero() {
+    fn low_scores_stay_minimal_until_a_cleanup_wipes_them() {
         let p = p();
-        let s = EngagementScore::new(0.5);
-        // 0.5 is not below the threshold: MINIMAL. One decay period later 0.492 < 0.5 → NONE.
-        assert_eq!(s.level(0, false, &p), EngagementLevel::Minimal);
-        assert_eq!(s.level(2 * HOUR, false, &p), EngagementLevel::None);
-        assert_eq!(
-            EngagementScore::new(0.0).level(0, false, &p),
-            EngagementLevel::None
-        );
+        let mut s = EngagementScore::new(0.6);
+        // 0.6 decays to 0.59 after one period: still MINIMAL (NONE only at exactly 0), and above
+        // the 0.5 threshold a cleanup keeps it. 15 periods later 0.6 × 0.984¹⁵ ≈ 0.47 ≤ 0.5: still
+        // MINIMAL when read, but a cleanup (site_engagement_service.cc CleanupEngagementScores)
+        // wipes it: NONE, and nothing left to rebase.
+        assert_eq!(s.level(2 * HOUR, false, &p), EngagementLevel::Minimal);
+        assert!(!s.cleanup(2 * HOUR, false, &p));
+        assert_eq!(s.level(30 * HOUR, false, &p), EngagementLevel::Minimal);
+        assert!(s.cleanup(30 * HOUR, false, &p));
+        assert_eq!(s.level(30 * HOUR, false, &p), EngagementLevel::None);
+        assert_eq!(s.last_engagement(), None);
+    }
+
+    #[test]
+    fn a_rebase_keeps_each_score_offset_from_the_profile_last_engagement() {
+        // site_engagement_service_unittest.cc CleanupEngagementScoresRebase-style: now = 100 h,
+        // max decay period 8 h → rebase time 92 h; the profile was last engaged at 50 h. A score
+        // last engaged at 50 h (offset 0) moves to 92 h; one at 40 h (10 h before the profile's)
+        // to 82 h; one engaged after the profile time but before the rebase time (60 h) to 92 h.
+        let mut a = EngagementScore::new(10.0);
+        a.last_engagement = Some(50 * HOUR);
+        let mut b = EngagementScore::new(10.0);
+        b.last_engagement = Some(40 * HOUR);
+        let mut c = EngagementScore::new(10.0);
+        c.last_engagement = Some(60 * HOUR);
+        assert_eq!(a.rebase(100 * HOUR, 50 * HOUR, 92 * HOUR), Some(92 * HOUR));
+        assert_eq!(b.rebase(100 * HOUR, 50 * HOUR, 92 * HOUR), Some(82 * HOUR));
+        assert_eq!(c.rebase(100 * HOUR, 50 * HOUR, 92 * HOUR), Some(92 * HOUR));
+        // Read at 100 h, a has decayed 4 periods (8 h) instead of 25.
+        let p = p();
+        assert!((a.total(100 * HOUR, false, &p) - 10.0 * 0.984f64.powi(4)).abs() < 1e-9);
     }
 
     #[test]
@@ -360,7 +431,7 @@ mod score_tests {
             (50.0, EngagementLevel::High),
             (100.0, EngagementLevel::Max),
         ] {
-            assert_eq!(EngagementLevel::of_score(score), level, "{score}");
+            assert_eq!(EngagementLevel::of_score(score, &p()), level, "{score}");
         }
     }
 }

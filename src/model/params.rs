@@ -32,6 +32,10 @@ pub const DEVICE_PARAMS: &[&str] = &[
     "score_cleanup_threshold",
     "web_app_installed_points",
     "installed_app_launch_window",
+    "engagement_medium_boundary",
+    "engagement_high_boundary",
+    "max_decays_per_score",
+    "last_engagement_grace_period",
 ];
 
 /// The unit a parameter is expressed in; decides how it is parsed and printed.
@@ -371,6 +375,20 @@ params! {
     /// Site engagement: how recent a launch must be for the installed-app bonus.
     installed_app_launch_window: Duration = 10 * DAY,
         source = "components/site_engagement/content/site_engagement_score.cc (kMaxDaysSinceShortcutLaunch)";
+    /// Site engagement: score from which an origin is MEDIUM (a Finch variable).
+    engagement_medium_boundary: Real = 15.0,
+        source = "components/site_engagement/content/site_engagement_score.cc (kMediumEngagementBoundary)";
+    /// Site engagement: score from which an origin is HIGH (a Finch variable).
+    engagement_high_boundary: Real = 50.0,
+        source = "components/site_engagement/content/site_engagement_score.cc (kHighEngagementBoundary)";
+    /// Site engagement: decay periods a score may lose while the whole profile is idle (the
+    /// rebase counts back this many periods from now).
+    max_decays_per_score: Count = 4,
+        source = "components/site_engagement/content/site_engagement_score.cc (kMaxDecaysPerScore)";
+    /// Site engagement: added to the max decay period to decide that the profile's last
+    /// engagement is stale (IsLastEngagementStale).
+    last_engagement_grace_period: Duration = HOUR,
+        source = "components/site_engagement/content/site_engagement_score.cc (kLastEngagementGracePeriodInHours); site_engagement_service.cc GetStalePeriod";
 }
 
 impl Params {
@@ -468,6 +486,26 @@ impl Params {
                     "must be at most work_min_periodic_interval ({}): the flex window lies inside the interval, got {}",
                     format_ms(self.work_min_periodic_interval.ms()),
                     format_ms(self.work_min_flex.ms())
+                ),
+            ));
+        }
+        if !(1.0..=self.engagement_high_boundary).contains(&self.engagement_medium_boundary)
+            || self.engagement_high_boundary > 100.0
+        {
+            return Err((
+                "engagement_medium_boundary",
+                format!(
+                    "must satisfy 1 ≤ medium ({}) ≤ high ({}) ≤ 100",
+                    self.engagement_medium_boundary, self.engagement_high_boundary
+                ),
+            ));
+        }
+        if self.max_decays_per_score == 0 || self.max_decays_per_score > MAX_ATTEMPTS {
+            return Err((
+                "max_decays_per_score",
+                format!(
+                    "must be between 1 and {MAX_ATTEMPTS}, got {}",
+                    self.max_decays_per_score
                 ),
             ));
         }

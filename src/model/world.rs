@@ -26,6 +26,9 @@ pub struct DeviceSpec {
     /// Android: Background Sync is disabled (Play Services out of date): every register call
     /// is rejected.
     pub sync_disabled: bool,
+    /// User sessions count as engagement with the profile (site_engagement_service.cc: the
+    /// profile's last engagement time, which decides when scores are rebased).
+    pub sessions_engage: bool,
     pub origins: Vec<OriginSpec>,
 }
 

@@ -240,6 +240,9 @@ pub struct BrowserFile {
     pub idle_kill_after: Option<Dur>,
     /// Android only: delay the OS adds before a wake-up task runs. Default: none.
     pub task_latency: Option<DurationDistFile>,
+    /// Whether user sessions count as engagement with the profile (browsing other sites): the
+    /// site-engagement decay stops only while the whole profile is idle. Default: true.
+    pub sessions_engage: Option<bool>,
     /// Android only: whether Google Play Services is up to date. `false` disables Background
     /// Sync (GooglePlayServicesChecker.shouldDisableBackgroundSync): every register call is
     /// rejected. Default: true.

@@ -350,6 +350,7 @@ impl Resolver<'_> {
                 task_latency,
                 bandwidth,
                 sync_disabled: d.browser.play_services == Some(false),
+                sessions_engage: d.browser.sessions_engage.unwrap_or(true),
                 origins,
             },
         })

@@ -1,0 +1,120 @@
+//! DESIGN §4.4: site engagement as Chromium's service keeps it — the profile-wide stale rebase
+//! (site_engagement_service.cc IsLastEngagementStale → CleanupEngagementScores(true)), the
+//! cleanup of low scores at browser start, and NONE only at exactly 0.
+
+mod common;
+
+use common::*;
+use serde_json::{Value, json};
+
+/// (tag, engagement level at dispatch, start) of every attempt.
+fn levels(r: &Run) -> Vec<(String, String, u64)> {
+    let mut rd = csv::Reader::from_path(r.dir.path().join("out/attempts.csv")).unwrap();
+    rd.records()
+        .map(|rec| {
+            let rec = rec.unwrap();
+            (
+                rec[2].to_string(),
+                rec[6].to_string(),
+                rec[7].parse().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// An android phone with one installed app at `initial` score (never visited), a 12 h
+/// periodic sync registered during a 5-minute session at the start, and nothing else.
+fn dormant_app(initial: f64, sessions_engage: bool) -> Value {
+    json!({
+        "name": "dormant",
+        "duration": "30d",
+        "seed": 2,
+        "devices": [{
+            "platform": "android",
+            "browser": { "sessions": { "at": [["0s", "5m"]] }, "sessions_engage": sessions_engage },
+            "network": { "model": "always_online" },
+            "origins": [{
+                "name": "https://app.example",
+                "installed": true,
+                "engagement": { "initial_score": initial },
+                "handler": { "duration": { "fixed": "2s" } },
+                "registrations": [
+                    { "kind": "periodic", "tag": "p", "min_interval": "12h", "at": "1m" }
+                ]
+            }]
+        }]
+    })
+}
+
+#[test]
+fn a_dormant_app_on_an_idle_profile_keeps_its_level_for_30_days() {
+    for engage in [false, true] {
+        let r = run(&dormant_app(20.0, engage));
+        // Score 20 (MEDIUM: penalty 2 → a period of 24 h). Nobody uses the profile after the
+        // 5-minute session, so 9 h (stale period = 4 × 2 h + 1 h) after its last engagement
+        // the service rebases every score to at most 4 decay periods (CleanupEngagementScores):
+        // 20 × 0.984⁴ = 18.75, MEDIUM for good. (Without the rebase it decays 12 periods a day
+        // and falls under the 0.5 cleanup threshold around day 19: suspended.)
+        let rows = levels(&r);
+        assert!(
+            rows.len() >= 28,
+            "{} periodic events in 30 days",
+            rows.len()
+        );
+        assert!(
+            rows.iter().all(|(_, level, _)| level == "MEDIUM"),
+            "sessions_engage {engage}: {rows:?}"
+        );
+        let intervals = r.summary["periodic"]["interval_h"]["MEDIUM"]["p50"]
+            .as_f64()
+            .unwrap();
+        assert!((24.0..24.1).contains(&intervals), "{intervals}");
+        assert_eq!(r.summary["periodic"]["suspended"], 0);
+    }
+}
+
+#[test]
+fn a_low_score_is_wiped_at_browser_start_not_when_read() {
+    // site_engagement_service_unittest.cc CleanupEngagementScoresProportional, in virtual time:
+    // decay proportion 0.5 per 7-day period, cleanup threshold 0.5. Two origins at 1.0 and 1.2
+    // at t = 0; seven days later they are 0.5 and 0.6 (one decay; the stale period is 4 × 7 d +
+    // 1 h, so no rebase). Read then, both are MINIMAL: NONE is only exactly 0. The browser
+    // starting at 7 d runs the start-up cleanup (AfterStartupTask): 0.5 ≤ 0.5 is wiped, 0.6 is
+    // kept. A one-shot of each registered at 7 d + 1 min records the level at dispatch.
+    let origin = |name: &str, score: f64| {
+        json!({
+            "name": name,
+            "engagement": { "initial_score": score },
+            "handler": { "duration": { "fixed": "1s" } },
+            "registrations": [
+                { "kind": "one_shot", "tag": "early", "at": "1m" },
+                { "kind": "one_shot", "tag": "late", "at": "7d1m" }
+            ]
+        })
+    };
+    let mut s = desktop(json!([
+        origin("https://one.example", 1.0),
+        origin("https://two.example", 1.2)
+    ]));
+    s["duration"] = json!("8d");
+    s["devices"][0]["browser"] = json!({ "sessions": { "at": [["0s", "1h"], ["7d", "7d1h"]] } });
+    s["policy"] = json!({ "params": {
+        "decay_proportion": 0.5, "decay_period": "7d", "score_cleanup_threshold": 0.5
+    }});
+    let r = run(&s);
+    let rows = levels(&r);
+    let level = |origin_tag: (&str, u64)| {
+        rows.iter()
+            .find(|(tag, _, start)| *tag == origin_tag.0 && *start == origin_tag.1)
+            .map(|(_, l, _)| l.clone())
+    };
+    // Day 0: 1.0 and 1.2, both LOW (≥ 1).
+    assert_eq!(level(("early", MIN)), Some("LOW".into()));
+    // Day 7, after the start-up cleanup: one.example wiped (NONE), two.example 0.6 (MINIMAL).
+    let late: Vec<&str> = rows
+        .iter()
+        .filter(|(tag, _, _)| tag == "late")
+        .map(|(_, l, _)| l.as_str())
+        .collect();
+    assert_eq!(late, vec!["NONE", "MINIMAL"]);
+}
