@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Re-renders the README's gallery images (docs/*.png) from fresh runs of the bundled scenarios.
+# Run it whenever the model or the charts change, and update the numbers quoted beside them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --release --locked -q
+bin=./target/release/bgsim
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+run() { "$bin" run "scenarios/$1.json" --quiet --out "$out/$2" "${@:3}"; }
+run periodic-tiers tiers && cp "$out/tiers/charts/tiers.png" docs/periodic-tiers.png
+run quickstart quick && cp "$out/quick/charts/latency_cdf.png" docs/quickstart-latency.png
+run android-wake-cap awc && cp "$out/awc/charts/wakeups.png" docs/android-wake-cap-chromium.png
+run android-wake-cap awc2019 --policy design-2019 \
+  && cp "$out/awc2019/charts/wakeups.png" docs/android-wake-cap-design-2019.png
+run fetch-podcasts pods && cp "$out/pods/charts/fetches.png" docs/fetch-podcasts.png
+run retry-basics retry && cp "$out/retry/charts/latency_cdf.png" docs/retry-basics-latency.png
+run firefox-persisted-bug ff && cp "$out/ff/charts/retries.png" docs/firefox-persisted-bug-retries.png
+run crash-storm storm && cp "$out/storm/charts/retries.png" docs/crash-storm-retries.png
+"$bin" compare scenarios/policy-shootout.json --policy chromium --policy design-2019 \
+  --policy workmanager --replications 3 --quiet --out "$out/cmp"
+cp "$out/cmp/compare.png" docs/policy-shootout.png
+echo "docs/*.png re-rendered"
