@@ -118,3 +118,39 @@ fn a_low_score_is_wiped_at_browser_start_not_when_read() {
         .collect();
     assert_eq!(late, vec!["NONE", "MINIMAL"]);
 }
+
+#[test]
+fn daily_one_hour_sessions_decay_a_dormant_score_only_for_the_session_and_8_hours_after() {
+    // A desktop user browses 08:00–09:00 every day (other sites: profile engagement) and never
+    // visits the app, whose score starts at 20 at t = 0. One-shot probes at 08:30 record the
+    // app's level at dispatch. The service rebases after 9 idle hours with every score's offset
+    // from the profile's last engagement kept: the offset grows by the session plus the 8 h
+    // after it, 9 h a day, and at a probe the score has decayed for 9·d h + 8 h 30 min:
+    // day 0: 8.5 h (no rebase yet) → 4 periods → 20 × 0.984⁴ = 18.75 MEDIUM; day 1: 17.5 h →
+    // 8 → 17.58; day 2: 26.5 h → 13 → 16.21; day 3: 35.5 h → 17 → 15.22 MEDIUM; day 4: 44.5 h →
+    // 22 → 14.07 LOW. (Without the rebase, 12 periods a day: LOW from day 2.) With
+    // sessions_engage false the profile is idle all along: 4 periods at every probe, MEDIUM.
+    let probes: Vec<Value> = (0..5)
+        .map(|d| json!({ "kind": "one_shot", "tag": format!("d{d}"), "at": format!("{d}d8h30m") }))
+        .collect();
+    let scenario = |engage: bool| {
+        let mut s = desktop(json!([{
+            "name": "https://app.example",
+            "engagement": { "initial_score": 20 },
+            "handler": { "duration": { "fixed": "2s" } },
+            "registrations": probes
+        }]));
+        s["duration"] = json!("5d");
+        s["devices"][0]["browser"] = json!({
+            "sessions": { "daily": [["08:00", "09:00"]] },
+            "sessions_engage": engage
+        });
+        s
+    };
+    let at_probes = |r: &Run| -> Vec<String> { levels(r).into_iter().map(|(_, l, _)| l).collect() };
+    assert_eq!(
+        at_probes(&run(&scenario(true))),
+        vec!["MEDIUM", "MEDIUM", "MEDIUM", "MEDIUM", "LOW"]
+    );
+    assert_eq!(at_probes(&run(&scenario(false))), vec!["MEDIUM"; 5]);
+}
