@@ -3,9 +3,13 @@
 
 use std::path::Path;
 
-use super::error::{OutputError, Result};
+#[cfg(feature = "charts")]
+use super::error::OutputError;
+use super::error::Result;
+#[cfg(feature = "charts")]
 use plotters::prelude::*;
 
+#[cfg(feature = "charts")]
 use super::charts::register_font;
 use super::fixed6;
 use crate::experiment::stats::Summary;
@@ -145,6 +149,7 @@ pub fn write_compare_csv(path: &Path, results: &[(Preset, Samples)]) -> Result<(
 }
 
 /// A chart of one metric's mean with 95 % CI error bars, one bar per label.
+#[cfg(feature = "charts")]
 pub fn write_ci_chart(
     dir: &Path,
     stem: &str,
@@ -169,6 +174,7 @@ pub fn write_ci_chart(
     Ok(())
 }
 
+#[cfg(feature = "charts")]
 fn draw_ci<DB: DrawingBackend>(
     root: &DrawingArea<DB, plotters::coord::Shift>,
     title: &str,

@@ -3,12 +3,14 @@
 //! API boundary: this layer turns the fleet's aggregates into bytes. Numbers use fixed formats
 //! (integers as is, ratios with 6 decimals, seconds with 3) so outputs are byte-stable.
 
+#[cfg(feature = "charts")]
 pub mod charts;
 mod csv_files;
 mod detail_rows;
 mod error;
 pub mod experiments;
 mod outdir;
+#[cfg(feature = "charts")]
 mod report;
 mod summary;
 pub mod trace;
@@ -129,20 +131,31 @@ pub struct WriteOptions {
     pub force: bool,
 }
 
+#[allow(clippy::derivable_impls)] // `charts` is true only in builds with the `charts` feature
 impl Default for WriteOptions {
     fn default() -> Self {
         WriteOptions {
-            charts: true,
+            charts: cfg!(feature = "charts"),
             force: false,
         }
     }
 }
 
 /// Draws the charts and the report of an output directory from its files (`bgsim plot`).
+#[cfg(feature = "charts")]
 pub fn render(dir: &Path) -> Result<()> {
     let data = charts::ChartData::load(dir)?;
     charts::render_all(dir, &data)?;
     report::write_report(dir, &data)
+}
+
+/// Charts need the `charts` feature (the plotters stack); this build has none.
+#[cfg(not(feature = "charts"))]
+pub fn render(dir: &Path) -> Result<()> {
+    let _ = dir;
+    Err(error::OutputError::Message(
+        "this build of bgsim has no charts (enable the `charts` feature)".into(),
+    ))
 }
 
 /// A ratio with fixed precision, as written to CSVs.
