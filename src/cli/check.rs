@@ -95,11 +95,12 @@ fn print_table(rows: &[(String, Verdict)]) {
     for (source, v) in rows {
         let actual = v
             .actual
-            .map_or("missing".to_string(), bgsim::experiment::check::short);
+            .map_or("missing".to_string(), bgsim::output::format::short);
         let verdict = if v.pass { "pass" } else { "FAIL" };
         println!(
             "{source:<10} {:<44} {:>26} {actual:>14}  {verdict}",
-            v.metric, v.expected
+            v.metric,
+            bgsim::output::format::expected(&v.expected)
         );
     }
 }
@@ -123,7 +124,7 @@ fn junit_xml(suite: &str, rows: &[(String, Verdict)]) -> String {
     for (source, v) in rows {
         let actual = v
             .actual
-            .map_or("missing".to_string(), bgsim::experiment::check::short);
+            .map_or("missing".to_string(), bgsim::output::format::short);
         out.push_str(&format!(
             "    <testcase classname=\"{}\" name=\"{}\"",
             xml(source),
@@ -134,7 +135,7 @@ fn junit_xml(suite: &str, rows: &[(String, Verdict)]) -> String {
         } else {
             out.push_str(&format!(
                 ">\n      <failure message=\"expected {}, got {}\"/>\n    </testcase>\n",
-                xml(&v.expected),
+                xml(&bgsim::output::format::expected(&v.expected)),
                 xml(&actual)
             ));
         }

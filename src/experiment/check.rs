@@ -5,12 +5,21 @@ use serde_json::Value;
 
 use super::{Expect, Rule};
 
+/// What a metric was expected to be (shown by `output::format`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum Expected {
+    /// A scenario's `expect` rule.
+    Rule(Rule),
+    /// A baseline value with the deviation allowed.
+    Within { value: f64, allowed: f64 },
+}
+
 /// One evaluated rule.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Verdict {
     pub metric: String,
-    /// The rule as text, e.g. `≥ 0.99`.
-    pub expected: String,
+    pub expected: Expected,
     /// The metric's value; `None` if the summary has no such number.
     pub actual: Option<f64>,
     pub pass: bool,
@@ -24,14 +33,6 @@ pub fn lookup(summary: &Value, metric: &str) -> Option<f64> {
         .and_then(Value::as_f64)
 }
 
-/// A number as people read it: at most 6 decimals, no float noise (`0.049880600000000004`
-/// prints as `0.049881`), no trailing zeros.
-pub fn short(x: f64) -> String {
-    let t = format!("{x:.6}");
-    let t = t.trim_end_matches('0').trim_end_matches('.');
-    if t == "-0" { "0".into() } else { t.into() }
-}
-
 impl Rule {
     pub fn holds(&self, x: f64) -> bool {
         match *self {
@@ -41,15 +42,6 @@ impl Rule {
             Rule::Between(a, b) => a <= x && x <= b,
         }
     }
-
-    pub fn describe(&self) -> String {
-        match *self {
-            Rule::Le(b) => format!("≤ {}", short(b)),
-            Rule::Ge(b) => format!("≥ {}", short(b)),
-            Rule::Eq(b) => format!("= {}", short(b)),
-            Rule::Between(a, b) => format!("in [{}, {}]", short(a), short(b)),
-        }
-    }
 }
 
 /// Evaluates one rule; a missing metric fails.
@@ -57,7 +49,7 @@ pub fn evaluate(expect: &Expect, summary: &Value) -> Verdict {
     let actual = lookup(summary, &expect.metric);
     Verdict {
         metric: expect.metric.clone(),
-        expected: expect.rule.describe(),
+        expected: Expected::Rule(expect.rule),
         actual,
         pass: actual.is_some_and(|x| expect.rule.holds(x)),
     }
@@ -237,7 +229,10 @@ impl Baseline {
                 let allowed = t.abs_tol.max(t.rel_tol * t.value.abs());
                 Verdict {
                     metric: metric.clone(),
-                    expected: format!("{} ± {}", short(t.value), short(allowed)),
+                    expected: Expected::Within {
+                        value: t.value,
+                        allowed,
+                    },
                     actual,
                     pass: actual.is_some_and(|x| (x - t.value).abs() <= allowed),
                 }

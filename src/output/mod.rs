@@ -9,6 +9,7 @@ mod csv_files;
 mod detail_rows;
 mod error;
 pub mod experiments;
+pub mod format;
 mod outdir;
 #[cfg(feature = "charts")]
 mod report;

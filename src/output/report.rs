@@ -139,7 +139,7 @@ pub fn write_report(dir: &Path, data: &ChartData) -> Result<()> {
                 h,
                 "<tr><td><code>{}</code></td><td>{}</td><td class=\"num\">{}</td><td class=\"{class}\">{word}</td></tr>",
                 esc(&v.metric),
-                esc(&v.expected),
+                esc(&super::format::expected(&v.expected)),
                 fmt_num(v.actual)
             )?;
         }
