@@ -86,7 +86,11 @@ impl DeviceSim<'_> {
     /// only to an earlier window than the one last told.
     fn reschedule_earlier_only(&mut self, kind: SyncKind, want: Option<(SimTime, WakeCause)>) {
         let k = kind as usize;
-        if let Some((key, due)) = self.tasks[k].timer.take() {
+        let keep_timer = matches!((self.tasks[k].timer, want), (Some((_, due)), Some((at, _))) if due == at && at > self.now);
+        if keep_timer {
+            // The in-process timer already runs for this window (restarting it would change
+            // nothing); only the OS side may need telling.
+        } else if let Some((key, due)) = self.tasks[k].timer.take() {
             self.queue.cancel(key);
             if due <= self.now {
                 // It fires at this very instant, before the new window is computed: as in
@@ -114,7 +118,9 @@ impl DeviceSim<'_> {
             }
             return;
         }
-        self.tasks[k].timer = Some((self.queue.schedule(at, Ev::SyncTimer { kind }), at));
+        if !keep_timer {
+            self.tasks[k].timer = Some((self.queue.schedule(at, Ev::SyncTimer { kind }), at));
+        }
         if self.tasks[k].told.is_some_and(|told| at >= told) {
             return; // an earlier wake-up is scheduled: the OS is not told
         }
