@@ -241,6 +241,8 @@ pub struct DeviceSim<'a> {
     idle_generation: u32,
     crash_rng: Option<Stream>,
     awake_since: Option<SimTime>,
+    /// Android: the linger after the last user session ended, `[end, end + idle_kill_after)`.
+    session_linger: Option<(SimTime, SimTime)>,
     // Wake-up tasks (android).
     tasks: [Task; 2],
     task_rng: Option<Stream>,
@@ -331,6 +333,7 @@ impl<'a> DeviceSim<'a> {
             idle_generation: 0,
             crash_rng: None,
             awake_since: None,
+            session_linger: None,
             tasks: [Task::default(); 2],
             task_rng: None,
             last_periodic_cause_wakeup: None,

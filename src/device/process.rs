@@ -97,8 +97,11 @@ impl DeviceSim<'_> {
                 self.fire_ready(Trigger::Start);
             }
         } else if self.android() {
-            // Backgrounded: the process lives on until the OS reclaims it.
+            // Backgrounded: the process lives on until the OS reclaims it; that linger is the
+            // same whatever the policy, so awake time counts it apart.
             if was {
+                self.close_awake_interval();
+                self.session_linger = Some((self.now, self.now.after(self.spec.idle_kill_after)));
                 self.start_process();
                 self.arm_idle_kill();
             }
@@ -237,6 +240,14 @@ impl DeviceSim<'_> {
         }
     }
 
+    /// Ends the current awake interval now (the linger window is about to change).
+    fn close_awake_interval(&mut self) {
+        if let Some(since) = self.awake_since.take() {
+            self.add_awake(since, self.now);
+            self.awake_since = Some(self.now);
+        }
+    }
+
     fn update_awake(&mut self) {
         match (self.awake_since, self.awake_now()) {
             (None, true) => self.awake_since = Some(self.now),
@@ -248,14 +259,33 @@ impl DeviceSim<'_> {
         }
     }
 
+    /// Adds the awake interval `[from, to)` to the days it covers. The part inside the linger
+    /// after the last user session (`idle_kill_after` from its end, the same whatever the
+    /// policy) is counted apart, as `after_session_ms`.
     pub(super) fn add_awake(&mut self, from: SimTime, to: SimTime) {
-        let mut t = from.ms();
-        while t < to.ms() {
+        let (from, to) = (from.ms(), to.ms());
+        let (l0, l1) = self
+            .session_linger
+            .map_or((0, 0), |(a, b)| (a.ms(), b.ms()));
+        let lo = from.max(l0).min(to);
+        let hi = to.min(l1).max(lo);
+        self.add_day_ms(from, lo, false);
+        self.add_day_ms(lo, hi, true);
+        self.add_day_ms(hi, to, false);
+    }
+
+    fn add_day_ms(&mut self, from: u64, to: u64, after_session: bool) {
+        let mut t = from;
+        while t < to {
             let d = (t / DAY) as usize;
             let until = ((t / DAY) + 1) * DAY;
-            let until = until.min(to.ms());
+            let until = until.min(to);
             if let Some(day) = self.out.days.get_mut(d) {
-                day.awake_ms += until - t;
+                if after_session {
+                    day.after_session_ms += until - t;
+                } else {
+                    day.awake_ms += until - t;
+                }
             }
             t = until;
         }

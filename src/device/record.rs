@@ -38,8 +38,11 @@ counters! {
         pub interrupted: u64,
         pub gave_ups: u64,
         pub crashes: u64,
-        /// Milliseconds of background awake time (battery cost proxy).
+        /// Milliseconds of background awake time (battery cost proxy), without the linger below.
         pub awake_ms: u64,
+        /// Android: milliseconds the process lived on after a user session ended, up to
+        /// `idle_kill_after` (the same whatever the policy).
+        pub after_session_ms: u64,
     }
 }
 

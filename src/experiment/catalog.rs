@@ -249,12 +249,22 @@ pub const METRIC_DOCS: &[(&str, &str, &str)] = &[
     (
         "awake_s.total",
         "s",
-        "time the browser process ran in the background (no user session)",
+        "time the browser process ran for background work (no user session), without the linger after sessions",
     ),
     (
         "awake_s.per_device_day",
         "s",
-        "background awake time per device-day",
+        "background awake time per device-day, without the linger after sessions",
+    ),
+    (
+        "awake_s.after_session_total",
+        "s",
+        "android: time the process lived on after user sessions ended, up to idle_kill_after (the same whatever the policy)",
+    ),
+    (
+        "awake_s.after_session_per_device_day",
+        "s",
+        "android: the linger after user sessions per device-day",
     ),
     (
         "network.online_transitions",

@@ -220,6 +220,8 @@ pub fn metrics(spec: &FleetSpec, fleet: &Fleet) -> Value {
         "awake_s": {
             "total": round6(total.awake_ms as f64 / 1000.0),
             "per_device_day": if device_days == 0 { Value::Null } else { round6(total.awake_ms as f64 / 1000.0 / device_days as f64) },
+            "after_session_total": round6(total.after_session_ms as f64 / 1000.0),
+            "after_session_per_device_day": if device_days == 0 { Value::Null } else { round6(total.after_session_ms as f64 / 1000.0 / device_days as f64) },
         },
         "network": { "online_transitions": fleet.totals.online_transitions },
         "invariants": invariants,
