@@ -63,7 +63,28 @@ fn design_2019_wakeup_chart_draws_the_cap() {
         &["--policy", "design-2019", "--devices", "3", "--days", "3"],
     );
     let svg = fs::read_to_string(out.join("charts/wakeups.svg")).unwrap();
-    assert!(svg.contains("periodic wake-up cap"));
+    assert!(svg.contains("daily cap on periodic wake-ups"));
+    // Stacked by cause, periodic first (the cap reads against it), the legend beside the plot.
+    let periodic = svg.find("\nperiodic\n").expect("a periodic legend entry");
+    let cap = svg.find("daily cap on periodic wake-ups").unwrap();
+    assert!(periodic < cap);
+}
+
+#[test]
+fn chromium_wakeup_chart_has_no_cap_and_names_each_cause_it_draws() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("nocap");
+    run_to(
+        &out,
+        "scenarios/android-wake-cap.json",
+        &["--devices", "3", "--days", "3"],
+    );
+    let svg = fs::read_to_string(out.join("charts/wakeups.svg")).unwrap();
+    // Production Chromium promises no daily cap: no cap line. Only causes that occurred get a
+    // legend entry (no `timer` on android, no `fetch` without Background Fetch).
+    assert!(!svg.contains("daily cap"));
+    assert!(svg.contains("\nperiodic\n"));
+    assert!(!svg.contains("\ntimer\n") && !svg.contains("\nfetch\n"));
 }
 
 #[test]

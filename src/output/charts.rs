@@ -13,6 +13,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use serde_json::Value;
 
+use crate::device::record::WakeCause;
 use crate::model::params::Params;
 use crate::model::policy::{Preset, WakeupRule};
 
@@ -33,6 +34,8 @@ pub const CHARTS: [(&str, &str); 5] = [
 pub struct ChartData {
     /// (day, mean, p50, p95, max) of wake-ups per device-day.
     pub days: Vec<(u32, f64, f64, f64, f64)>,
+    /// Per day, wake-ups by cause (`daily.csv` `wakeups_<cause>`, in `WakeCause::ALL` order).
+    pub by_cause: Vec<Vec<f64>>,
     /// (kind, attempts, outcome, count).
     pub retries: Vec<(String, u32, String, u64)>,
     /// (from_ms, to_ms, count) of one-shot latencies.
@@ -92,6 +95,19 @@ impl ChartData {
                 ))
             })
             .collect::<Result<_>>()?;
+        let cause_cols = WakeCause::ALL
+            .iter()
+            .map(|c| col(&format!("wakeups_{}", c.name())))
+            .collect::<Result<Vec<_>>>()?;
+        let by_cause = daily
+            .iter()
+            .map(|r| {
+                cause_cols
+                    .iter()
+                    .map(|&i| num(r, i))
+                    .collect::<Result<Vec<f64>>>()
+            })
+            .collect::<Result<_>>()?;
         let retries = records(&dir.join("retries.csv"))?
             .iter()
             .map(|r| Ok((r[0].to_string(), num(r, 1)?, r[2].to_string(), num(r, 3)?)))
@@ -119,6 +135,7 @@ impl ChartData {
             .with_context(|| format!("malformed {}", file.display()))?;
         Ok(ChartData {
             days,
+            by_cause,
             retries,
             latency,
             tiers,
@@ -212,6 +229,8 @@ const GREEN_: RGBColor = RGBColor(44, 160, 44);
 const RED_: RGBColor = RGBColor(214, 39, 40);
 const LIGHT_BLUE: RGBColor = RGBColor(120, 170, 210);
 const GREY_: RGBColor = RGBColor(120, 120, 120);
+const PURPLE_: RGBColor = RGBColor(148, 103, 189);
+const BROWN_: RGBColor = RGBColor(140, 86, 75);
 
 fn legend(color: RGBColor) -> impl Fn((i32, i32)) -> PathElement<(i32, i32)> {
     move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(3))
@@ -226,57 +245,91 @@ fn caption<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, title: &str) -> Re
 /// Wake-ups per device-day over time: mean line, a p95–max band, the cap when there is one.
 fn wakeups<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) -> Result<()> {
     caption(root, CHARTS[0].1)?;
+    // The legend gets its own strip on the right, so it never covers a bar.
+    let (plot, side) = root.split_horizontally(root.dim_in_pixel().0.saturating_sub(190));
+    let devices = d
+        .summary
+        .get("devices")
+        .and_then(Value::as_f64)
+        .unwrap_or(1.0)
+        .max(1.0);
     let days = d.days.len().max(1) as f64;
-    let ymax = d
-        .days
+    // Periodic at the bottom, so that a daily periodic cap reads against it; then the rest.
+    let order: Vec<usize> = std::iter::once(WakeCause::Periodic as usize)
+        .chain((0..WakeCause::ALL.len()).filter(|&c| c != WakeCause::Periodic as usize))
+        .collect();
+    let stacks: Vec<Vec<f64>> = d
+        .by_cause
         .iter()
-        .map(|x| x.4)
+        .map(|row| order.iter().map(|&c| row[c] / devices).collect())
+        .collect();
+    let top = stacks
+        .iter()
+        .map(|s| s.iter().sum::<f64>())
+        .zip(d.days.iter().map(|x| x.3))
+        .map(|(a, b)| a.max(b))
         .fold(d.cap().unwrap_or(0.0), f64::max)
         .max(1.0)
-        * 1.15;
+        * 1.1;
     let mut chart = try_plot!(
-        ChartBuilder::on(root)
+        ChartBuilder::on(&plot)
             .caption(CHARTS[0].1, (FONT, 24))
             .margin(16)
             .x_label_area_size(44)
             .y_label_area_size(60)
-            .build_cartesian_2d(0f64..days, 0f64..ymax)
+            .build_cartesian_2d(0f64..days, 0f64..top)
     );
     try_plot!(
         chart
             .configure_mesh()
             .x_desc("day")
-            .y_desc("wake-ups per device-day")
+            .y_desc("wake-ups per device-day (mean, by cause)")
             .label_style((FONT, 15))
             .draw()
     );
-    let at = |i: u32| i as f64 + 0.5;
-    let mut band: Vec<(f64, f64)> = d.days.iter().map(|x| (at(x.0), x.4)).collect();
-    band.extend(d.days.iter().rev().map(|x| (at(x.0), x.3)));
-    try_plot!(chart.draw_series(std::iter::once(Polygon::new(band, BLUE_.mix(0.18)))))
-        .label("p95 – max")
-        .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 20, y + 5)], BLUE_.mix(0.18).filled()));
-    try_plot!(chart.draw_series(LineSeries::new(
-        d.days.iter().map(|x| (at(x.0), x.3)),
-        LIGHT_BLUE.stroke_width(1),
-    )))
-    .label("p95")
-    .legend(legend(LIGHT_BLUE));
-    try_plot!(chart.draw_series(LineSeries::new(
-        d.days.iter().map(|x| (at(x.0), x.1)),
-        BLUE_.stroke_width(3),
-    )))
-    .label("mean")
-    .legend(legend(BLUE_));
+    let palette = [BLUE_, ORANGE_, GREEN_, GREY_, LIGHT_BLUE, PURPLE_, BROWN_];
+    let mut items: Vec<(String, RGBColor)> = Vec::new();
+    for (k, &cause) in order.iter().enumerate() {
+        let color = palette[k % palette.len()];
+        let used = stacks.iter().any(|s| s[k] > 0.0);
+        if !used {
+            continue;
+        }
+        let bars = stacks.iter().enumerate().map(|(day, s)| {
+            let below: f64 = s[..k].iter().sum();
+            let x0 = day as f64 + 0.08;
+            Rectangle::new([(x0, below), (x0 + 0.84, below + s[k])], color.filled())
+        });
+        try_plot!(chart.draw_series(bars));
+        items.push((WakeCause::ALL[cause].name().to_string(), color));
+    }
+    // The p95 over devices of each day's wake-ups: a step per day, never joined across days.
+    let steps = d.days.iter().map(|x| {
+        let day = x.0 as f64;
+        PathElement::new(vec![(day, x.3), (day + 1.0, x.3)], BLACK.stroke_width(2))
+    });
+    try_plot!(chart.draw_series(steps));
+    items.push(("p95 over devices (all causes)".into(), BLACK));
     if let Some(cap) = d.cap() {
         try_plot!(chart.draw_series(LineSeries::new(
             [(0.0, cap), (days, cap)],
             RED_.stroke_width(2),
-        )))
-        .label("periodic wake-up cap")
-        .legend(legend(RED_));
+        )));
+        items.push(("daily cap on periodic wake-ups".into(), RED_));
     }
-    legend_box(&mut chart, SeriesLabelPosition::MiddleRight)?;
+    side_legend(&side, &items)
+}
+
+/// A legend drawn in its own area: a colour swatch and a label per item, top to bottom.
+fn side_legend<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    items: &[(String, RGBColor)],
+) -> Result<()> {
+    for (i, (label, color)) in items.iter().enumerate() {
+        let y = 70 + i as i32 * 24;
+        try_plot!(area.draw(&Rectangle::new([(4, y), (20, y + 12)], color.filled())));
+        try_plot!(area.draw(&Text::new(label.clone(), (26, y - 1), (FONT, 13))));
+    }
     Ok(())
 }
 
