@@ -7,6 +7,7 @@ use crate::engine::rng::{StreamId, StreamKey};
 use crate::engine::time::{SimDuration, SimTime};
 use crate::model::browser::Platform;
 use crate::model::handler::Settle;
+use crate::model::policy::chromium::WakeupReschedule;
 use crate::model::policy::{Completion, Ready};
 use crate::model::registration::{FinalState, RegState, SyncKind};
 
@@ -122,7 +123,14 @@ impl DeviceSim<'_> {
         self.fire_ready(Trigger::Completion);
     }
 
+    /// Arms the in-process delay timer for a registration's `delay_until`. On android under
+    /// trunk Chrome's scheduler (`earlier_only`) the browser's in-process timer is the one
+    /// `tasks.rs` keeps for each wake-up window (Ev::SyncTimer): a per-registration timer would
+    /// fire ready events Chrome's own timer does not (with the designed spacing, before it).
     pub(super) fn arm_timer(&mut self, delay_until: SimTime) {
+        if self.android() && self.policy.wakeup_reschedule() == WakeupReschedule::EarlierOnly {
+            return;
+        }
         if delay_until > self.now && !delay_until.is_never() && delay_until < self.horizon {
             self.queue.schedule(delay_until, Ev::Timer);
         }
