@@ -102,13 +102,32 @@ fn run_policy_range(
     opts: &RunOptions<'_>,
     range: Range<u64>,
 ) -> Fleet {
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(opts.jobs)
-        .build()
-        .expect("thread pool");
-    let mut fleet = pool.install(|| run_in_pool(spec, policy, opts, range));
+    let mut fleet = pool(opts.jobs).install(|| run_in_pool(spec, policy, opts, range));
     fleet.policy = policy.name().to_string();
     fleet
+}
+
+/// The worker pool for `jobs` threads (0 = one per core), built once per process and shared by
+/// every run after it (a sweep is hundreds of runs).
+fn pool(jobs: usize) -> std::sync::Arc<rayon::ThreadPool> {
+    use std::collections::BTreeMap;
+    use std::sync::{Arc, Mutex, OnceLock};
+    static POOLS: OnceLock<Mutex<BTreeMap<usize, Arc<rayon::ThreadPool>>>> = OnceLock::new();
+    let mut pools = POOLS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    pools
+        .entry(jobs)
+        .or_insert_with(|| {
+            Arc::new(
+                rayon::ThreadPoolBuilder::new()
+                    .num_threads(jobs)
+                    .build()
+                    .expect("thread pool"),
+            )
+        })
+        .clone()
 }
 
 /// Each worker reduces a contiguous chunk of devices into a partial `Fleet`; partials are merged
