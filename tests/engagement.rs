@@ -154,3 +154,26 @@ fn daily_one_hour_sessions_decay_a_dormant_score_only_for_the_session_and_8_hour
     );
     assert_eq!(at_probes(&run(&scenario(false))), vec!["MEDIUM"; 5]);
 }
+
+#[test]
+fn an_interval_is_labelled_by_the_level_it_was_scheduled_at() {
+    let mut s = desktop(json!([{
+        "name": "https://app.example",
+        "installed": true,
+        "engagement": { "initial_score": 60 },
+        "handler": { "duration": { "fixed": "1s" } },
+        "registrations": [{ "kind": "periodic", "tag": "p", "min_interval": "12h", "at": "0s" }],
+        "events": [{ "at": "20h", "action": "clear_history" }]
+    }]));
+    s["duration"] = json!("2d");
+    let r = run(&s);
+    // Score 60 = HIGH: fires at 12 h, and its next period (12 h later, 24 h 0 min 1 s) is
+    // scheduled at HIGH. Clearing history at 20 h makes the origin NONE; the scheduled event
+    // still fires at 24 h 0 min 1 s, recorded at dispatch as NONE, but the 12 h interval is
+    // HIGH's (the level that set it). Its completion then suspends the registration.
+    let rows = levels(&r);
+    assert_eq!(rows[1].1, "NONE");
+    assert_eq!(r.summary["periodic"]["interval_h"]["HIGH"]["count"], 1);
+    assert!(r.summary["periodic"]["interval_h"].get("NONE").is_none());
+    assert_eq!(r.summary["periodic"]["suspended"], 1);
+}

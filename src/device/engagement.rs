@@ -144,6 +144,8 @@ impl DeviceSim<'_> {
         }
         for (id, delay_until) in suspended.into_iter().zip(delays) {
             if !delay_until.is_never() {
+                let level = self.level(self.out.registrations[id as usize].origin);
+                self.out.registrations[id as usize].scheduled_level = Some(level);
                 self.out.registrations[id as usize].delay_until = delay_until;
                 self.persist(id);
                 self.mark_due(id);

@@ -104,6 +104,13 @@ impl DeviceSim<'_> {
         let ctx = self.ctx(&self.out.registrations[id]);
         let reg = &mut self.out.registrations[id];
         let completion = self.policy.complete(id as u32, reg, outcome, &ctx);
+        if reg.kind == SyncKind::Periodic
+            && reg.num_attempts == 0
+            && completion == Completion::Rescheduled
+        {
+            // A new period was scheduled now (not a retry): the level it was scheduled at.
+            reg.scheduled_level = Some(ctx.level);
+        }
         let (kind, origin, delay_until) = (reg.kind, reg.origin, reg.delay_until);
         match completion {
             Completion::Rescheduled | Completion::FireAgain => {
@@ -276,7 +283,9 @@ impl DeviceSim<'_> {
                 reg.redo = false;
             } else if reg.num_attempts == 0 {
                 if let Some(prev) = reg.last_period_start {
-                    self.out.intervals.push((level, now.since(prev).ms()));
+                    // Labelled by the level the interval was scheduled at.
+                    let scheduled = reg.scheduled_level.unwrap_or(level);
+                    self.out.intervals.push((scheduled, now.since(prev).ms()));
                 }
                 reg.last_period_start = Some(now);
             }

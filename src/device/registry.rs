@@ -59,6 +59,7 @@ impl DeviceSim<'_> {
             last_period_start: None,
             redo: false,
             resolved: true,
+            scheduled_level: None,
         };
         // S8: no page can register while the browser is down, nor outside a user session
         // (RegisterDidCheckIfMainFrame); then the policy's own refusals (S12: periodic sync
@@ -98,6 +99,9 @@ impl DeviceSim<'_> {
         if create {
             let ctx = self.ctx(&reg);
             reg.delay_until = self.policy.initial_delay_until(&reg, &ctx);
+            if kind == SyncKind::Periodic {
+                reg.scheduled_level = Some(ctx.level);
+            }
             self.arm_timer(reg.delay_until);
             let id = self.out.registrations.len() as u32;
             // RegisterDidStore: a one-shot fires once its write has committed; a crash before

@@ -111,6 +111,9 @@ pub struct Registration {
     pub running: u32,
     /// Periodic: start of the last dispatch that began a new period (for interval metrics).
     pub last_period_start: Option<SimTime>,
+    /// Periodic: the origin's engagement level when the current period's `delay_until` was
+    /// computed (the level that set the interval `tiers.csv` reports).
+    pub scheduled_level: Option<crate::model::engagement::EngagementLevel>,
     /// The last dispatch was interrupted, so the next one is its redo (not a new period).
     pub redo: bool,
     /// Its registration write has committed (RegisterDidStore): a one-shot is never dispatched
