@@ -325,3 +325,28 @@ fn schema_lists_presets_and_levels_and_bounds_probabilities() {
         (Some(0.0), Some(1.0))
     );
 }
+
+#[test]
+fn daily_csv_of_a_mixed_fleet_has_no_blended_wakeup_distribution() {
+    // crash-storm mixes desktop and android devices: android process starts and desktop timer
+    // firings are not one figure, so the per-device-day distribution columns stay empty (the
+    // per-cause counts are still there), and the chart still draws.
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("mixed");
+    run_to(
+        &out,
+        "scenarios/crash-storm.json",
+        &["--devices", "4", "--days", "2"],
+    );
+    let mut rd = csv::Reader::from_path(out.join("daily.csv")).unwrap();
+    let headers = rd.headers().unwrap().clone();
+    let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    for rec in rd.records() {
+        let rec = rec.unwrap();
+        for name in ["wakeups_per_device_mean", "wakeups_per_device_p95"] {
+            assert_eq!(&rec[col(name)], "", "{name}");
+        }
+        assert!(rec[col("wakeups_total")].parse::<u64>().is_ok());
+    }
+    assert!(out.join("charts/wakeups.svg").exists());
+}

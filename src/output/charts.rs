@@ -86,12 +86,13 @@ impl ChartData {
         let days = daily
             .iter()
             .map(|r| {
+                // Empty for a fleet that mixes platforms (no single wake-up figure): NaN.
                 Ok((
                     num(r, 0)?,
-                    num(r, m)?,
-                    opt_f(r, p50).unwrap_or(0.0),
-                    opt_f(r, p95).unwrap_or(0.0),
-                    opt_f(r, max).unwrap_or(0.0),
+                    opt_f(r, m).unwrap_or(f64::NAN),
+                    opt_f(r, p50).unwrap_or(f64::NAN),
+                    opt_f(r, p95).unwrap_or(f64::NAN),
+                    opt_f(r, max).unwrap_or(f64::NAN),
                 ))
             })
             .collect::<Result<_>>()?;
@@ -267,7 +268,7 @@ fn wakeups<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) -> 
         .iter()
         .map(|s| s.iter().sum::<f64>())
         .zip(d.days.iter().map(|x| x.3))
-        .map(|(a, b)| a.max(b))
+        .map(|(a, b)| if b.is_nan() { a } else { a.max(b) })
         .fold(d.cap().unwrap_or(0.0), f64::max)
         .max(1.0)
         * 1.1;
@@ -304,12 +305,14 @@ fn wakeups<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) -> 
         items.push((WakeCause::ALL[cause].name().to_string(), color));
     }
     // The p95 over devices of each day's wake-ups: a step per day, never joined across days.
-    let steps = d.days.iter().map(|x| {
-        let day = x.0 as f64;
-        PathElement::new(vec![(day, x.3), (day + 1.0, x.3)], BLACK.stroke_width(2))
-    });
-    try_plot!(chart.draw_series(steps));
-    items.push(("p95 over devices (all causes)".into(), BLACK));
+    if d.days.iter().all(|x| !x.3.is_nan()) {
+        let steps = d.days.iter().map(|x| {
+            let day = x.0 as f64;
+            PathElement::new(vec![(day, x.3), (day + 1.0, x.3)], BLACK.stroke_width(2))
+        });
+        try_plot!(chart.draw_series(steps));
+        items.push(("p95 over devices (all causes)".into(), BLACK));
+    }
     if let Some(cap) = d.cap() {
         try_plot!(chart.draw_series(LineSeries::new(
             [(0.0, cap), (days, cap)],

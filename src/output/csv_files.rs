@@ -43,6 +43,8 @@ pub fn write_daily(path: &Path, fleet: &Fleet) -> Result<()> {
         .map(String::from),
     );
     w.write_record(&header)?;
+    let mixed =
+        fleet.totals.platform_devices.desktop > 0 && fleet.totals.platform_devices.android > 0;
     for (d, day) in fleet.totals.days.iter().enumerate() {
         let dist = &fleet.totals.day_wakeups[d];
         let mut row = vec![d.to_string()];
@@ -59,11 +61,19 @@ pub fn write_daily(path: &Path, fleet: &Fleet) -> Result<()> {
             day.crashes.to_string(),
             seconds3(day.awake_ms),
             seconds3(day.after_session_ms),
-            fixed6(dist.mean().unwrap_or(0.0)),
-            opt(dist.quantile(0.5)),
-            opt(dist.quantile(0.95)),
-            opt(dist.max()),
         ]);
+        // A fleet that mixes platforms has no single wake-up figure (android process starts
+        // and desktop timer firings are different things): the distribution is left empty.
+        if mixed {
+            row.extend(std::iter::repeat_n(String::new(), 4));
+        } else {
+            row.extend([
+                fixed6(dist.mean().unwrap_or(0.0)),
+                opt(dist.quantile(0.5)),
+                opt(dist.quantile(0.95)),
+                opt(dist.max()),
+            ]);
+        }
         w.write_record(&row)?;
     }
     w.flush()?;
