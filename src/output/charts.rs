@@ -180,12 +180,36 @@ fn draw<DB: DrawingBackend>(i: usize, root: &DrawingArea<DB, Shift>, d: &ChartDa
     }
 }
 
-/// Renders every chart into `dir/charts/` as `<stem>.svg` and `<stem>.png`.
+impl ChartData {
+    /// Why chart `i` of `CHARTS` would be empty for this run (a feature the scenario does not
+    /// use), or `None` if it has something to show. Empty charts are not drawn; the report says
+    /// why instead.
+    pub fn why_empty(&self, i: usize) -> Option<&'static str> {
+        match i {
+            0 if self.by_cause.iter().flatten().all(|n| *n == 0.0) => {
+                Some("no wake-up or timer firing happened in this run")
+            }
+            1 if self.retries.is_empty() => Some("no registration finished or gave up"),
+            2 if self.latency.is_empty() => Some("no one-shot registration succeeded"),
+            3 if self.tiers.iter().all(|t| t.1 == 0) => {
+                Some("no periodic registration fired twice (no interval to measure)")
+            }
+            4 if self.fetches.is_empty() => Some("the scenario has no Background Fetch"),
+            _ => None,
+        }
+    }
+}
+
+/// Renders every chart that has something to show into `dir/charts/` as `<stem>.svg` and
+/// `<stem>.png`.
 pub fn render_all(dir: &Path, data: &ChartData) -> Result<()> {
     register_font();
     let charts = dir.join("charts");
     std::fs::create_dir_all(&charts)?;
     for (i, (stem, _)) in CHARTS.iter().enumerate() {
+        if data.why_empty(i).is_some() {
+            continue;
+        }
         let mut text = String::new();
         {
             let root = SVGBackend::with_string(&mut text, SIZE).into_drawing_area();

@@ -147,7 +147,14 @@ pub fn write_report(dir: &Path, data: &ChartData) -> Result<()> {
     }
 
     writeln!(h, "<h2>Charts</h2>")?;
-    for (stem, title) in CHARTS {
+    for (i, (stem, title)) in CHARTS.iter().enumerate() {
+        if let Some(why) = data.why_empty(i) {
+            writeln!(
+                h,
+                "<p id=\"chart-{stem}\" class=\"note\">{title}: not drawn — {why}.</p>"
+            )?;
+            continue;
+        }
         let svg = std::fs::read_to_string(dir.join("charts").join(format!("{stem}.svg")))?;
         let svg = svg.trim_start_matches(|c| c != '<');
         let svg = svg
