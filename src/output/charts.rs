@@ -227,21 +227,6 @@ pub fn render_all(dir: &Path, data: &ChartData) -> Result<()> {
     Ok(())
 }
 
-/// The legend in a framed, slightly transparent box, as every chart draws it.
-fn legend_box<'a, DB: DrawingBackend + 'a, CT: plotters::coord::CoordTranslate>(
-    chart: &mut ChartContext<'a, DB, CT>,
-    position: SeriesLabelPosition,
-) -> Result<()> {
-    chart
-        .configure_series_labels()
-        .position(position)
-        .label_font((FONT, 15))
-        .background_style(WHITE.mix(0.85))
-        .border_style(GREY_)
-        .draw()
-        .map_err(|e| OutputError::Message(format!("drawing failed: {e}")))
-}
-
 macro_rules! try_plot {
     ($e:expr) => {
         $e.map_err(|e| OutputError::Message(format!("drawing failed: {e}")))?
@@ -257,10 +242,6 @@ const GREY_: RGBColor = RGBColor(120, 120, 120);
 const PURPLE_: RGBColor = RGBColor(148, 103, 189);
 const BROWN_: RGBColor = RGBColor(140, 86, 75);
 
-fn legend(color: RGBColor) -> impl Fn((i32, i32)) -> PathElement<(i32, i32)> {
-    move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(3))
-}
-
 fn caption<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, title: &str) -> Result<()> {
     try_plot!(root.fill(&WHITE));
     let _ = title;
@@ -271,7 +252,7 @@ fn caption<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, title: &str) -> Re
 fn wakeups<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) -> Result<()> {
     caption(root, CHARTS[0].1)?;
     // The legend gets its own strip on the right, so it never covers a bar.
-    let (plot, side) = root.split_horizontally(root.dim_in_pixel().0.saturating_sub(190));
+    let (plot, side) = split_legend(root);
     let devices = d
         .summary
         .get("devices")
@@ -347,6 +328,13 @@ fn wakeups<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) -> 
     side_legend(&side, &items)
 }
 
+/// The plot area and, on its right, a strip for the legend (so it never covers data).
+fn split_legend<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+) -> (DrawingArea<DB, Shift>, DrawingArea<DB, Shift>) {
+    root.split_horizontally(root.dim_in_pixel().0.saturating_sub(190))
+}
+
 /// A legend drawn in its own area: a colour swatch and a label per item, top to bottom.
 fn side_legend<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
@@ -363,6 +351,8 @@ fn side_legend<DB: DrawingBackend>(
 /// How many attempts registrations (one-shot) and periodic events needed, by kind.
 fn retries<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) -> Result<()> {
     caption(root, CHARTS[1].1)?;
+    let (plot, side) = split_legend(root);
+    let mut items: Vec<(String, RGBColor)> = Vec::new();
     let max_attempts = d.retries.iter().map(|r| r.1).max().unwrap_or(1).max(1);
     // Columns 1..=max: succeeded after n attempts; one more column: gave up.
     let columns = max_attempts + 1;
@@ -387,7 +377,7 @@ fn retries<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) -> 
         .max(1) as f64
         * 1.15;
     let mut chart = try_plot!(
-        ChartBuilder::on(root)
+        ChartBuilder::on(&plot)
             .caption(CHARTS[1].1, (FONT, 24))
             .margin(16)
             .x_label_area_size(44)
@@ -424,17 +414,17 @@ fn retries<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) -> 
                 [(x, 0.0), (x + 0.36, count(kind, c) as f64)],
                 color.filled(),
             )
-        })))
-        .label(kind)
-        .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 20, y + 5)], color.filled()));
+        })));
+        items.push((kind.to_string(), color));
     }
-    legend_box(&mut chart, SeriesLabelPosition::MiddleRight)?;
-    Ok(())
+    side_legend(&side, &items)
 }
 
 /// Fraction of succeeded one-shots completed within x seconds of registering (log x axis).
 fn latency_cdf<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) -> Result<()> {
     caption(root, CHARTS[2].1)?;
+    let (plot, side) = split_legend(root);
+    let mut items: Vec<(String, RGBColor)> = Vec::new();
     let total: u64 = d.latency.iter().map(|b| b.2).sum();
     let lo = 0.001f64;
     let hi = d
@@ -443,7 +433,7 @@ fn latency_cdf<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData)
         .map(|b| (b.1 as f64 / 1000.0).max(1.0) * 2.0)
         .unwrap_or(10.0);
     let mut chart = try_plot!(
-        ChartBuilder::on(root)
+        ChartBuilder::on(&plot)
             .caption(CHARTS[2].1, (FONT, 24))
             .margin(16)
             .x_label_area_size(44)
@@ -467,20 +457,20 @@ fn latency_cdf<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData)
         points.push((x, seen as f64 / total.max(1) as f64));
     }
     points.push((hi, points.last().map_or(0.0, |p| p.1)));
-    try_plot!(chart.draw_series(LineSeries::new(points, GREEN_.stroke_width(3))))
-        .label(format!("one-shot ({total} succeeded)"))
-        .legend(legend(GREEN_));
-    legend_box(&mut chart, SeriesLabelPosition::LowerRight)?;
-    Ok(())
+    try_plot!(chart.draw_series(LineSeries::new(points, GREEN_.stroke_width(3))));
+    items.push((format!("one-shot ({total} succeeded)"), GREEN_));
+    side_legend(&side, &items)
 }
 
 /// Median and 95th-percentile periodic interval for each engagement tier.
 fn tiers<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) -> Result<()> {
     caption(root, CHARTS[3].1)?;
+    let (plot, side) = split_legend(root);
+    let mut items: Vec<(String, RGBColor)> = Vec::new();
     let n = d.tiers.len().max(1);
     let ymax = d.tiers.iter().filter_map(|t| t.3).fold(12.0, f64::max) * 1.2;
     let mut chart = try_plot!(
-        ChartBuilder::on(root)
+        ChartBuilder::on(&plot)
             .caption(CHARTS[3].1, (FONT, 24))
             .margin(16)
             .x_label_area_size(44)
@@ -511,23 +501,23 @@ fn tiers<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) -> Re
                 let x = i as f64 + offset;
                 Some(Rectangle::new([(x, 0.0), (x + 0.34, v)], color.filled()))
             }))
-        )
-        .label(label)
-        .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 20, y + 5)], color.filled()));
+        );
+        items.push((label.to_string(), color));
     }
-    legend_box(&mut chart, SeriesLabelPosition::MiddleRight)?;
-    Ok(())
+    side_legend(&side, &items)
 }
 
 /// Each Background Fetch: total size against the time from registration to completion, by
 /// outcome (succeeded fetches; failed and aborted ones at the time they ended).
 fn fetches<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) -> Result<()> {
     caption(root, CHARTS[4].1)?;
+    let (plot, side) = split_legend(root);
+    let mut items: Vec<(String, RGBColor)> = Vec::new();
     let mb = |b: u64| b as f64 / 1e6;
     let xmax = d.fetches.iter().map(|f| mb(f.0)).fold(1.0, f64::max) * 1.1;
     let ymax = d.fetches.iter().filter_map(|f| f.1).fold(1.0, f64::max) / 60.0 * 1.1;
     let mut chart = try_plot!(
-        ChartBuilder::on(root)
+        ChartBuilder::on(&plot)
             .caption(CHARTS[4].1, (FONT, 24))
             .margin(16)
             .x_label_area_size(44)
@@ -556,10 +546,10 @@ fn fetches<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) -> 
                     .into_iter()
                     .map(|p| Circle::new(p, 4, color.filled()))
             )
-        )
-        .label(format!("{outcome} ({n})"))
-        .legend(move |(x, y)| Circle::new((x + 10, y), 4, color.filled()));
+        );
+        if n > 0 {
+            items.push((format!("{outcome} ({n})"), color));
+        }
     }
-    legend_box(&mut chart, SeriesLabelPosition::MiddleRight)?;
-    Ok(())
+    side_legend(&side, &items)
 }
