@@ -531,3 +531,32 @@ fn compare_defaults_to_five_replications_and_writes_raw_rows() {
     assert_eq!(crashes[4], ("chromium", "4", "11"));
     assert_eq!(crashes[9], ("firefox", "4", "11"));
 }
+
+#[test]
+fn a_sweep_over_two_parameters_draws_a_heatmap_with_a_panel_per_other_value() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("sw2");
+    ok(bgsim(&[
+        "sweep",
+        "scenarios/retry-basics.json",
+        "--vary",
+        "initial_retry_delay=1m,5m",
+        "--vary",
+        "max_sync_attempts=3,4",
+        "--vary",
+        "retry_delay_factor=2,3",
+        "--replications",
+        "2",
+        "--metric",
+        "one_shot.latency_s.p50",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]));
+    let svg = fs::read_to_string(out.join("sweep.svg")).unwrap();
+    // Columns initial_retry_delay, rows max_sync_attempts, one panel per retry_delay_factor;
+    // 2 × 2 cells in each of 2 panels, each labelled with its mean ± CI half-width.
+    assert!(svg.contains("a panel per retry_delay_factor"));
+    assert!(svg.contains("retry_delay_factor=2") && svg.contains("retry_delay_factor=3"));
+    assert_eq!(svg.matches(" ± ").count(), 8 + 1, "8 cells and the title");
+}

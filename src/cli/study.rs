@@ -35,7 +35,9 @@ pub struct SweepArgs {
     /// Replications per grid point (seeds seed, seed+1, …, the same at every point).
     #[arg(long, default_value_t = 5)]
     pub replications: u64,
-    /// The metric to chart against the first varied parameter.
+    /// The metric to chart: with one varied parameter, its mean per value with 95 % CI error
+    /// bars; with two or more, a heatmap of its mean (± CI half-width) over the first two
+    /// parameters, one panel per combination of the others.
     #[arg(long, default_value = DEFAULT_METRIC)]
     pub metric: String,
     #[command(flatten)]
@@ -233,8 +235,29 @@ pub fn sweep(args: SweepArgs) -> ExitCode {
         experiments::write_sweep_csv(&tmp.join("sweep.csv"), &names, &results)?;
         let runs = tmp.join("sweep_runs.csv");
         experiments::write_sweep_runs_csv(&runs, &names, &results, base.seed())?;
-        let title = format!("{} vs {}", args.metric, names.join(" × "));
-        experiments::write_ci_chart(tmp, "sweep", &title, &args.metric, &bars)
+        if vary.len() == 1 {
+            let title = format!("{} vs {}", args.metric, names.join(" × "));
+            experiments::write_ci_chart(tmp, "sweep", &title, &args.metric, &bars)
+        } else {
+            // Two or more parameters: a heatmap over the first two, one panel per
+            // combination of the others.
+            let title = format!(
+                "mean {} ({} replications; cells: mean ± 95 % CI half-width){}",
+                args.metric,
+                args.replications,
+                if names.len() > 2 {
+                    format!("; a panel per {}", names[2..].join(" × "))
+                } else {
+                    String::new()
+                }
+            );
+            let cells: Vec<(Vec<(String, String)>, Option<Summary>)> = results
+                .iter()
+                .zip(&bars)
+                .map(|(r, (_, s))| (r.point.clone(), *s))
+                .collect();
+            experiments::write_sweep_heatmap(tmp, &title, &vary, &cells)
+        }
     });
     if let Err(e) = written {
         return fail(e);

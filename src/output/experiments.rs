@@ -259,3 +259,144 @@ fn draw_ci<DB: DrawingBackend>(
         .map_err(e)?;
     Ok(())
 }
+
+/// A sweep over two or more parameters: a heatmap of the metric's mean over the first two
+/// (columns: the first, rows: the second), one panel per combination of the others (small
+/// multiples), each cell labelled with its mean and 95 % CI half-width.
+#[cfg(feature = "charts")]
+pub fn write_sweep_heatmap(
+    dir: &Path,
+    title: &str,
+    vary: &[(String, Vec<String>)],
+    cells: &[(Vec<(String, String)>, Option<Summary>)],
+) -> Result<()> {
+    register_font();
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (900, 520)).into_drawing_area();
+        draw_heatmap(&root, title, vary, cells)?;
+        root.present()
+            .map_err(|e| OutputError::Message(format!("{e}")))?;
+    }
+    std::fs::write(dir.join("sweep.svg"), svg)?;
+    let png = dir.join("sweep.png");
+    let root = BitMapBackend::new(&png, (900, 520)).into_drawing_area();
+    draw_heatmap(&root, title, vary, cells)?;
+    root.present()
+        .map_err(|e| OutputError::Message(format!("{e}")))?;
+    Ok(())
+}
+
+/// The grid value whose cell is centred on `x` (ticks between cells get none).
+#[cfg(feature = "charts")]
+fn label_at(values: &[String], x: f64) -> String {
+    let i = x.round();
+    if (x - i).abs() > 1e-6 || i < 0.0 {
+        return String::new();
+    }
+    values.get(i as usize).cloned().unwrap_or_default()
+}
+
+#[cfg(feature = "charts")]
+fn draw_heatmap<DB: DrawingBackend>(
+    root: &DrawingArea<DB, plotters::coord::Shift>,
+    title: &str,
+    vary: &[(String, Vec<String>)],
+    cells: &[(Vec<(String, String)>, Option<Summary>)],
+) -> Result<()> {
+    let e = |x: DrawingAreaErrorKind<DB::ErrorType>| {
+        OutputError::Message(format!("drawing failed: {x}"))
+    };
+    root.fill(&WHITE).map_err(e)?;
+    let body = root.titled(title, ("sans-serif", 16)).map_err(e)?;
+    let (xs, ys) = (&vary[0], &vary[1]);
+    // One panel per combination of the remaining parameters, in grid order.
+    let mut panels: Vec<Vec<(String, String)>> = Vec::new();
+    for (point, _) in cells {
+        let rest = point[2..].to_vec();
+        if !panels.contains(&rest) {
+            panels.push(rest);
+        }
+    }
+    let cols = (panels.len() as f64).sqrt().ceil().max(1.0) as usize;
+    let rows = panels.len().div_ceil(cols).max(1);
+    let (lo, hi) = cells
+        .iter()
+        .filter_map(|(_, s)| s.map(|s| s.mean))
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), m| {
+            (a.min(m), b.max(m))
+        });
+    let shade = |m: f64| {
+        let t = if hi > lo { (m - lo) / (hi - lo) } else { 0.5 };
+        // White (lowest) to dark blue (highest).
+        RGBColor(
+            (235.0 - 205.0 * t) as u8,
+            (240.0 - 160.0 * t) as u8,
+            (250.0 - 90.0 * t) as u8,
+        )
+    };
+    let areas = body.split_evenly((rows, cols));
+    for (panel, area) in panels.iter().zip(areas.iter()) {
+        let caption = if panel.is_empty() {
+            String::new()
+        } else {
+            panel
+                .iter()
+                .map(|(n, v)| format!("{n}={v}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let mut chart = ChartBuilder::on(area)
+            .caption(caption, ("sans-serif", 14))
+            .margin(8)
+            .x_label_area_size(36)
+            .y_label_area_size(70)
+            .build_cartesian_2d(
+                -0.5f64..xs.1.len() as f64 - 0.5,
+                -0.5f64..ys.1.len() as f64 - 0.5,
+            )
+            .map_err(e)?;
+        chart
+            .configure_mesh()
+            .disable_mesh()
+            .x_labels(xs.1.len())
+            .y_labels(ys.1.len())
+            .x_label_formatter(&|x| label_at(&xs.1, *x))
+            .y_label_formatter(&|y| label_at(&ys.1, *y))
+            .x_desc(xs.0.as_str())
+            .y_desc(ys.0.as_str())
+            .label_style(("sans-serif", 12))
+            .draw()
+            .map_err(e)?;
+        for (point, s) in cells.iter().filter(|(p, _)| &p[2..] == panel.as_slice()) {
+            let xi = xs.1.iter().position(|v| *v == point[0].1).unwrap_or(0) as f64 - 0.5;
+            let yi = ys.1.iter().position(|v| *v == point[1].1).unwrap_or(0) as f64 - 0.5;
+            let (color, label) = match s {
+                Some(s) => {
+                    let half = (s.ci_high - s.mean).abs();
+                    let text = if half.is_finite() {
+                        format!("{:.3} ± {:.3}", s.mean, half)
+                    } else {
+                        format!("{:.3}", s.mean)
+                    };
+                    (shade(s.mean), text)
+                }
+                None => (RGBColor(220, 220, 220), "no value".to_string()),
+            };
+            chart
+                .draw_series(std::iter::once(Rectangle::new(
+                    [(xi + 0.03, yi + 0.03), (xi + 0.97, yi + 0.97)],
+                    color.filled(),
+                )))
+                .map_err(e)?;
+            chart
+                .draw_series(std::iter::once(Text::new(
+                    label,
+                    (xi + 0.1, yi + 0.55),
+                    ("sans-serif", 13),
+                )))
+                .map_err(e)?;
+        }
+    }
+    Ok(())
+}
