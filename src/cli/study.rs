@@ -251,7 +251,7 @@ pub fn sweep(args: SweepArgs) -> ExitCode {
                     String::new()
                 }
             );
-            let cells: Vec<(Vec<(String, String)>, Option<Summary>)> = results
+            let cells: Vec<experiments::HeatCell> = results
                 .iter()
                 .zip(&bars)
                 .map(|(r, (_, s))| (r.point.clone(), *s))

@@ -260,6 +260,9 @@ fn draw_ci<DB: DrawingBackend>(
     Ok(())
 }
 
+/// One grid point of a sweep heatmap: its parameter values and the metric's summary there.
+pub type HeatCell = (Vec<(String, String)>, Option<Summary>);
+
 /// A sweep over two or more parameters: a heatmap of the metric's mean over the first two
 /// (columns: the first, rows: the second), one panel per combination of the others (small
 /// multiples), each cell labelled with its mean and 95 % CI half-width.
@@ -268,7 +271,7 @@ pub fn write_sweep_heatmap(
     dir: &Path,
     title: &str,
     vary: &[(String, Vec<String>)],
-    cells: &[(Vec<(String, String)>, Option<Summary>)],
+    cells: &[HeatCell],
 ) -> Result<()> {
     register_font();
     let mut svg = String::new();
@@ -302,7 +305,7 @@ fn draw_heatmap<DB: DrawingBackend>(
     root: &DrawingArea<DB, plotters::coord::Shift>,
     title: &str,
     vary: &[(String, Vec<String>)],
-    cells: &[(Vec<(String, String)>, Option<Summary>)],
+    cells: &[HeatCell],
 ) -> Result<()> {
     let e = |x: DrawingAreaErrorKind<DB::ErrorType>| {
         OutputError::Message(format!("drawing failed: {x}"))
