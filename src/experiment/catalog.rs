@@ -274,7 +274,7 @@ pub const METRIC_DOCS: &[(&str, &str, &str)] = &[
     (
         "invariants.violations",
         "violations",
-        "DESIGN §7 invariant violations, all kinds",
+        "invariant violations, all kinds (docs/model.md, Invariants)",
     ),
     ("invariants.*", "violations", "violations of one invariant"),
 ];
