@@ -126,7 +126,7 @@ impl Study<'_> {
     /// The scenario and the output directory (default `results/<name>-<kind>/`).
     fn prepare(&self, kind: &str) -> Result<(bgsim::scenario::Scenario, PathBuf), ExitCode> {
         let base = prepare(self.scenario, self.world, self.policy).map_err(|e| input_error(&e))?;
-        let known = bgsim::experiment::catalog::all_metric_names();
+        let known = bgsim::experiment::catalog::metric_names(base.fleet());
         bgsim::experiment::catalog::check_metric(self.metric, &known)
             .map_err(|m| input_error(&InputError::new("--metric", "", m)))?;
         let out = self

@@ -11,6 +11,7 @@ use crate::model::browser::Platform;
 use crate::model::engagement::EngagementLevel;
 use crate::model::fleet::FleetSpec;
 use crate::model::registration::{FinalState, SyncKind};
+use crate::model::world::DeviceSpec;
 
 use super::histogram::Histogram;
 
@@ -70,6 +71,36 @@ impl Absorb for ByPlatform {
 }
 
 counters! {
+    /// The sums of one origin block (`by_origin.<block>`): every origin expanded from one
+    /// scenario entry, on every device.
+    #[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
+    pub struct OriginTotals {
+        /// Register calls that created an object, by kind.
+        pub registrations: ByKind<u64>,
+        pub one_shot_succeeded: u64,
+        pub one_shot_gave_up: u64,
+        pub one_shot_latency_ms: Histogram,
+        /// Dispatched events, by kind.
+        pub dispatches: ByKind<u64>,
+        /// Register calls refused, by kind.
+        pub rejected: ByKind<u64>,
+    }
+}
+
+counters! {
+    /// The attempts dispatched at one engagement level (`by_tier.<level>`).
+    #[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
+    pub struct TierTotals {
+        pub attempts: u64,
+        pub successes: u64,
+        pub failures: u64,
+        pub timeouts: u64,
+        pub network_lost: u64,
+        pub interrupted: u64,
+    }
+}
+
+counters! {
     /// Every sum the outputs need, declared once: `Fleet::add` fills it from one device, and
     /// `Absorb` (generated) merges chunks and shards field by field.
     #[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
@@ -125,6 +156,10 @@ counters! {
         pub max_events_at_one_instant: Max,
         pub online_transitions: u64,
         pub online_dispatches: u64,
+        /// By origin block (`OriginSpec::block`).
+        pub by_origin: BTreeMap<String, OriginTotals>,
+        /// By the engagement level at dispatch.
+        pub by_tier: BTreeMap<EngagementLevel, TierTotals>,
     }
 }
 
@@ -163,6 +198,17 @@ impl Fleet {
             totals: Totals {
                 days: vec![DayStats::default(); days],
                 day_wakeups: vec![Histogram::default(); days],
+                // Every origin block and level has its metrics, even with nothing in them.
+                by_origin: spec
+                    .blocks()
+                    .iter()
+                    .flat_map(|b| b.spec.origins.iter())
+                    .map(|o| (o.block.to_string(), OriginTotals::default()))
+                    .collect(),
+                by_tier: EngagementLevel::ALL
+                    .iter()
+                    .map(|l| (*l, TierTotals::default()))
+                    .collect(),
                 ..Totals::default()
             },
             detail: Vec::new(),
@@ -173,7 +219,8 @@ impl Fleet {
     }
 
     /// Adds device `index`'s result; must be called in device-index order.
-    pub fn add(&mut self, index: u64, origins: usize, platform: Platform, r: DeviceResult) {
+    pub fn add(&mut self, index: u64, device: &DeviceSpec, r: DeviceResult) {
+        let (origins, platform) = (device.origins.len(), device.platform);
         debug_assert_eq!(
             index,
             self.first + self.devices,
@@ -226,6 +273,23 @@ impl Fleet {
             let state = reg.final_state();
             *t.reg_states.entry((reg.kind, state)).or_default() += 1;
             t.registrations[reg.kind] += 1;
+            let block = &*device.origins[reg.origin as usize].block;
+            let o = match t.by_origin.get_mut(block) {
+                Some(o) => o,
+                None => t.by_origin.entry(block.to_string()).or_default(),
+            };
+            o.registrations[reg.kind] += 1;
+            match (reg.kind, state) {
+                (SyncKind::OneShot, FinalState::Succeeded) => {
+                    o.one_shot_succeeded += 1;
+                    if let Some(done) = reg.completed {
+                        o.one_shot_latency_ms.add(done.since(reg.registered).ms());
+                    }
+                }
+                (SyncKind::OneShot, FinalState::GaveUp) => o.one_shot_gave_up += 1,
+                (kind, FinalState::Rejected) => o.rejected[kind] += 1,
+                _ => {}
+            }
             if reg.kind == SyncKind::OneShot {
                 if let (FinalState::Succeeded, Some(done)) = (state, reg.completed) {
                     t.one_shot_latency_ms.add(done.since(reg.registered).ms());
@@ -240,6 +304,20 @@ impl Fleet {
         for row in &r.attempts {
             let reg = &r.registrations[row.reg as usize];
             t.dispatches[reg.kind] += 1;
+            let block = &*device.origins[reg.origin as usize].block;
+            if let Some(o) = t.by_origin.get_mut(block) {
+                o.dispatches[reg.kind] += 1;
+            }
+            let tier = t.by_tier.entry(row.level).or_default();
+            tier.attempts += 1;
+            match row.outcome {
+                Some(Outcome::Success) => tier.successes += 1,
+                Some(Outcome::Failure) => tier.failures += 1,
+                Some(Outcome::Timeout) => tier.timeouts += 1,
+                Some(Outcome::NetworkLost) => tier.network_lost += 1,
+                Some(Outcome::Interrupted) => tier.interrupted += 1,
+                _ => {}
+            }
             if row.attempt > 1 {
                 t.retry_dispatches += 1;
             }

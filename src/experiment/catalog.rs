@@ -277,6 +277,26 @@ pub const METRIC_DOCS: &[(&str, &str, &str)] = &[
         "invariant violations, all kinds (docs/model.md, Invariants)",
     ),
     ("invariants.*", "violations", "violations of one invariant"),
+    (
+        "by_origin.*.one_shot.*",
+        "count or ratio",
+        "per origin block (a scenario origin entry, keyed by its name without the scheme, e.g. mail_example): one-shot register calls registered, rejected, succeeded, gave_up; success_rate (of finished), delivered_rate (of every call); events (dispatches)",
+    ),
+    (
+        "by_origin.*.one_shot.latency_s.*",
+        "s",
+        "per origin block: registration to success of its one-shots (count, mean, p50, p95, max)",
+    ),
+    (
+        "by_origin.*.periodic.*",
+        "count",
+        "per origin block: periodic register calls registered, rejected; events (dispatches)",
+    ),
+    (
+        "by_tier.*.*",
+        "attempts or ratio",
+        "per engagement level at dispatch (NONE … MAX): attempts, success, failure, timeout, network_lost, interrupted; success_rate = success / attempts that ended counted",
+    ),
 ];
 
 fn matches(pattern: &str, name: &str) -> bool {
@@ -314,9 +334,17 @@ pub fn all_metric_names() -> Vec<String> {
     metric_names(&empty)
 }
 
-/// Ok if `name` is a metric; else the message, with the closest known names.
+/// Ok if `name` is a metric; else the message, with the closest known names. A list that
+/// knows no origin block (`all_metric_names`, used where no scenario is at hand) accepts any
+/// well-formed `by_origin.<block>.…` name.
 pub fn check_metric(name: &str, known: &[String]) -> Result<(), String> {
     if known.iter().any(|k| k == name) {
+        return Ok(());
+    }
+    if name.starts_with("by_origin.")
+        && doc(name).is_some()
+        && !known.iter().any(|k| k.starts_with("by_origin."))
+    {
         return Ok(());
     }
     let mut close: Vec<(usize, &String)> = known

@@ -225,5 +225,57 @@ pub fn metrics(spec: &FleetSpec, fleet: &Fleet) -> Value {
         },
         "network": { "online_transitions": fleet.totals.online_transitions },
         "invariants": invariants,
+        "by_origin": by_origin(fleet),
+        "by_tier": by_tier(fleet),
     })
+}
+
+/// Per origin block: what its register calls became, one-shot success and latency, events.
+fn by_origin(fleet: &Fleet) -> Value {
+    let mut m = serde_json::Map::new();
+    for (block, o) in &fleet.totals.by_origin {
+        let (ok, failed) = (o.one_shot_succeeded, o.one_shot_gave_up);
+        m.insert(
+            block.clone(),
+            json!({
+                "one_shot": {
+                    "registered": o.registrations.one_shot,
+                    "rejected": o.rejected.one_shot,
+                    "succeeded": ok,
+                    "gave_up": failed,
+                    "success_rate": ratio(ok, ok + failed),
+                    "delivered_rate": ratio(ok, o.registrations.one_shot),
+                    "latency_s": dist(&o.one_shot_latency_ms, 1000.0),
+                    "events": o.dispatches.one_shot,
+                },
+                "periodic": {
+                    "registered": o.registrations.periodic,
+                    "rejected": o.rejected.periodic,
+                    "events": o.dispatches.periodic,
+                },
+            }),
+        );
+    }
+    Value::Object(m)
+}
+
+/// Per engagement level at dispatch: attempts and how they ended.
+fn by_tier(fleet: &Fleet) -> Value {
+    let mut m = serde_json::Map::new();
+    for (level, t) in &fleet.totals.by_tier {
+        let counted = t.successes + t.failures + t.timeouts + t.network_lost;
+        m.insert(
+            level.name().to_string(),
+            json!({
+                "attempts": t.attempts,
+                "success": t.successes,
+                "failure": t.failures,
+                "timeout": t.timeouts,
+                "network_lost": t.network_lost,
+                "interrupted": t.interrupted,
+                "success_rate": ratio(t.successes, counted),
+            }),
+        );
+    }
+    Value::Object(m)
 }

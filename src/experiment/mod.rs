@@ -181,7 +181,7 @@ fn run_in_pool(
                         horizon,
                         i < trace,
                     );
-                    part.add(i, device.origins.len(), device.platform, result);
+                    part.add(i, device, result);
                 }
                 report_progress(&progress, r.end - r.start, n, opts);
                 part

@@ -36,6 +36,11 @@ pub struct DeviceSpec {
 #[derive(Clone, Debug)]
 pub struct OriginSpec {
     pub name: String,
+    /// The scenario entry this origin came from, as a metric key (`by_origin.<block>`): its
+    /// name as written (before `{i}` expansion, `{i}` read as `i`), scheme dropped, other
+    /// characters than letters, digits and `-` turned into `_` (`https://mail.example` →
+    /// `mail_example`, `https://app{i}.example` → `appi_example`).
+    pub block: std::sync::Arc<str>,
     pub installed: bool,
     pub notification_permission: bool,
     /// The `background_sync` content setting at t = 0 (`true` = allow).
@@ -118,4 +123,22 @@ pub enum OriginAction {
 pub struct OriginEvent {
     pub at: u64,
     pub action: OriginAction,
+}
+
+/// The `by_origin` key of an origin entry named `name` (see [`OriginSpec::block`]).
+pub fn origin_block_key(name: &str) -> String {
+    let bare = name
+        .strip_prefix("https://")
+        .or_else(|| name.strip_prefix("http://"))
+        .unwrap_or(name);
+    bare.replace("{i}", "i")
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
 }

@@ -8,6 +8,7 @@ use crate::model::handler::{DurationDist, HandlerSpec, Settle};
 use crate::model::registration::SyncKind;
 use crate::model::world::{
     ArrivalsDuring, OriginAction, OriginEvent, OriginSpec, RegisterWhen, RegistrationSpec,
+    origin_block_key,
 };
 
 impl Resolver<'_> {
@@ -58,8 +59,10 @@ impl Resolver<'_> {
         for (i, e) in o.events.iter().enumerate() {
             events.push(self.event(e, &format!("{path}.events[{i}]"), horizon, scored)?);
         }
+        let block: std::sync::Arc<str> = origin_block_key(&o.name).into();
         Ok((0..o.count.0)
             .map(|i| OriginSpec {
+                block: block.clone(),
                 name: o.name.replace("{i}", &i.to_string()),
                 installed: o.installed,
                 notification_permission: o.notification_permission,
