@@ -15,6 +15,14 @@ use crate::model::world::DeviceSpec;
 
 use super::histogram::Histogram;
 
+/// The position of `level` in `EngagementLevel::ALL`.
+fn level_index(level: EngagementLevel) -> usize {
+    EngagementLevel::ALL
+        .iter()
+        .position(|l| *l == level)
+        .unwrap_or(0)
+}
+
 /// A violation with the device it happened on.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FleetViolation {
@@ -73,7 +81,7 @@ impl Absorb for ByPlatform {
 counters! {
     /// The sums of one origin block (`by_origin.<block>`): every origin expanded from one
     /// scenario entry, on every device.
-    #[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
+    #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
     pub struct OriginTotals {
         /// Register calls that created an object, by kind.
         pub registrations: ByKind<u64>,
@@ -269,15 +277,15 @@ impl Fleet {
         t.rejections.absorb(&r.rejections);
         t.doomed_attempts += r.doomed_attempts;
         t.origin_days += origins as u64 * r.days.len() as u64;
+        // By origin and level, gathered per device first: one map lookup per origin (not per
+        // registration) when they are folded into the fleet's maps.
+        let mut per_origin = vec![OriginTotals::default(); origins];
+        let mut per_tier: [TierTotals; EngagementLevel::ALL.len()] = Default::default();
         for reg in &r.registrations {
             let state = reg.final_state();
             *t.reg_states.entry((reg.kind, state)).or_default() += 1;
             t.registrations[reg.kind] += 1;
-            let block = &*device.origins[reg.origin as usize].block;
-            let o = match t.by_origin.get_mut(block) {
-                Some(o) => o,
-                None => t.by_origin.entry(block.to_string()).or_default(),
-            };
+            let o = &mut per_origin[reg.origin as usize];
             o.registrations[reg.kind] += 1;
             match (reg.kind, state) {
                 (SyncKind::OneShot, FinalState::Succeeded) => {
@@ -304,11 +312,8 @@ impl Fleet {
         for row in &r.attempts {
             let reg = &r.registrations[row.reg as usize];
             t.dispatches[reg.kind] += 1;
-            let block = &*device.origins[reg.origin as usize].block;
-            if let Some(o) = t.by_origin.get_mut(block) {
-                o.dispatches[reg.kind] += 1;
-            }
-            let tier = t.by_tier.entry(row.level).or_default();
+            per_origin[reg.origin as usize].dispatches[reg.kind] += 1;
+            let tier = &mut per_tier[level_index(row.level)];
             tier.attempts += 1;
             match row.outcome {
                 Some(Outcome::Success) => tier.successes += 1,
@@ -335,6 +340,24 @@ impl Fleet {
                     }
                     _ => {}
                 }
+            }
+        }
+        for (o, sums) in per_origin.iter().enumerate() {
+            if *sums != OriginTotals::default() {
+                let block = &*device.origins[o].block;
+                match t.by_origin.get_mut(block) {
+                    Some(total) => total.absorb(sums),
+                    None => t
+                        .by_origin
+                        .entry(block.to_string())
+                        .or_default()
+                        .absorb(sums),
+                }
+            }
+        }
+        for (level, sums) in EngagementLevel::ALL.iter().zip(&per_tier) {
+            if sums.attempts > 0 {
+                t.by_tier.entry(*level).or_default().absorb(sums);
             }
         }
         for (total, c) in t.invariant_counts.iter_mut().zip(r.invariants.counts) {
