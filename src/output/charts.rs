@@ -20,6 +20,8 @@ use crate::model::policy::{Preset, WakeupRule};
 /// Chart size in pixels (SVG user units and PNG pixels).
 const SIZE: (u32, u32) = (900, 520);
 const FONT: &str = "sans-serif";
+/// The font the charts use (registered for `FONT`, and drawn by `glyphs` in PNGs).
+pub const FONT_BYTES: &[u8] = epaint_default_fonts::UBUNTU_LIGHT;
 
 /// The chart files, by stem, in report order.
 pub const CHARTS: [(&str, &str); 5] = [
@@ -162,11 +164,7 @@ pub fn register_font() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         // The bytes are a valid TrueType font shipped by the crate; failure would be a build bug.
-        let _ = plotters::style::register_font(
-            FONT,
-            FontStyle::Normal,
-            epaint_default_fonts::UBUNTU_LIGHT,
-        );
+        let _ = plotters::style::register_font(FONT, FontStyle::Normal, FONT_BYTES);
     });
 }
 
@@ -219,7 +217,8 @@ pub fn render_all(dir: &Path, data: &ChartData) -> Result<()> {
         }
         std::fs::write(charts.join(format!("{stem}.svg")), text)?;
         let path = charts.join(format!("{stem}.png"));
-        let root = BitMapBackend::new(&path, SIZE).into_drawing_area();
+        let root = super::glyphs::Glyphs::new(BitMapBackend::new(&path, SIZE), FONT_BYTES)
+            .into_drawing_area();
         draw(i, &root, data)?;
         root.present()
             .map_err(|e| OutputError::Message(format!("{e}")))?;

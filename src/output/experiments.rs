@@ -167,7 +167,11 @@ pub fn write_ci_chart(
     }
     std::fs::write(dir.join(format!("{stem}.svg")), svg)?;
     let png = dir.join(format!("{stem}.png"));
-    let root = BitMapBackend::new(&png, (900, 520)).into_drawing_area();
+    let root = super::glyphs::Glyphs::new(
+        BitMapBackend::new(&png, (900, 520)),
+        super::charts::FONT_BYTES,
+    )
+    .into_drawing_area();
     draw_ci(&root, title, metric, bars)?;
     root.present()
         .map_err(|e| OutputError::Message(format!("{e}")))?;
@@ -283,7 +287,11 @@ pub fn write_sweep_heatmap(
     }
     std::fs::write(dir.join("sweep.svg"), svg)?;
     let png = dir.join("sweep.png");
-    let root = BitMapBackend::new(&png, (900, 520)).into_drawing_area();
+    let root = super::glyphs::Glyphs::new(
+        BitMapBackend::new(&png, (900, 520)),
+        super::charts::FONT_BYTES,
+    )
+    .into_drawing_area();
     draw_heatmap(&root, title, vary, cells)?;
     root.present()
         .map_err(|e| OutputError::Message(format!("{e}")))?;

@@ -10,6 +10,8 @@ mod detail_rows;
 mod error;
 pub mod experiments;
 pub mod format;
+#[cfg(feature = "charts")]
+mod glyphs;
 mod outdir;
 #[cfg(feature = "charts")]
 mod report;
