@@ -369,11 +369,7 @@ impl<'a> DeviceSim<'a> {
             }
         }
         let mut at_instant = 0u64;
-        while let Some(t) = self.queue.peek_time() {
-            if t >= self.horizon {
-                break;
-            }
-            let (t, ev) = self.queue.pop().expect("peeked");
+        while let Some((t, ev)) = self.queue.pop_before(self.horizon) {
             at_instant = if t == self.now { at_instant + 1 } else { 1 };
             self.out.max_events_at_one_instant = self.out.max_events_at_one_instant.max(at_instant);
             self.now = t;

@@ -116,6 +116,28 @@ impl<E> EventQueue<E> {
         None
     }
 
+    /// Removes and returns the earliest live event if it is due before `limit` (one heap
+    /// operation per event: the run loop's pop, without a separate peek).
+    pub fn pop_before(&mut self, limit: SimTime) -> Option<(SimTime, E)> {
+        while let Some(Reverse(key)) = self.heap.peek() {
+            let key = *key;
+            let s = &mut self.slots[key.slot as usize];
+            if s.seq != key.seq || s.event.is_none() {
+                self.heap.pop(); // cancelled; the slot was reused or is free
+                continue;
+            }
+            if key.time >= limit {
+                return None;
+            }
+            self.heap.pop();
+            let event = s.event.take()?;
+            self.free.push(key.slot);
+            self.live -= 1;
+            return Some((key.time, event));
+        }
+        None
+    }
+
     /// Time of the earliest live event, discarding stale keys on the way.
     pub fn peek_time(&mut self) -> Option<SimTime> {
         while let Some(Reverse(key)) = self.heap.peek() {
@@ -193,5 +215,21 @@ mod tests {
             let popped: Vec<(u64, usize)> = std::iter::from_fn(|| q.pop().map(|(t, e)| (t.ms(), e))).collect();
             prop_assert_eq!(popped, reference);
         }
+    }
+
+    #[test]
+    fn pop_before_stops_at_the_limit_and_skips_cancelled_events() {
+        // Events at 5 (cancelled), 7 and 10: below 10 only the one at 7 pops; the one at 10
+        // stays queued for a later limit.
+        let mut q = EventQueue::new();
+        let a = q.schedule(SimTime::from_ms(5), 'a');
+        q.schedule(SimTime::from_ms(7), 'b');
+        q.schedule(SimTime::from_ms(10), 'c');
+        q.cancel(a);
+        let limit = SimTime::from_ms(10);
+        assert_eq!(q.pop_before(limit), Some((SimTime::from_ms(7), 'b')));
+        assert_eq!(q.pop_before(limit), None);
+        assert_eq!(q.len(), 1);
+        assert_eq!(q.pop_before(SimTime::from_ms(11)), Some((limit, 'c')));
     }
 }
