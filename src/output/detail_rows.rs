@@ -99,22 +99,26 @@ impl DetailRows {
     /// creation order, wake-ups and fetches in time order. Call in device order.
     pub fn add(&mut self, scenario: &Scenario, device: u64, result: &DeviceResult) -> Result<()> {
         let spec = scenario.device(device);
-        let dev = device.to_string();
+        let mut dev_buf = itoa::Buffer::new();
+        let dev = dev_buf.format(device);
+        // Numbers are formatted into stack buffers and written field by field: no allocation
+        // per row (the per-event CSVs are the bulk of what a run writes).
+        let mut n = itoa::Buffer::new();
         for row in &result.attempts {
             let reg = &result.registrations[row.reg as usize];
             let origin = &spec.origins[reg.origin as usize];
-            self.attempts.write_record([
-                dev.as_str(),
-                origin.name.as_str(),
-                &reg.tag,
-                reg.kind.name(),
-                &row.attempt.to_string(),
-                if row.last_chance { "true" } else { "false" },
-                row.level.name(),
-                &row.start.ms().to_string(),
-                &opt(row.end.map(|t| t.ms())),
-                row.outcome.map(|o| o.name()).unwrap_or(""),
-            ])?;
+            let w = &mut self.attempts;
+            w.write_field(dev)?;
+            w.write_field(origin.name.as_str())?;
+            w.write_field(&*reg.tag)?;
+            w.write_field(reg.kind.name())?;
+            w.write_field(n.format(row.attempt))?;
+            w.write_field(if row.last_chance { "true" } else { "false" })?;
+            w.write_field(row.level.name())?;
+            w.write_field(n.format(row.start.ms()))?;
+            write_opt(w, &mut n, row.end.map(|t| t.ms()))?;
+            w.write_field(row.outcome.map(|o| o.name()).unwrap_or(""))?;
+            w.write_record(None::<&[u8]>)?;
         }
         for reg in &result.registrations {
             let state = reg.final_state();
@@ -125,26 +129,29 @@ impl DetailRows {
                 }
                 _ => None,
             };
-            self.registrations.write_record([
-                dev.as_str(),
-                spec.origins[reg.origin as usize].name.as_str(),
-                &reg.tag,
-                reg.kind.name(),
-                &reg.registered.ms().to_string(),
-                &opt(reg.first_fire.map(|t| t.ms())),
-                &opt(completed.map(|t| t.ms())),
-                state.name(),
-                &reg.counted_attempts.to_string(),
-                &opt(latency.map(|d| d.ms())),
-            ])?;
+            let w = &mut self.registrations;
+            w.write_field(dev)?;
+            w.write_field(spec.origins[reg.origin as usize].name.as_str())?;
+            w.write_field(&*reg.tag)?;
+            w.write_field(reg.kind.name())?;
+            w.write_field(n.format(reg.registered.ms()))?;
+            write_opt(w, &mut n, reg.first_fire.map(|t| t.ms()))?;
+            write_opt(w, &mut n, completed.map(|t| t.ms()))?;
+            w.write_field(state.name())?;
+            w.write_field(n.format(reg.counted_attempts))?;
+            write_opt(w, &mut n, latency.map(|d| d.ms()))?;
+            w.write_record(None::<&[u8]>)?;
         }
         for (t, cause) in &result.wakeups {
-            self.wakeups
-                .write_record([dev.as_str(), &t.ms().to_string(), cause.name()])?;
+            let w = &mut self.wakeups;
+            w.write_field(dev)?;
+            w.write_field(n.format(t.ms()))?;
+            w.write_field(cause.name())?;
+            w.write_record(None::<&[u8]>)?;
         }
         for f in &result.fetches {
             self.fetches.write_record([
-                dev.clone(),
+                dev.to_string(),
                 spec.origins[f.origin as usize].name.clone(),
                 f.developer_id.to_string(),
                 f.unique_id.clone(),
@@ -174,5 +181,13 @@ impl DetailRows {
             w.flush()?;
         }
         Ok(())
+    }
+}
+
+/// An optional number: empty when absent (as `csv_files::opt`).
+fn write_opt(w: &mut Csv, n: &mut itoa::Buffer, v: Option<u64>) -> csv::Result<()> {
+    match v {
+        Some(v) => w.write_field(n.format(v)),
+        None => w.write_field(""),
     }
 }
