@@ -11,10 +11,11 @@
 //! idle-kill check when an android process loses its last reason to live, and a wake-up task
 //! whenever the policy's wake-up window changes.
 //!
-//! The methods are split by concern: `registry` (register, unregister, origin actions, periodic
-//! delays), `firing` (FireReadyEvents, dispatch, completion, interruption), `process` (browser
-//! process, crashes, android wake-up tasks, awake time) and `engagement` (visits, levels,
-//! revival).
+//! The methods are split by concern: `timeline` (what is queued before t = 0), `registry`
+//! (register, unregister, origin actions), `firing` (FireReadyEvents, dispatch, completion,
+//! interruption), `process` (browser process, crashes, awake time), `tasks` (android wake-up
+//! tasks), `engagement` (visits, levels, revival, the profile's engagement), `persistence` and
+//! `fetch`.
 
 mod active;
 pub mod counts;
@@ -26,11 +27,12 @@ mod process;
 pub mod record;
 mod registry;
 mod tasks;
+mod timeline;
 
 use std::collections::BTreeMap;
 
 use crate::engine::rng::{Stream, StreamId, StreamKey};
-use crate::engine::time::{DAY, SimDuration, SimTime};
+use crate::engine::time::{DAY, SimTime};
 use crate::engine::{EventKey, EventQueue};
 use crate::model::engagement::{EngagementLevel, EngagementScore, EngagementSpec, ScoreParams};
 use crate::model::params::Params;
@@ -38,7 +40,7 @@ use crate::model::policy::{DevicePolicy, Policy, WakeupRule};
 use crate::model::registration::{Registration, SyncKind};
 use crate::model::store::DurableStore;
 use crate::model::timeline::Windows;
-use crate::model::world::{ArrivalsDuring, DeviceSpec, RegisterWhen};
+use crate::model::world::{DeviceSpec, RegisterWhen};
 
 use record::{AttemptRow, DayStats, InvariantLog, Outcome, WakeCause};
 use tasks::Task;
@@ -383,128 +385,6 @@ impl<'a> DeviceSim<'a> {
 
     fn key(&self, id: StreamId) -> StreamKey {
         StreamKey::new(self.seed, self.index, id)
-    }
-
-    fn enqueue_timeline(&mut self) {
-        let spec = self.spec;
-        let horizon = self.horizon.ms();
-        let windows = spec.network.offline_windows(horizon);
-        self.window_offline = windows.contains(0);
-        for (t, entering) in windows.edges() {
-            self.queue
-                .schedule(SimTime::from_ms(t), Ev::NetWindow { offline: entering });
-        }
-        for &t in &spec.crashes.at {
-            self.queue.schedule(SimTime::from_ms(t), Ev::Crash);
-        }
-        let sessions = spec.sessions.windows(horizon);
-        self.in_session = sessions.contains(0);
-        for (t, start) in sessions.edges() {
-            self.queue
-                .schedule(SimTime::from_ms(t), Ev::Session { start });
-        }
-        self.sessions = sessions;
-        for (o, origin) in spec.origins.iter().enumerate() {
-            let o = o as u32;
-            for (r, reg) in origin.registrations.iter().enumerate() {
-                if let RegisterWhen::At(t) = reg.when {
-                    let ev = Ev::Register {
-                        origin: o,
-                        spec: r as u32,
-                    };
-                    self.queue.schedule(SimTime::from_ms(t), ev);
-                }
-            }
-            for (f, fetch) in origin.fetches.iter().enumerate() {
-                let ev = Ev::FetchRegister {
-                    origin: o,
-                    spec: f as u32,
-                };
-                self.queue.schedule(SimTime::from_ms(fetch.at), ev);
-            }
-            for (e, event) in origin.events.iter().enumerate() {
-                let ev = Ev::Action {
-                    origin: o,
-                    event: e as u32,
-                };
-                self.queue.schedule(SimTime::from_ms(event.at), ev);
-            }
-            if let EngagementSpec::Score { at, .. } = &origin.engagement {
-                for &t in at {
-                    self.queue
-                        .schedule(SimTime::from_ms(t), Ev::Visit { origin: o });
-                }
-            }
-        }
-        // Random processes: their first steps.
-        if let Some(flaky) = spec.network.flaky() {
-            let mut rng = self.key(StreamId::Network).stream();
-            let gap = rng.exp_gap(flaky.mean_online);
-            self.flaky_rng = Some(rng);
-            self.queue.schedule(SimTime::ZERO.after(gap), Ev::NetFlaky);
-        }
-        if spec.crashes.rate_per_day > 0.0 {
-            self.crash_rng = Some(self.key(StreamId::Crashes).stream());
-            self.schedule_next_crash();
-        }
-        if spec.task_latency.is_some() {
-            self.task_rng = Some(self.key(StreamId::Tasks).stream());
-        }
-        for (o, origin) in spec.origins.iter().enumerate() {
-            if let EngagementSpec::Score {
-                mean_interval: Some(mean),
-                ..
-            } = origin.engagement
-            {
-                let mut rng = self.key(StreamId::Visits { origin: o as u32 }).stream();
-                let gap = rng.exp_gap(mean);
-                self.origins[o].visit_rng = Some(rng);
-                let ev = Ev::VisitProcess { origin: o as u32 };
-                self.queue.schedule(SimTime::ZERO.after(gap), ev);
-            }
-        }
-        for (o, origin) in spec.origins.iter().enumerate() {
-            for (r, reg) in origin.registrations.iter().enumerate() {
-                if let RegisterWhen::Arrivals {
-                    mean_interval,
-                    during,
-                } = reg.when
-                {
-                    let mut rng = self
-                        .key(StreamId::Arrivals {
-                            origin: o as u32,
-                            entry: r as u32,
-                        })
-                        .stream();
-                    let gap = rng.exp_gap(mean_interval);
-                    self.arrivals.insert((o as u32, r as u32), (0, rng));
-                    let ev = Ev::Arrival {
-                        origin: o as u32,
-                        spec: r as u32,
-                    };
-                    if let Some(at) = self.arrival_time(SimTime::ZERO, gap, during) {
-                        self.queue.schedule(at, ev);
-                    }
-                }
-            }
-        }
-    }
-
-    /// When the next arrival `gap` after `from` happens: on the session clock (only time inside
-    /// user sessions counts) or the plain one. `None`: no session time is left.
-    fn arrival_time(
-        &self,
-        from: SimTime,
-        gap: SimDuration,
-        during: ArrivalsDuring,
-    ) -> Option<SimTime> {
-        match during {
-            ArrivalsDuring::Always => Some(from.after(gap)),
-            _ => self
-                .sessions
-                .advance(from.ms(), gap.ms())
-                .map(SimTime::from_ms),
-        }
     }
 
     fn online(&self) -> bool {

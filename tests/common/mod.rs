@@ -2,6 +2,8 @@
 //! does, and read back the CSVs users would read.
 #![allow(dead_code)]
 
+pub mod cli;
+
 use std::path::Path;
 
 use bgsim::experiment::{self, RunOptions};
