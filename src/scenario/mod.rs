@@ -7,6 +7,7 @@
 mod error;
 pub mod format;
 pub mod limits;
+mod network_file;
 mod origin;
 mod resolve;
 
