@@ -72,8 +72,10 @@ impl<K, V> Default for DurableStore<K, V> {
 }
 
 impl<K: Ord, V> DurableStore<K, V> {
-    /// Puts (`Some`) or deletes (`None`) a key; it commits at `commit_at`.
+    /// Puts (`Some`) or deletes (`None`) a key; it commits at `commit_at`. Writes whose commit
+    /// time has passed are applied first, so the queue holds only writes still in flight.
     pub fn write(&mut self, key: K, value: Option<V>, commit_at: SimTime, now: SimTime) {
+        self.settle(now);
         if commit_at <= now && self.pending.is_empty() {
             Self::apply(&mut self.committed, key, value);
         } else {
