@@ -184,19 +184,6 @@ impl DeviceSim<'_> {
             self.tasks_dirty = true;
         }
         let can = self.online() && self.browser_running();
-        if can {
-            // A fetch whose last request just completed ends now and frees its slot before the
-            // slots and shares are worked out.
-            for i in 0..self.out.fetches.len() {
-                let f = &self.out.fetches[i];
-                if f.outcome.is_none()
-                    && f.state.active.is_none()
-                    && f.state.states.iter().all(|s| *s == RequestState::Completed)
-                {
-                    self.fetch_finish(i, FetchOutcome::Succeeded);
-                }
-            }
-        }
         self.fetch_schedule();
         // Which fetches download now, and at what share of the bandwidth.
         let downloading: Vec<usize> = if can {
@@ -367,6 +354,16 @@ impl DeviceSim<'_> {
             request_key(RequestState::Completed, &uid, r),
             Some(i as u32),
         );
+        if self.out.fetches[i]
+            .state
+            .states
+            .iter()
+            .all(|s| *s == RequestState::Completed)
+        {
+            // Its last request: the fetch ends now and frees its slot before the pump works
+            // out the slots and shares.
+            self.fetch_finish(i, FetchOutcome::Succeeded);
+        }
     }
 
     /// Ends fetch `i`: its keys are deleted and (success or fail) its event dispatched.

@@ -195,6 +195,29 @@ pub trait ChoiceParam: Sized + Copy {
     fn from_name(name: &str) -> Option<Self>;
 }
 
+/// Declares a choice parameter's enum, each variant with its name, and its [`ChoiceParam`].
+macro_rules! choice_param {
+    ($(#[$meta:meta])* pub enum $name:ident { $( $(#[$vmeta:meta])* $variant:ident = $text:literal, )+ }) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub enum $name { $( $(#[$vmeta])* $variant, )+ }
+
+        impl $crate::model::params::ChoiceParam for $name {
+            const NAMES: &'static [&'static str] = &[$($text),+];
+
+            fn name(self) -> &'static str {
+                Self::NAMES[self as usize]
+            }
+
+            fn from_name(name: &str) -> Option<Self> {
+                [$(Self::$variant),+].into_iter().find(|v| v.name() == name)
+            }
+        }
+    };
+}
+pub(crate) use choice_param;
+
 macro_rules! params {
     ($( $(#[doc = $doc:literal])+ $name:ident : $unit:ident $(($cty:ty))? = $default:expr, source = $source:literal; )*) => {
         /// The resolved scheduler parameters of one run (Finch-style: every field can be overridden).

@@ -11,48 +11,37 @@ use super::{
 };
 use crate::engine::time::{SimDuration, SimTime};
 use crate::model::backoff::retry_delay;
-use crate::model::params::{ChoiceParam, Params};
+use crate::model::params::{Params, choice_param};
 use crate::model::periodic::periodic_delay;
 use crate::model::registration::{FinalState, Outcome, RegState, Registration, SyncKind};
 
-/// The parameters the `chromium` preset reads (besides the device-level ones).
+/// The parameters only the `chromium` preset reads (besides `SYNC_PARAMS` and the device-level
+/// ones).
 pub const PARAMS: &[&str] = &[
+    "min_periodic_sync_events_interval",
+    "periodic_wakeup_min_spacing",
+];
+
+/// Chromium's one-shot machinery and wake-up scheduler, read by `chromium` and `design-2019`.
+pub const SYNC_PARAMS: &[&str] = &[
     "max_sync_attempts",
     "max_sync_attempts_with_notification_permission",
     "initial_retry_delay",
     "retry_delay_factor",
     "min_sync_recovery_time",
     "max_sync_event_duration",
-    "min_periodic_sync_events_interval",
-    "periodic_wakeup_min_spacing",
     "wakeup_reschedule",
 ];
 
-/// How Chrome hands its wake-up windows to Android's task scheduler (`BackgroundSyncScheduler`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum WakeupReschedule {
-    /// Trunk `BackgroundSyncScheduler::ScheduleOrCancelBrowserWakeupForSyncType`: the OS task is
-    /// moved only to a time earlier than the one last scheduled (`scheduled_wakeup_time_`),
-    /// which the process forgets when it dies or when its in-process timer fires.
-    EarlierOnly,
-    /// The older scheduler: every new window replaces the OS task.
-    Always,
-}
-
-impl ChoiceParam for WakeupReschedule {
-    const NAMES: &'static [&'static str] = &["earlier_only", "always"];
-
-    fn name(self) -> &'static str {
-        Self::NAMES[self as usize]
-    }
-
-    fn from_name(name: &str) -> Option<Self> {
-        match name {
-            "earlier_only" => Some(WakeupReschedule::EarlierOnly),
-            "always" => Some(WakeupReschedule::Always),
-            _ => None,
-        }
+choice_param! {
+    /// How Chrome hands its wake-up windows to Android's task scheduler (`BackgroundSyncScheduler`).
+    pub enum WakeupReschedule {
+        /// Trunk `BackgroundSyncScheduler::ScheduleOrCancelBrowserWakeupForSyncType`: the OS task is
+        /// moved only to a time earlier than the one last scheduled (`scheduled_wakeup_time_`),
+        /// which the process forgets when it dies or when its in-process timer fires.
+        EarlierOnly = "earlier_only",
+        /// The older scheduler: every new window replaces the OS task.
+        Always = "always",
     }
 }
 
@@ -74,7 +63,7 @@ impl Policy for Chromium {
     }
 
     fn reads(&self, param: &str) -> bool {
-        PARAMS.contains(&param)
+        SYNC_PARAMS.contains(&param) || PARAMS.contains(&param)
     }
 
     fn wakeup_rule(&self) -> WakeupRule {

@@ -14,19 +14,9 @@ use crate::model::engagement::EngagementLevel;
 use crate::model::params::Params;
 use crate::model::registration::{Outcome, Registration, SyncKind};
 
-/// The parameters `design-2019` reads (besides the device-level ones): Chromium's one-shot
-/// machinery plus the design's wake-up cap and periodic retries.
-pub const PARAMS: &[&str] = &[
-    "max_sync_attempts",
-    "max_sync_attempts_with_notification_permission",
-    "initial_retry_delay",
-    "retry_delay_factor",
-    "min_sync_recovery_time",
-    "max_sync_event_duration",
-    "max_periodic_wakeups_per_day",
-    "periodic_retries",
-    "wakeup_reschedule",
-];
+/// The design's own parameters: the wake-up cap and periodic retries (it also reads Chromium's
+/// `SYNC_PARAMS` and the device-level ones).
+pub const PARAMS: &[&str] = &["max_periodic_wakeups_per_day", "periodic_retries"];
 
 /// The `design-2019` preset with its parameters.
 #[derive(Clone, Debug)]
@@ -46,7 +36,7 @@ impl Policy for Design2019 {
     }
 
     fn reads(&self, param: &str) -> bool {
-        PARAMS.contains(&param)
+        chromium::SYNC_PARAMS.contains(&param) || PARAMS.contains(&param)
     }
 
     fn wakeup_rule(&self) -> WakeupRule {

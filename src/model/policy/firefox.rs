@@ -13,7 +13,7 @@ use super::{
 };
 use crate::engine::time::{SimDuration, SimTime};
 use crate::model::backoff::retry_delay;
-use crate::model::params::{ChoiceParam, Params};
+use crate::model::params::{Params, choice_param};
 use crate::model::registration::{FinalState, Outcome, RegState, Registration, SyncKind};
 
 /// The parameters the `firefox` preset reads (besides the device-level ones).
@@ -25,29 +25,13 @@ pub const PARAMS: &[&str] = &[
     "firing_state",
 ];
 
-/// Where Firefox keeps a registration's firing state (landing notes, part 10).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum FiringState {
-    /// The shipped fix: the firing state lives only in memory.
-    InMemory,
-    /// The original bug: firing written to disk before dispatch, stuck forever after a crash.
-    Persisted,
-}
-
-impl ChoiceParam for FiringState {
-    const NAMES: &'static [&'static str] = &["in_memory", "persisted"];
-
-    fn name(self) -> &'static str {
-        Self::NAMES[self as usize]
-    }
-
-    fn from_name(name: &str) -> Option<Self> {
-        match name {
-            "in_memory" => Some(FiringState::InMemory),
-            "persisted" => Some(FiringState::Persisted),
-            _ => None,
-        }
+choice_param! {
+    /// Where Firefox keeps a registration's firing state (landing notes, part 10).
+    pub enum FiringState {
+        /// The shipped fix: the firing state lives only in memory.
+        InMemory = "in_memory",
+        /// The original bug: firing written to disk before dispatch, stuck forever after a crash.
+        Persisted = "persisted",
     }
 }
 

@@ -200,15 +200,10 @@ impl Preset {
         }
     }
 
-    /// Whether this preset reads `param` (besides the device-level parameters).
+    /// Whether this preset reads `param` (besides the device-level parameters): the policy's
+    /// own answer (`Policy::reads`), the one source.
     pub fn reads(self, param: &str) -> bool {
-        let own: &[&str] = match self {
-            Preset::Chromium => chromium::PARAMS,
-            Preset::Design2019 => design2019::PARAMS,
-            Preset::Firefox => firefox::PARAMS,
-            Preset::WorkManager => workmanager::PARAMS,
-        };
-        own.contains(&param)
+        self.build(&Params::default()).reads(param)
     }
 }
 

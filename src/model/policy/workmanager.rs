@@ -15,7 +15,7 @@
 use super::{Completion, Context, DevicePolicy, Policy, WakeupRule};
 use crate::engine::time::{SimDuration, SimTime};
 use crate::model::engagement::EngagementLevel;
-use crate::model::params::{ChoiceParam, Params};
+use crate::model::params::{Params, choice_param};
 use crate::model::registration::{FinalState, Outcome, RegState, Registration, SyncKind};
 
 /// The parameters the `workmanager` peer reads (besides the device-level ones).
@@ -35,29 +35,13 @@ pub const PARAMS: &[&str] = &[
     "standby_restricted_deferral",
 ];
 
-/// androidx `BackoffPolicy`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum BackoffPolicy {
-    /// `delay × 2^(n−1)` (the default).
-    Exponential,
-    /// `delay × n`.
-    Linear,
-}
-
-impl ChoiceParam for BackoffPolicy {
-    const NAMES: &'static [&'static str] = &["exponential", "linear"];
-
-    fn name(self) -> &'static str {
-        Self::NAMES[self as usize]
-    }
-
-    fn from_name(name: &str) -> Option<Self> {
-        match name {
-            "exponential" => Some(BackoffPolicy::Exponential),
-            "linear" => Some(BackoffPolicy::Linear),
-            _ => None,
-        }
+choice_param! {
+    /// androidx `BackoffPolicy`.
+    pub enum BackoffPolicy {
+        /// `delay × 2^(n−1)` (the default).
+        Exponential = "exponential",
+        /// `delay × n`.
+        Linear = "linear",
     }
 }
 
