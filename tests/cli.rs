@@ -423,25 +423,16 @@ fn between_with_low_above_high_is_an_error() {
 
 #[test]
 fn an_unknown_metric_in_a_baseline_or_metric_flag_is_an_error() {
-    let tmp = tempfile::tempdir().unwrap();
-    let base = tmp.path().join("b.json");
-    fs::write(
-        &base,
+    let o = check_retry_basics_against(
         r#"{"scenario": "retry-basics", "metrics": {"crashs": {"value": 1}}}"#,
-    )
-    .unwrap();
-    let o = bgsim(&[
-        "check",
-        "scenarios/retry-basics.json",
-        "--baseline",
-        base.to_str().unwrap(),
-    ]);
+    );
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{stderr}");
     assert!(
         stderr.contains("metrics.crashs") && stderr.contains("closest: crashes"),
         "{stderr}"
     );
+    let tmp = tempfile::tempdir().unwrap();
     let o = bgsim(&[
         "compare",
         "scenarios/retry-basics.json",

@@ -1,17 +1,13 @@
 //! DESIGN §1, §2, §9 experiments: shard/merge, sweeps with common random numbers, policy
 //! comparison and `bgsim check` with baselines and exit codes.
 
+mod common;
+
 use std::fs;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
-fn bgsim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_bgsim"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("run bgsim")
-}
+use common::cli::bgsim;
 
 fn ok(o: Output) -> Output {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));

@@ -1,19 +1,14 @@
 //! DESIGN §6 (charts, report.html, trace.json) and §9 (`bgsim plot`, `bgsim schema`): what people
 //! look at, checked for structure and for reproducibility.
 
+mod common;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use common::cli::bgsim;
 use serde_json::Value;
-
-fn bgsim(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_bgsim"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("run bgsim")
-}
 
 fn run_to(dir: &Path, scenario: &str, extra: &[&str]) {
     let mut args = vec!["run", scenario, "--quiet", "--out", dir.to_str().unwrap()];

@@ -4,7 +4,7 @@
 
 mod common;
 
-use std::process::{Command, Output};
+use common::cli::bgsim;
 
 use bgsim::engine::time::{SimDuration, SimTime};
 use bgsim::experiment::{self, RunOptions};
@@ -149,13 +149,6 @@ fn a_policy_written_outside_the_crate_drives_the_device_loop() {
 }
 
 // ---- which parameters a policy reads -------------------------------------------------------
-
-fn bgsim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_bgsim"))
-        .args(args)
-        .output()
-        .expect("run bgsim")
-}
 
 fn scenario_path(name: &str) -> String {
     format!("{}/scenarios/{name}.json", env!("CARGO_MANIFEST_DIR"))

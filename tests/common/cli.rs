@@ -74,3 +74,16 @@ pub fn with(mutate: impl FnOnce(&mut Value)) -> String {
     mutate(&mut v);
     v.to_string()
 }
+
+/// Runs `bgsim check scenarios/retry-basics.json` against a baseline file holding `baseline`.
+pub fn check_retry_basics_against(baseline: &str) -> Output {
+    let tmp = tempfile::tempdir().unwrap();
+    let base = tmp.path().join("b.json");
+    fs::write(&base, baseline).unwrap();
+    bgsim(&[
+        "check",
+        "scenarios/retry-basics.json",
+        "--baseline",
+        base.to_str().unwrap(),
+    ])
+}
