@@ -179,7 +179,7 @@ impl DeviceSim<'_> {
         if self.android() && !self.browser_running() && !self.crashed() && self.online() {
             // The download service starts the browser to continue its downloads.
             self.start_process();
-            self.record_wakeup(WakeCause::Fetch);
+            self.record_wakeup(WakeCause::Fetch, self.now);
             self.arm_idle_kill();
             self.tasks_dirty = true;
         }

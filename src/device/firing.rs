@@ -40,6 +40,9 @@ impl DeviceSim<'_> {
             if self.browser_running() && !rely {
                 let fired = self.fire_ready(Trigger::Online);
                 self.out.online_dispatches += fired as u64;
+            } else if !self.browser_running() && self.policy.work_starts_process() {
+                // WorkManager: a job waiting for its network constraint becomes runnable.
+                self.fire_ready(Trigger::Online);
             }
             self.run_waiting_tasks();
         }
@@ -203,14 +206,21 @@ impl DeviceSim<'_> {
                 self.ready_buf = ready;
                 return 0;
             };
+            if !self.job_may_start() {
+                self.ready_buf = ready;
+                return 0;
+            }
+            self.job_started();
             let r = &self.out.registrations[first as usize];
             let cause = match (r.kind, r.num_attempts) {
                 (_, n) if n > 0 => WakeCause::Retry,
                 (SyncKind::OneShot, _) => WakeCause::OneShot,
                 (SyncKind::Periodic, _) => WakeCause::Periodic,
             };
+            // The job was runnable from the registration's delay (or its creation).
+            let requested = r.delay_until.max(r.registered).min(self.now);
             self.start_process();
-            self.record_wakeup(cause);
+            self.record_wakeup(cause, requested);
             self.arm_idle_kill();
         }
         let mut n = 0;

@@ -23,6 +23,7 @@ mod engagement;
 pub mod fetch;
 mod firing;
 mod persistence;
+mod power;
 mod process;
 pub mod record;
 mod registry;
@@ -52,8 +53,8 @@ pub struct DeviceResult {
     pub registrations: Vec<Registration>,
     pub days: Vec<DayStats>,
     pub invariants: InvariantLog,
-    /// Every browser wake-up: when and why.
-    pub wakeups: Vec<(SimTime, WakeCause)>,
+    /// Every browser wake-up: when it was asked for, when it ran and why.
+    pub wakeups: Vec<WakeupRow>,
     /// Periodic intervals between successive new-period dispatches, with the level at the later.
     pub intervals: Vec<(EngagementLevel, u64)>,
     /// Engagement-level changes observed at visits and history clears.
@@ -81,6 +82,37 @@ pub struct DeviceResult {
     pub fetches: Vec<fetch::FetchRun>,
     /// Fetch registrations refused (duplicate developer id, or no running browser).
     pub fetch_register_errors: u64,
+    /// Android power management's timeline (doze state, screen, charging, the device's
+    /// network), recorded for the first device and traced ones: the report's timeline chart.
+    #[serde(default)]
+    pub power_marks: Vec<(SimTime, PowerMark)>,
+}
+
+/// A browser (or app) wake-up: the window start it was asked for, when Android ran it (later
+/// when it waited for the network, Doze, quota or a restart) and why.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct WakeupRow {
+    pub requested: SimTime,
+    pub ran: SimTime,
+    pub cause: WakeCause,
+}
+
+impl WakeupRow {
+    /// How long Android held it back.
+    pub fn deferral_ms(&self) -> u64 {
+        self.ran.ms().saturating_sub(self.requested.ms())
+    }
+}
+
+/// A power-management change worth drawing on the device-day timeline.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub enum PowerMark {
+    Doze(crate::model::android::doze::DozeState),
+    Screen(bool),
+    Charging(bool),
+    /// The device's own connectivity (apps may still be cut off by Doze).
+    Network(bool),
 }
 
 /// An environment change worth showing on a trace timeline.
@@ -153,6 +185,22 @@ enum Ev {
     IdleCheck {
         generation: u32,
     },
+    /// Doze's deep alarm (`scheduleAlarmLocked`).
+    DozeDeep,
+    /// Doze's light alarm (`scheduleLightAlarmLocked`).
+    DozeLight,
+    Charging {
+        on: bool,
+    },
+    /// The screen on or off for another app (`android.screen_on`).
+    ScreenOn {
+        on: bool,
+    },
+    Stationary {
+        on: bool,
+    },
+    /// A job that was out of quota may be back in quota.
+    QuotaRecheck,
 }
 
 /// What made FireReadyEvents run (S3); kept for readability of call sites.
@@ -273,6 +321,10 @@ pub struct DeviceSim<'a> {
     /// Something the wake-up windows depend on changed since they were last computed
     /// (Chromium reschedules after registration changes, events, and going to the background).
     tasks_dirty: bool,
+    /// Android power management (DESIGN §4.7), when modelled.
+    power: Option<Box<power::Power>>,
+    /// Record `power_marks` (the first device, and traced ones).
+    power_marks_on: bool,
     out: DeviceResult,
 }
 
@@ -351,6 +403,8 @@ impl<'a> DeviceSim<'a> {
             tracing: false,
             was_running: false,
             tasks_dirty: true,
+            power: None,
+            power_marks_on: false,
             out: DeviceResult {
                 days: vec![DayStats::default(); days.max(1)],
                 ..DeviceResult::default()
@@ -360,6 +414,7 @@ impl<'a> DeviceSim<'a> {
 
     /// Runs to the horizon and returns what happened.
     pub fn run(mut self) -> DeviceResult {
+        self.power_marks_on = self.spec.power.is_some() && (self.index == 0 || self.tracing);
         self.enqueue_timeline();
         if self.tracing {
             self.was_running = self.browser_running();
@@ -387,7 +442,14 @@ impl<'a> DeviceSim<'a> {
         StreamKey::new(self.seed, self.index, id)
     }
 
+    /// Whether the browser (the app) can use the network: the device is online and Doze does
+    /// not cut it off.
     fn online(&self) -> bool {
+        self.net_up() && !self.doze_restricts()
+    }
+
+    /// The device's own connectivity.
+    fn net_up(&self) -> bool {
         !self.window_offline && !self.flaky_offline
     }
 
@@ -401,6 +463,7 @@ impl<'a> DeviceSim<'a> {
             Ev::NetWindow { offline } => {
                 let was = self.online();
                 self.window_offline = offline;
+                self.device_network_changed();
                 self.network_changed(was);
             }
             Ev::NetFlaky => {
@@ -415,6 +478,7 @@ impl<'a> DeviceSim<'a> {
                 let rng = self.flaky_rng.as_mut().expect("flaky process");
                 let gap = rng.exp_gap(mean);
                 self.queue.schedule(self.now.after(gap), Ev::NetFlaky);
+                self.device_network_changed();
                 self.network_changed(was);
             }
             Ev::Crash => self.crash(),
@@ -427,7 +491,10 @@ impl<'a> DeviceSim<'a> {
                 self.schedule_next_crash();
                 self.crash();
             }
-            Ev::Session { start } => self.session(start),
+            Ev::Session { start } => {
+                self.session(start);
+                self.screen_changed();
+            }
             Ev::Register { origin, spec } => {
                 let tag = self.spec.origins[origin as usize].registrations[spec as usize]
                     .tag
@@ -479,7 +546,7 @@ impl<'a> DeviceSim<'a> {
             Ev::Timer => {
                 let fired = self.fire_ready(Trigger::Timer);
                 if fired > 0 && self.spec.platform == crate::model::browser::Platform::Desktop {
-                    self.record_wakeup(WakeCause::Timer);
+                    self.record_wakeup(WakeCause::Timer, self.now);
                 }
             }
             Ev::AttemptEnd { row } => {
@@ -495,6 +562,12 @@ impl<'a> DeviceSim<'a> {
             Ev::FetchRegister { origin, spec } => self.fetch_register(origin, spec),
             Ev::FetchRequestDone { fetch } => self.fetch_request_done(fetch as usize),
             Ev::IdleCheck { generation } => self.idle_check(generation),
+            Ev::DozeDeep
+            | Ev::DozeLight
+            | Ev::Charging { .. }
+            | Ev::ScreenOn { .. }
+            | Ev::Stationary { .. }
+            | Ev::QuotaRecheck => self.power_event(ev),
         }
     }
 
@@ -503,6 +576,7 @@ impl<'a> DeviceSim<'a> {
         if let Some(since) = self.awake_since.take() {
             self.add_awake(since, self.horizon);
         }
+        self.finish_power();
         self.out.doomed_attempts = self.policy.totals().doomed_attempts;
         self.out
     }

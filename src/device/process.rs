@@ -79,6 +79,7 @@ impl DeviceSim<'_> {
         let active = &self.active;
         self.policy
             .after_event(&|| active.of_kind(SyncKind::Periodic).next().is_some());
+        self.close_job_if_done();
         if self.android() && self.browser_running() && self.tasks_dirty {
             self.tasks_dirty = false;
             self.reschedule_tasks();
@@ -207,10 +208,15 @@ impl DeviceSim<'_> {
     }
 
     /// Counts a wake-up and checks the policy's wake-up rules (§7).
-    pub(super) fn record_wakeup(&mut self, cause: WakeCause) {
+    /// `requested`: the window start it was asked for (`now` when it ran at once).
+    pub(super) fn record_wakeup(&mut self, cause: WakeCause, requested: SimTime) {
         let now = self.now;
         self.day().wakeups[cause] += 1;
-        self.out.wakeups.push((now, cause));
+        self.out.wakeups.push(super::WakeupRow {
+            requested,
+            ran: now,
+            cause,
+        });
         if cause != WakeCause::Periodic {
             return;
         }

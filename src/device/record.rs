@@ -43,6 +43,12 @@ counters! {
         /// Android: milliseconds the process lived on after a user session ended, up to
         /// `idle_kill_after` (the same whatever the policy).
         pub after_session_ms: u64,
+        /// Android power management: milliseconds in each doze state (`DozeState::ALL` order).
+        pub doze_ms: [u64; 6],
+        /// Android power management: milliseconds in each standby bucket (`Bucket::ALL` order).
+        pub bucket_ms: [u64; 5],
+        /// Android power management: times a job could not start for lack of quota.
+        pub quota_deferrals: u64,
     }
 }
 

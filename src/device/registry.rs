@@ -26,11 +26,14 @@ impl DeviceSim<'_> {
 
     /// What the policy is told about the device when it decides about `reg`.
     pub(super) fn ctx(&self, reg: &Registration) -> Context {
-        Context::new(
-            self.now,
-            self.level(reg.origin),
-            self.other_periodic_due_in(reg),
-        )
+        Context {
+            os_standby: self.power.is_some(),
+            ..Context::new(
+                self.now,
+                self.level(reg.origin),
+                self.other_periodic_due_in(reg),
+            )
+        }
     }
 
     pub(super) fn register(&mut self, origin: u32, spec_idx: u32, tag: String, stream_b: u64) {

@@ -29,8 +29,9 @@ const KINDS: [SyncKind; 2] = [SyncKind::OneShot, SyncKind::Periodic];
 pub(super) struct Task {
     /// The OS task: event, window start, cause.
     pending: Option<(EventKey, SimTime, WakeCause)>,
-    /// Ran while offline (or while the browser could not start) and waits to run again.
-    waiting: Option<WakeCause>,
+    /// Ran while offline (or while the browser could not start, or out of quota) and waits to
+    /// run again: the window start it was asked for, and why.
+    waiting: Option<(SimTime, WakeCause)>,
     /// `earlier_only`: the window Chrome last told the OS (`scheduled_wakeup_time_`), process
     /// memory.
     told: Option<SimTime>,
@@ -75,7 +76,7 @@ impl DeviceSim<'_> {
         match want {
             None => {}
             Some((at, cause)) if at <= self.now && !self.online() => {
-                self.tasks[kind as usize].waiting = Some(cause);
+                self.tasks[kind as usize].waiting = Some((at, cause));
             }
             Some((at, _)) if at <= self.now => {}
             Some((at, cause)) => self.schedule_os_task(kind, at, cause),
@@ -114,7 +115,7 @@ impl DeviceSim<'_> {
             } else if self.tasks[k].told.is_none_or(|told| at < told) {
                 self.cancel_os_task(kind);
                 self.tasks[k].told = Some(at);
-                self.tasks[k].waiting = Some(cause);
+                self.tasks[k].waiting = Some((at, cause));
             }
             return;
         }
@@ -172,35 +173,39 @@ impl DeviceSim<'_> {
     }
 
     pub(super) fn task_fired(&mut self, kind: SyncKind) {
-        let Some((_, _, cause)) = self.tasks[kind as usize].pending.take() else {
+        let Some((_, at, cause)) = self.tasks[kind as usize].pending.take() else {
             return;
         };
         if !self.online() {
-            // Required network ANY: the task waits for connectivity (it "reschedules").
-            self.tasks[kind as usize].waiting = Some(cause);
+            // Required network ANY (and, under Doze, a maintenance window): the task waits
+            // for connectivity (it "reschedules").
+            self.tasks[kind as usize].waiting = Some((at, cause));
             return;
         }
-        self.run_task(kind, cause);
+        self.run_task(kind, at, cause);
     }
 
     /// Runs tasks that were waiting for connectivity or for the end of a crash, one-shot first.
     pub(super) fn run_waiting_tasks(&mut self) {
         for kind in KINDS {
-            if let Some(cause) = self.tasks[kind as usize].waiting
+            if let Some((at, cause)) = self.tasks[kind as usize].waiting
                 && self.online()
             {
-                self.run_task(kind, cause);
+                self.run_task(kind, at, cause);
             }
         }
     }
 
-    fn run_task(&mut self, kind: SyncKind, cause: WakeCause) {
+    /// Runs a task asked for at `requested` (its window start).
+    fn run_task(&mut self, kind: SyncKind, requested: SimTime, cause: WakeCause) {
         self.tasks_dirty = true;
-        if self.crashed() {
-            // The browser cannot start before its restart delay: run again at the restart.
-            self.tasks[kind as usize].waiting = Some(cause);
+        if self.crashed() || !self.job_may_start() {
+            // The browser cannot start before its restart delay (or the app is out of quota):
+            // run again at the restart (when the quota frees).
+            self.tasks[kind as usize].waiting = Some((requested, cause));
             return;
         }
+        self.job_started();
         self.tasks[kind as usize].waiting = None;
         self.policy.on_wakeup_task(kind, self.now);
         if !self.browser_running() {
@@ -208,7 +213,7 @@ impl DeviceSim<'_> {
             // none was woken for nothing.
             self.start_process();
             let fired = self.fire_ready(Trigger::Start);
-            self.record_wakeup(if fired == 0 { WakeCause::Empty } else { cause });
+            self.record_wakeup(if fired == 0 { WakeCause::Empty } else { cause }, requested);
             self.arm_idle_kill();
             return;
         }

@@ -30,6 +30,9 @@ impl DeviceSim<'_> {
                 .schedule(SimTime::from_ms(t), Ev::Session { start });
         }
         self.sessions = sessions;
+        if let Some(power) = &spec.power {
+            self.enqueue_power(power);
+        }
         for (o, origin) in spec.origins.iter().enumerate() {
             let o = o as u32;
             for (r, reg) in origin.registrations.iter().enumerate() {

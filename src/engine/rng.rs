@@ -40,6 +40,8 @@ pub enum StreamId {
     FetchHandler { origin: u32, fetch: u32 },
     /// Whether (and when) a crash cuts the k-th dispatch of a registration call short.
     EventCrash { origin: u32, call: u64 },
+    /// Whether the phone is left still in each screen-off period (Doze).
+    Stationary,
 }
 
 impl StreamId {
@@ -57,6 +59,7 @@ impl StreamId {
             StreamId::FetchFailures { origin, fetch } => (8, origin, fetch as u64),
             StreamId::FetchHandler { origin, fetch } => (9, origin, fetch as u64),
             StreamId::EventCrash { origin, call } => (10, origin, call),
+            StreamId::Stationary => (11, 0, 0),
         }
     }
 }

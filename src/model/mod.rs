@@ -3,6 +3,7 @@
 //! Architecture invariant: the model never reads the wall clock, a file or the command line, and
 //! draws randomness only from `engine::rng` streams keyed by what is being decided.
 
+pub mod android;
 pub mod backoff;
 pub mod browser;
 pub mod duration;

@@ -29,6 +29,8 @@ pub struct DeviceSpec {
     /// User sessions count as engagement with the profile (site_engagement_service.cc: the
     /// profile's last engagement time, which decides when scores are rebased).
     pub sessions_engage: bool,
+    /// Android's power management (DESIGN §4.7); `None` on desktop or when switched off.
+    pub power: Option<crate::model::android::PowerSpec>,
     pub origins: Vec<OriginSpec>,
 }
 

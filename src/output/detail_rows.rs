@@ -71,7 +71,7 @@ impl DetailRows {
                     "latency_ms",
                 ],
             )?,
-            wakeups: create(dir, "wakeups.csv", &["device", "time_ms", "cause"])?,
+            wakeups: create(dir, "wakeups.csv", &["device", "requested_ms", "ran_ms", "cause"])?,
             fetches: create(
                 dir,
                 "fetches.csv",
@@ -142,11 +142,12 @@ impl DetailRows {
             write_opt(w, &mut n, latency.map(|d| d.ms()))?;
             w.write_record(None::<&[u8]>)?;
         }
-        for (t, cause) in &result.wakeups {
+        for row in &result.wakeups {
             let w = &mut self.wakeups;
             w.write_field(dev)?;
-            w.write_field(n.format(t.ms()))?;
-            w.write_field(cause.name())?;
+            w.write_field(n.format(row.requested.ms()))?;
+            w.write_field(n.format(row.ran.ms()))?;
+            w.write_field(row.cause.name())?;
             w.write_record(None::<&[u8]>)?;
         }
         for f in &result.fetches {

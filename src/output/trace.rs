@@ -145,12 +145,12 @@ fn device_events(device: u64, r: &DeviceResult, scenario: &Scenario, out: &mut V
     if let Some(from) = up_since {
         out.push(slice("running", BROWSER_TID, from, horizon));
     }
-    for (t, cause) in &r.wakeups {
+    for w in &r.wakeups {
         out.push(json!({
-            "name": format!("wake-up: {}", cause.name()),
+            "name": format!("wake-up: {}", w.cause.name()),
             "cat": "wakeup", "ph": "i", "s": "t",
-            "ts": us(t.ms()), "pid": pid, "tid": WAKEUPS_TID,
-            "args": { "cause": cause.name() }
+            "ts": us(w.ran.ms()), "pid": pid, "tid": WAKEUPS_TID,
+            "args": { "cause": w.cause.name(), "requested_ms": w.requested.ms() }
         }));
     }
 }

@@ -223,8 +223,37 @@ pub struct DeviceFile {
     pub browser: BrowserFile,
     pub network: NetworkFile,
     pub crashes: Option<CrashesFile>,
+    /// Android only: Android's power management (DESIGN §4.7). Default: on, never charging,
+    /// never stationary, the screen on only during user sessions.
+    pub android: Option<AndroidFile>,
     #[serde(default)]
     pub origins: Vec<OriginFile>,
+}
+
+/// Android's power management inputs (DESIGN §4.7).
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AndroidFile {
+    /// Doze, App Standby Buckets and JobScheduler quotas decide when jobs run. `false`: every
+    /// job runs at its window start whenever the device is online (the earlier model).
+    /// Default: true.
+    pub power_management: Option<bool>,
+    /// When the phone charges (windows like `sessions`). Default: never.
+    pub charging: Option<SessionsFile>,
+    /// Whether the phone is left still: a probability per screen-off period, or windows
+    /// (`"always"`, `"never"`, `{"daily": …}`, `{"at": …}`). Default: never (no deep doze).
+    pub stationary: Option<StationaryFile>,
+    /// Screen-on time besides user sessions (other apps), which ages the app's standby bucket.
+    /// Default: never.
+    pub screen_on: Option<SessionsFile>,
+}
+
+/// A probability per screen-off period, or windows.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum StationaryFile {
+    Probability(f64),
+    Windows(SessionsFile),
 }
 
 #[derive(Debug, Deserialize, JsonSchema, Clone, Copy, PartialEq, Eq)]

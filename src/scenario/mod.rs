@@ -9,6 +9,7 @@ pub mod format;
 pub mod limits;
 mod network_file;
 mod origin;
+mod power;
 mod resolve;
 
 use std::path::Path;

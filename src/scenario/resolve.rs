@@ -241,17 +241,8 @@ impl Resolver<'_> {
             .clone()
             .map(|t| self.duration_dist(t, &format!("{path}.browser.task_latency")))
             .transpose()?;
-        let sessions = match d.browser.sessions {
-            SessionsFile::Always => Sessions::Windows(Windows::always()),
-            SessionsFile::Never => Sessions::Windows(Windows::default()),
-            SessionsFile::Daily(w) => {
-                Sessions::Daily(self.daily_windows(&w, &format!("{path}.browser.sessions.daily"))?)
-            }
-            SessionsFile::At(w) => {
-                let w = self.windows(&w, &format!("{path}.browser.sessions.at"))?;
-                Sessions::Windows(Windows::merged(w))
-            }
-        };
+        let sessions = self.sessions(d.browser.sessions, &format!("{path}.browser.sessions"))?;
+        let power = self.power(platform, d.android, &format!("{path}.android"))?;
         let bandwidth = match &d.network {
             NetworkFile::AlwaysOnline { bandwidth }
             | NetworkFile::Schedule { bandwidth, .. }
@@ -351,12 +342,28 @@ impl Resolver<'_> {
                 bandwidth,
                 sync_disabled: d.browser.play_services == Some(false),
                 sessions_engage: d.browser.sessions_engage.unwrap_or(true),
+                power,
                 origins,
             },
         })
     }
 
-    fn windows(&self, raw: &[(Dur, Dur)], path: &str) -> Result<Vec<(u64, u64)>, InputError> {
+    /// Windows in the `sessions` notation (`path` names the field).
+    pub(super) fn sessions(&self, s: SessionsFile, path: &str) -> Result<Sessions, InputError> {
+        Ok(match s {
+            SessionsFile::Always => Sessions::Windows(Windows::always()),
+            SessionsFile::Never => Sessions::Windows(Windows::default()),
+            SessionsFile::Daily(w) => {
+                Sessions::Daily(self.daily_windows(&w, &format!("{path}.daily"))?)
+            }
+            SessionsFile::At(w) => {
+                let w = self.windows(&w, &format!("{path}.at"))?;
+                Sessions::Windows(Windows::merged(w))
+            }
+        })
+    }
+
+    pub(super) fn windows(&self, raw: &[(Dur, Dur)], path: &str) -> Result<Vec<(u64, u64)>, InputError> {
         raw.iter()
             .enumerate()
             .map(|(i, (a, b))| {
@@ -369,7 +376,7 @@ impl Resolver<'_> {
             .collect()
     }
 
-    fn daily_windows(&self, raw: &[(Tod, Tod)], path: &str) -> Result<Vec<(u64, u64)>, InputError> {
+    pub(super) fn daily_windows(&self, raw: &[(Tod, Tod)], path: &str) -> Result<Vec<(u64, u64)>, InputError> {
         raw.iter()
             .enumerate()
             .map(|(i, (a, b))| {

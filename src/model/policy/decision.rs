@@ -15,6 +15,9 @@ pub struct Context {
     /// T of ApplyMinGapForOrigin (chromium): time (ms) until the soonest `delay_until` among the
     /// origin's other active periodic registrations, `None` if there is none.
     pub other_due_in: Option<u64>,
+    /// Android's own power management (Doze, standby buckets, quotas; DESIGN §4.7) decides
+    /// when jobs run on this device, so a policy must not add its own stand-in for it.
+    pub os_standby: bool,
 }
 
 impl Context {
@@ -23,6 +26,7 @@ impl Context {
             now,
             level,
             other_due_in,
+            os_standby: false,
         }
     }
 }

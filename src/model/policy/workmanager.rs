@@ -2,8 +2,9 @@
 //! with androidx WorkManager on JobScheduler. A yardstick for policy designers, not a browser.
 //!
 //! One-shot registrations become one-time work with a network constraint and backoff; periodic
-//! registrations become periodic work. App Standby Buckets stand in for engagement tiers: each
-//! level maps to a bucket that defers jobs to its next batching window.
+//! registrations become periodic work. Android's power management (DESIGN §4.7) decides when its
+//! jobs run; where it is switched off, engagement levels stand in for standby buckets, each
+//! deferring jobs to its next batching window (the earlier model).
 //!
 //! Sources: androidx.work `WorkRequest.kt` (DEFAULT_BACKOFF_DELAY_MILLIS 30 s,
 //! MIN_BACKOFF_MILLIS 10 s, MAX_BACKOFF_MILLIS 5 h), `PeriodicWorkRequest.kt`
@@ -14,6 +15,7 @@
 
 use super::{Completion, Context, DevicePolicy, Policy, WakeupRule};
 use crate::engine::time::{SimDuration, SimTime};
+use crate::model::android::standby::Bucket;
 use crate::model::engagement::EngagementLevel;
 use crate::model::params::{Params, choice_param};
 use crate::model::registration::{FinalState, Outcome, RegState, Registration, SyncKind};
@@ -95,7 +97,7 @@ impl DevicePolicy for WorkManagerDevice<'_> {
     /// A native app's periodic work needs no installed web app.
     fn initial_delay_until(&mut self, reg: &Registration, ctx: &Context) -> SimTime {
         match reg.kind {
-            SyncKind::OneShot => defer(self.params, ctx.now, ctx.level),
+            SyncKind::OneShot => defer(self.params, ctx.now, ctx),
             SyncKind::Periodic => periodic_delay_until(self.params, reg, ctx),
         }
     }
@@ -122,9 +124,7 @@ impl DevicePolicy for WorkManagerDevice<'_> {
     ) -> Completion {
         let p = self.params;
         let success = outcome == Outcome::Success;
-        complete(p, reg, success, ctx.now, ctx.level, |r| {
-            periodic_delay_until(p, r, ctx)
-        })
+        complete(p, reg, success, ctx, |r| periodic_delay_until(p, r, ctx))
     }
 
     /// JobScheduler starts the app for a runnable job.
@@ -133,45 +133,43 @@ impl DevicePolicy for WorkManagerDevice<'_> {
     }
 }
 
-/// Android's App Standby Buckets.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Bucket {
-    Active,
-    WorkingSet,
-    Frequent,
-    Rare,
-    Restricted,
+/// The standby bucket an engagement level stands in for where Android's power management is
+/// not modelled: the more the user engages, the more active.
+pub fn bucket_of(level: EngagementLevel) -> Bucket {
+    match level {
+        EngagementLevel::Max | EngagementLevel::High => Bucket::Active,
+        EngagementLevel::Medium => Bucket::WorkingSet,
+        EngagementLevel::Low => Bucket::Frequent,
+        EngagementLevel::Minimal => Bucket::Rare,
+        EngagementLevel::None => Bucket::Restricted,
+    }
 }
 
-impl Bucket {
-    /// The counterpart of an engagement level: the more the user engages, the more active.
-    pub fn of(level: EngagementLevel) -> Bucket {
-        match level {
-            EngagementLevel::Max | EngagementLevel::High => Bucket::Active,
-            EngagementLevel::Medium => Bucket::WorkingSet,
-            EngagementLevel::Low => Bucket::Frequent,
-            EngagementLevel::Minimal => Bucket::Rare,
-            EngagementLevel::None => Bucket::Restricted,
-        }
-    }
-
-    /// How long jobs may be deferred (the bucket's batching window), in ms.
-    pub fn deferral(self, p: &Params) -> u64 {
-        match self {
-            Bucket::Active => 0,
-            Bucket::WorkingSet => p.standby_working_set_deferral.ms(),
-            Bucket::Frequent => p.standby_frequent_deferral.ms(),
-            Bucket::Rare => p.standby_rare_deferral.ms(),
-            Bucket::Restricted => p.standby_restricted_deferral.ms(),
-        }
+/// How long jobs may be deferred in a bucket (its batching window), in ms.
+pub fn deferral(bucket: Bucket, p: &Params) -> u64 {
+    match bucket {
+        Bucket::Active => 0,
+        Bucket::WorkingSet => p.standby_working_set_deferral.ms(),
+        Bucket::Frequent => p.standby_frequent_deferral.ms(),
+        Bucket::Rare => p.standby_rare_deferral.ms(),
+        Bucket::Restricted => p.standby_restricted_deferral.ms(),
     }
 }
 
 /// The earliest time a job may run in its bucket: the next window boundary (multiples of the
-/// bucket's deferral since t = 0) at or after `t`.
-pub fn defer(p: &Params, t: SimTime, level: EngagementLevel) -> SimTime {
-    let d = Bucket::of(level).deferral(p);
+/// bucket's deferral since t = 0) at or after `t`. The engagement level stands in for the
+/// bucket only where Android's power management is not modelled (`android.power_management:
+/// false`); otherwise Android's own buckets and quotas decide (DESIGN §4.7).
+pub fn defer(p: &Params, t: SimTime, ctx: &Context) -> SimTime {
+    if ctx.os_standby {
+        return t;
+    }
+    defer_by_level(p, t, ctx.level)
+}
+
+/// [`defer`] for an engagement level.
+pub fn defer_by_level(p: &Params, t: SimTime, level: EngagementLevel) -> SimTime {
+    let d = deferral(bucket_of(level), p);
     if d == 0 || t.is_never() {
         return t;
     }
@@ -215,7 +213,7 @@ pub fn periodic_delay_until(p: &Params, reg: &Registration, ctx: &Context) -> Si
     let i = interval(p, reg.min_interval);
     let first_run = reg.dispatches == 0;
     let delay = if first_run { i - flex(p, i) } else { i };
-    defer(p, ctx.now.after(SimDuration::from_ms(delay)), ctx.level)
+    defer(p, ctx.now.after(SimDuration::from_ms(delay)), ctx)
 }
 
 /// A finished run (Result.success / Result.retry; a timeout or lost network is a retry).
@@ -223,10 +221,10 @@ pub fn complete(
     p: &Params,
     reg: &mut Registration,
     success: bool,
-    now: SimTime,
-    level: EngagementLevel,
+    ctx: &Context,
     next_period: impl FnOnce(&Registration) -> SimTime,
 ) -> Completion {
+    let now = ctx.now;
     debug_assert!(reg.is_active() && reg.state != RegState::Pending);
     let periodic = reg.kind == SyncKind::Periodic;
     if success {
@@ -255,7 +253,7 @@ pub fn complete(
     reg.delay_until = if reg.num_attempts == 0 {
         next_period(reg)
     } else {
-        defer(p, now.after(backoff(p, n)), level)
+        defer(p, now.after(backoff(p, n)), ctx)
     };
     Completion::Rescheduled
 }
@@ -312,18 +310,18 @@ mod tests {
     fn standby_buckets_defer_to_their_window() {
         let p = Params::default();
         let t = SimTime::from_ms(3 * HOUR + 1);
-        assert_eq!(defer(&p, t, EngagementLevel::High), t);
+        assert_eq!(defer_by_level(&p, t, EngagementLevel::High), t);
         // WORKING_SET: next multiple of 2 h → 4 h; FREQUENT (8 h) → 8 h; RARE (24 h) → 24 h.
         assert_eq!(
-            defer(&p, t, EngagementLevel::Medium),
+            defer_by_level(&p, t, EngagementLevel::Medium),
             SimTime::from_ms(4 * HOUR)
         );
         assert_eq!(
-            defer(&p, t, EngagementLevel::Low),
+            defer_by_level(&p, t, EngagementLevel::Low),
             SimTime::from_ms(8 * HOUR)
         );
         assert_eq!(
-            defer(&p, t, EngagementLevel::Minimal),
+            defer_by_level(&p, t, EngagementLevel::Minimal),
             SimTime::from_ms(24 * HOUR)
         );
     }

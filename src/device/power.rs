@@ -1,0 +1,395 @@
+//! Android's power management on one device (DESIGN §4.7): feeds Doze the screen, charging,
+//! motion and network, keeps its alarms queued, and gates background jobs by quota.
+//!
+//! How it reaches the rest of the loop: while Doze restricts (light or deep idle outside a
+//! maintenance window) apps have no network, so [`DeviceSim::online`] is false and everything
+//! that waits for connectivity — wake-up tasks (network ANY), ready events, running events that
+//! need the network — waits for the next maintenance window. A job (a wake-up task run, or a
+//! WorkManager wake-up) also needs quota in its standby bucket; out of quota it waits until the
+//! quota frees. Jobs are timed for the quota from their start until no event runs.
+
+use super::{DeviceSim, Ev, PowerMark};
+use crate::engine::EventKey;
+use crate::engine::rng::{Stream, StreamId};
+use crate::engine::time::{DAY, SimTime};
+use crate::model::android::doze::{Doze, DozeParams, DozeState, Inputs};
+use crate::model::android::quota::{Quota, QuotaParams};
+use crate::model::android::standby::{Bucket, BucketTimeline, Thresholds};
+use crate::model::android::{PowerSpec, Stationary};
+use crate::model::timeline::Windows;
+
+/// One device's power-management state.
+pub(super) struct Power {
+    doze: Doze,
+    quota: Quota,
+    quota_params: QuotaParams,
+    buckets: BucketTimeline,
+    charging: bool,
+    /// The screen is on for other apps (`screen_on` windows).
+    screen_extra: bool,
+    stationary: bool,
+    /// `stationary` as a probability per screen-off period: `(p, stream)`.
+    stationary_draw: Option<(f64, Stream)>,
+    deep_alarm: Option<(EventKey, u64)>,
+    light_alarm: Option<(EventKey, u64)>,
+    recheck: Option<(EventKey, u64)>,
+    /// A background job is being timed for the quota.
+    job_open: bool,
+    state: DozeState,
+    state_since: u64,
+}
+
+/// The `(time, on)` edges of windows after 0, and whether 0 is inside.
+fn edges(w: &Windows) -> (bool, Vec<(u64, bool)>) {
+    (w.contains(0), w.edges().collect())
+}
+
+impl DeviceSim<'_> {
+    /// Sets up power management and queues its input edges (after the sessions are known).
+    pub(super) fn enqueue_power(&mut self, spec: &PowerSpec) {
+        let horizon = self.horizon.ms();
+        let charging = spec.charging.windows(horizon);
+        let screen_on = spec.screen_on.windows(horizon);
+        let mut screen_raw: Vec<(u64, u64)> = self.sessions.as_slice().to_vec();
+        screen_raw.extend_from_slice(screen_on.as_slice());
+        let screen = Windows::merged(screen_raw);
+        let buckets = BucketTimeline::new(
+            &self.sessions,
+            &screen,
+            horizon,
+            &Thresholds::from(self.params),
+        );
+        let (charging0, charging_edges) = edges(&charging);
+        for (t, on) in charging_edges {
+            self.queue
+                .schedule(SimTime::from_ms(t), Ev::Charging { on });
+        }
+        let (screen0, screen_edges) = edges(&screen_on);
+        for (t, on) in screen_edges {
+            self.queue
+                .schedule(SimTime::from_ms(t), Ev::ScreenOn { on });
+        }
+        let (stationary0, stationary_draw) = match &spec.stationary {
+            Stationary::Windows(s) => {
+                let (s0, stationary_edges) = edges(&s.windows(horizon));
+                for (t, on) in stationary_edges {
+                    self.queue
+                        .schedule(SimTime::from_ms(t), Ev::Stationary { on });
+                }
+                (s0, None)
+            }
+            Stationary::Probability(p) => {
+                let mut rng = self.key(StreamId::Stationary).stream();
+                let s0 = rng.unit() < *p;
+                (s0, Some((*p, rng)))
+            }
+        };
+        let inputs = Inputs {
+            screen_on: self.in_session || screen0,
+            charging: charging0,
+            stationary: stationary0,
+            network: self.net_up(),
+        };
+        let doze = Doze::new(DozeParams::from(self.params), 0, inputs);
+        self.power = Some(Box::new(Power {
+            state: doze.state(),
+            doze,
+            quota: Quota::default(),
+            quota_params: QuotaParams::from(self.params),
+            buckets,
+            charging: charging0,
+            screen_extra: screen0,
+            stationary: stationary0,
+            stationary_draw,
+            deep_alarm: None,
+            light_alarm: None,
+            recheck: None,
+            job_open: false,
+            state_since: 0,
+        }));
+        if self.power_marks_on {
+            self.push_power_marks_at_start();
+        }
+        self.sync_doze_alarms();
+    }
+
+    fn push_power_marks_at_start(&mut self) {
+        let Some(p) = &self.power else { return };
+        let marks = [
+            PowerMark::Doze(p.state),
+            PowerMark::Charging(p.charging),
+            PowerMark::Screen(self.in_session || p.screen_extra),
+        ];
+        self.out
+            .power_marks
+            .extend(marks.into_iter().map(|m| (SimTime::ZERO, m)));
+    }
+
+    /// Doze keeps apps off the network (light or deep idle outside maintenance).
+    pub(super) fn doze_restricts(&self) -> bool {
+        self.power.as_ref().is_some_and(|p| p.state.restricts())
+    }
+
+    fn inputs(&self) -> Inputs {
+        let p = self.power.as_ref().expect("power management");
+        Inputs {
+            screen_on: self.in_session || p.screen_extra,
+            charging: p.charging,
+            stationary: p.stationary,
+            network: self.net_up(),
+        }
+    }
+
+    /// Runs `change` on Doze, then brings the queue, the accounting and the app's network up
+    /// to date.
+    fn doze_step(&mut self, change: impl FnOnce(&mut Doze, u64, Inputs)) {
+        if self.power.is_none() {
+            return;
+        }
+        let was = self.online();
+        self.doze_update(change);
+        self.network_changed(was);
+    }
+
+    /// [`DeviceSim::doze_step`] without telling the app about its network (the caller does).
+    fn doze_update(&mut self, change: impl FnOnce(&mut Doze, u64, Inputs)) {
+        let inputs = self.inputs();
+        let now = self.now.ms();
+        let p = self.power.as_mut().expect("power management");
+        change(&mut p.doze, now, inputs);
+        self.sync_doze_alarms();
+        self.account_doze();
+    }
+
+    /// Queues Doze's alarms where they now are.
+    fn sync_doze_alarms(&mut self) {
+        let Some(p) = self.power.as_mut() else { return };
+        for (want, have, deep) in [
+            (p.doze.deep_alarm, &mut p.deep_alarm, true),
+            (p.doze.light_alarm, &mut p.light_alarm, false),
+        ] {
+            if have.map(|(_, t)| t) == want {
+                continue;
+            }
+            if let Some((key, _)) = have.take() {
+                self.queue.cancel(key);
+            }
+            if let Some(t) = want
+                && t < self.horizon.ms()
+            {
+                let ev = if deep { Ev::DozeDeep } else { Ev::DozeLight };
+                *have = Some((self.queue.schedule(SimTime::from_ms(t), ev), t));
+            }
+        }
+    }
+
+    /// Adds the time spent in the state that just ended to its days.
+    fn account_doze(&mut self) {
+        let now = self.now.ms();
+        let Some(p) = self.power.as_mut() else { return };
+        let state = p.doze.state();
+        if state == p.state {
+            return;
+        }
+        let (old, since) = (p.state, p.state_since);
+        p.state = state;
+        p.state_since = now;
+        self.add_doze_ms(old, since, now);
+        if self.power_marks_on {
+            self.out.power_marks.push((self.now, PowerMark::Doze(state)));
+        }
+    }
+
+    fn add_doze_ms(&mut self, state: DozeState, from: u64, to: u64) {
+        let mut t = from;
+        while t < to {
+            let until = ((t / DAY + 1) * DAY).min(to);
+            if let Some(day) = self.out.days.get_mut((t / DAY) as usize) {
+                day.doze_ms[state as usize] += until - t;
+            }
+            t = until;
+        }
+    }
+
+    pub(super) fn power_event(&mut self, ev: Ev) {
+        match ev {
+            Ev::DozeDeep => {
+                if let Some(p) = self.power.as_mut() {
+                    p.deep_alarm = None;
+                }
+                self.doze_step(Doze::deep_alarm_fired);
+            }
+            Ev::DozeLight => {
+                if let Some(p) = self.power.as_mut() {
+                    p.light_alarm = None;
+                }
+                self.doze_step(Doze::light_alarm_fired);
+            }
+            Ev::Charging { on } => {
+                if let Some(p) = self.power.as_mut() {
+                    p.charging = on;
+                }
+                if self.power_marks_on {
+                    self.out.power_marks.push((self.now, PowerMark::Charging(on)));
+                }
+                self.doze_step(Doze::screen_or_charging_changed);
+                if on {
+                    // Quota-free while charging: a job waiting for quota may run now.
+                    self.quota_recheck();
+                }
+            }
+            Ev::ScreenOn { on } => {
+                if let Some(p) = self.power.as_mut() {
+                    p.screen_extra = on;
+                }
+                self.screen_changed();
+            }
+            Ev::Stationary { on } => {
+                if let Some(p) = self.power.as_mut() {
+                    p.stationary = on;
+                }
+                if !on {
+                    self.doze_step(Doze::started_moving);
+                }
+            }
+            Ev::QuotaRecheck => {
+                if let Some(p) = self.power.as_mut() {
+                    p.recheck = None;
+                }
+                self.quota_recheck();
+            }
+            _ => unreachable!("not a power event"),
+        }
+    }
+
+    /// The screen may have turned on or off (a user session, or another app).
+    pub(super) fn screen_changed(&mut self) {
+        let Some(p) = self.power.as_mut() else { return };
+        let on = self.in_session || p.screen_extra;
+        if !on && let Some((prob, rng)) = p.stationary_draw.as_mut() {
+            // A new screen-off period: is the phone left still during it?
+            p.stationary = rng.unit() < *prob;
+        }
+        if self.power_marks_on && self.out.power_marks.last().is_none_or(|m| m.1 != PowerMark::Screen(on)) {
+            self.out.power_marks.push((self.now, PowerMark::Screen(on)));
+        }
+        self.doze_step(Doze::screen_or_charging_changed);
+    }
+
+    /// The device's own network changed: a light doze waiting for it may start maintenance.
+    pub(super) fn device_network_changed(&mut self) {
+        if self.power_marks_on {
+            let up = self.net_up();
+            self.out.power_marks.push((self.now, PowerMark::Network(up)));
+        }
+        if self.power.is_some() {
+            self.doze_update(Doze::network_changed);
+        }
+    }
+
+    /// The app's standby bucket now (ACTIVE without power management).
+    pub(super) fn bucket(&self) -> Bucket {
+        self.power
+            .as_ref()
+            .map_or(Bucket::Active, |p| p.buckets.at(self.now.ms()))
+    }
+
+    /// Quota does not apply: charging (except RESTRICTED), or the app in the foreground.
+    fn quota_free(&self, bucket: Bucket) -> bool {
+        let p = self.power.as_ref().expect("power management");
+        self.in_session || (p.charging && bucket != Bucket::Restricted)
+    }
+
+    /// Whether a background job may start now; if quota forbids it, a re-check is queued for
+    /// when it frees. Starting it is [`DeviceSim::job_started`].
+    pub(super) fn job_may_start(&mut self) -> bool {
+        let Some(p) = self.power.as_ref() else {
+            return true;
+        };
+        let now = self.now.ms();
+        let bucket = p.buckets.at(now);
+        if self.quota_free(bucket) || p.quota.allows(now, bucket, &p.quota_params) {
+            return true;
+        }
+        let at = p.quota.in_quota_at(now, bucket, &p.quota_params);
+        // A bucket change can also free quota: check again at the next change at the latest.
+        let next_bucket = p
+            .buckets
+            .changes()
+            .iter()
+            .map(|&(t, _)| t)
+            .find(|&t| t > now);
+        let at = match (at, next_bucket) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        if let Some(at) = at
+            && at < self.horizon.ms()
+        {
+            let p = self.power.as_mut().expect("power management");
+            if p.recheck.is_none_or(|(_, t)| at < t) {
+                if let Some((key, _)) = p.recheck.take() {
+                    self.queue.cancel(key);
+                }
+                let key = self.queue.schedule(SimTime::from_ms(at), Ev::QuotaRecheck);
+                self.power.as_mut().expect("power management").recheck = Some((key, at));
+            }
+        }
+        self.day().quota_deferrals += 1;
+        false
+    }
+
+    /// A background job starts now (after [`DeviceSim::job_may_start`]).
+    pub(super) fn job_started(&mut self) {
+        let now = self.now.ms();
+        let bucket = self.bucket();
+        let Some(free) = self.power.as_ref().map(|_| self.quota_free(bucket)) else {
+            return;
+        };
+        let p = self.power.as_mut().expect("power management");
+        p.quota.job_started(now, free);
+        p.job_open = true;
+    }
+
+    /// After every event: a job ends when no event runs any more.
+    pub(super) fn close_job_if_done(&mut self) {
+        if !self.running.is_empty() {
+            return;
+        }
+        let now = self.now.ms();
+        if let Some(p) = self.power.as_mut()
+            && p.job_open
+        {
+            p.job_open = false;
+            p.quota.jobs_stopped(now, &p.quota_params);
+        }
+    }
+
+    /// Quota may have freed: run what waits for it.
+    fn quota_recheck(&mut self) {
+        self.run_waiting_tasks();
+        if self.policy.work_starts_process() && !self.browser_running() {
+            self.fire_ready(super::Trigger::Timer);
+        }
+    }
+
+    /// At the horizon: the last doze state's time, and the standby buckets' time per day.
+    pub(super) fn finish_power(&mut self) {
+        let horizon = self.horizon.ms();
+        let Some(p) = self.power.as_ref() else { return };
+        let (state, since) = (p.state, p.state_since);
+        let changes = p.buckets.changes().to_vec();
+        self.add_doze_ms(state, since, horizon);
+        for (i, &(from, bucket)) in changes.iter().enumerate() {
+            let to = changes.get(i + 1).map_or(horizon, |c| c.0).min(horizon);
+            let mut t = from;
+            while t < to {
+                let until = ((t / DAY + 1) * DAY).min(to);
+                if let Some(day) = self.out.days.get_mut((t / DAY) as usize) {
+                    day.bucket_ms[bucket as usize] += until - t;
+                }
+                t = until;
+            }
+        }
+    }
+}
