@@ -1,4 +1,6 @@
 //! DESIGN §4.2 (android browser process) and §5 (wake-up tasks) under the chromium preset.
+//! Android's own power management (§4.7) is switched off here, so that each expectation is the
+//! browser's scheduler alone; `android_power.rs` pins Doze, buckets and quotas.
 
 mod common;
 
@@ -14,6 +16,7 @@ fn android(sessions: Value, handler: Value, regs: Value) -> Value {
             "platform": "android",
             "browser": { "sessions": sessions },
             "network": { "model": "always_online" },
+            "android": { "power_management": false },
             "origins": [{
                 "name": "https://app.example",
                 "installed": true,

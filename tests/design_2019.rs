@@ -14,6 +14,7 @@ fn scenario(level: &str, handler: Value, regs: Value, sessions: Value) -> Value 
             "platform": "android",
             "browser": { "sessions": { "at": sessions } },
             "network": { "model": "always_online" },
+            "android": { "power_management": false },
             "origins": [{
                 "name": "https://news.example",
                 "installed": true,

@@ -225,6 +225,8 @@ fn a_download_holds_an_idle_android_process_without_polling() {
         json!([]),
     );
     s["devices"][0]["platform"] = json!("android");
+    // The download service's mechanics alone: Android's power management off (§4.7).
+    s["devices"][0]["android"] = json!({ "power_management": false });
     s["devices"][0]["browser"] =
         json!({ "sessions": { "at": [["0s", "1h"]] }, "idle_kill_after": "1ms" });
     let sc = bgsim::scenario::Scenario::parse(&s.to_string(), "t.json").unwrap();
@@ -243,6 +245,8 @@ fn an_idle_kill_of_zero_is_an_input_error() {
         json!([]),
     );
     s["devices"][0]["platform"] = json!("android");
+    // The download service's mechanics alone: Android's power management off (§4.7).
+    s["devices"][0]["android"] = json!({ "power_management": false });
     s["devices"][0]["browser"] = json!({ "sessions": "always", "idle_kill_after": "0s" });
     let e = bgsim::scenario::Scenario::parse(&s.to_string(), "t.json").unwrap_err();
     assert_eq!(e.path, "devices[0].browser.idle_kill_after");
@@ -260,6 +264,8 @@ fn an_idle_kill_is_not_a_crash_survived() {
         json!([["2m", "3h"]]),
     );
     s["devices"][0]["platform"] = json!("android");
+    // The download service's mechanics alone: Android's power management off (§4.7).
+    s["devices"][0]["android"] = json!({ "power_management": false });
     s["devices"][0]["browser"] = json!({ "sessions": { "at": [["0s", "30m"]] } });
     let r = run(&s);
     let f = &fetches(&r)[0];

@@ -17,6 +17,7 @@ fn android(sessions: Value, regs: Value) -> Value {
             "platform": "android",
             "browser": { "sessions": sessions },
             "network": { "model": "always_online" },
+            "android": { "power_management": false },
             "origins": [{
                 "name": "https://app.example",
                 "installed": true,

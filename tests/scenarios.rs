@@ -14,6 +14,7 @@ fn load(name: &str, devices: u64) -> Scenario {
     s
 }
 
+/// (device, ran_ms, cause) of every wake-up.
 fn wakeups(r: &Run) -> Vec<(u64, u64, String)> {
     let mut rd = csv::Reader::from_path(r.dir.path().join("out/wakeups.csv")).unwrap();
     rd.records()
@@ -21,8 +22,8 @@ fn wakeups(r: &Run) -> Vec<(u64, u64, String)> {
             let rec = rec.unwrap();
             (
                 rec[0].parse().unwrap(),
-                rec[1].parse().unwrap(),
-                rec[2].to_string(),
+                rec[2].parse().unwrap(),
+                rec[3].to_string(),
             )
         })
         .collect()

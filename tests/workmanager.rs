@@ -15,6 +15,7 @@ fn wm(level: &str, handler: Value, regs: Value) -> Value {
             "platform": "android",
             "browser": { "sessions": { "at": [["0s", "10h"]] } },
             "network": { "model": "always_online" },
+            "android": { "power_management": false },
             "origins": [{
                 "name": "https://app.example",
                 "engagement": { "level": level },

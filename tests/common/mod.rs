@@ -168,13 +168,25 @@ pub fn starts(r: &Run, tag: &str) -> Vec<u64> {
         .collect()
 }
 
-/// Rows of wakeups.csv: (time, cause).
+/// Rows of wakeups.csv: (ran, cause).
 pub fn wakeups(r: &Run) -> Vec<(u64, String)> {
+    wakeup_rows(r)
+        .into_iter()
+        .map(|(_, ran, cause)| (ran, cause))
+        .collect()
+}
+
+/// Rows of wakeups.csv: (requested, ran, cause).
+pub fn wakeup_rows(r: &Run) -> Vec<(u64, u64, String)> {
     let mut rd = csv::Reader::from_path(r.dir.path().join("out/wakeups.csv")).unwrap();
     rd.records()
         .map(|rec| {
             let rec = rec.unwrap();
-            (rec[1].parse().unwrap(), rec[2].to_string())
+            (
+                rec[1].parse().unwrap(),
+                rec[2].parse().unwrap(),
+                rec[3].to_string(),
+            )
         })
         .collect()
 }

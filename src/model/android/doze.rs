@@ -353,9 +353,14 @@ impl Doze {
             }
             Light::Idle | Light::WaitingForNetwork => {
                 if inputs.network || self.light == Light::WaitingForNetwork {
-                    let budget = self
-                        .cur_light_idle_budget
-                        .clamp(p.light_idle_maintenance_min_budget, p.light_idle_maintenance_max_budget);
+                    // As AOSP: raised to the minimum, else lowered to the maximum (no
+                    // panic when a scenario sets min > max).
+                    let cur = self.cur_light_idle_budget;
+                    let budget = if cur < p.light_idle_maintenance_min_budget {
+                        p.light_idle_maintenance_min_budget
+                    } else {
+                        cur.min(p.light_idle_maintenance_max_budget)
+                    };
                     self.cur_light_idle_budget = budget;
                     self.light_alarm = Some(now.saturating_add(budget));
                     self.light = Light::IdleMaintenance;

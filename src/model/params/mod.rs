@@ -381,6 +381,29 @@ impl Params {
                 self.work_min_periodic_interval,
             ),
             ("work_max_duration", self.work_max_duration),
+            // Doze's alarms: a zero period would cycle its states at one instant forever.
+            (
+                "light_idle_after_inactive_timeout",
+                self.light_idle_after_inactive_timeout,
+            ),
+            ("light_idle_timeout", self.light_idle_timeout),
+            ("light_max_idle_timeout", self.light_max_idle_timeout),
+            (
+                "light_idle_maintenance_min_budget",
+                self.light_idle_maintenance_min_budget,
+            ),
+            (
+                "light_idle_maintenance_max_budget",
+                self.light_idle_maintenance_max_budget,
+            ),
+            ("inactive_timeout", self.inactive_timeout),
+            ("motion_inactive_timeout", self.motion_inactive_timeout),
+            ("idle_after_inactive_timeout", self.idle_after_inactive_timeout),
+            ("locating_timeout", self.locating_timeout),
+            ("idle_pending_timeout", self.idle_pending_timeout),
+            ("max_idle_pending_timeout", self.max_idle_pending_timeout),
+            ("idle_timeout", self.idle_timeout),
+            ("max_idle_timeout", self.max_idle_timeout),
         ];
         for (name, value) in positive {
             if value.is_zero() {
@@ -426,6 +449,18 @@ impl Params {
                     self.max_decays_per_score
                 ),
             ));
+        }
+        for (name, factor) in [
+            ("light_idle_factor", self.light_idle_factor),
+            ("idle_pending_factor", self.idle_pending_factor),
+            ("idle_factor", self.idle_factor),
+        ] {
+            if factor < 1.0 {
+                return Err((
+                    name,
+                    format!("must be at least 1 (successive doze periods never shrink), got {factor}"),
+                ));
+            }
         }
         if self.decay_proportion > 1.0 {
             return Err(("decay_proportion", "must be at most 1".into()));
