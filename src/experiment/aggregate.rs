@@ -124,6 +124,13 @@ counters! {
         pub device_day_process_starts: Histogram,
         /// Desktop delay-timer firings of every desktop device-day.
         pub device_day_timer_firings: Histogram,
+        /// How long Android held each wake-up back (ms from its window start to its run).
+        #[serde(default)]
+        pub wakeup_deferral_ms: Histogram,
+        /// Android device-days under power management (the denominator of doze and bucket
+        /// time per device-day).
+        #[serde(default)]
+        pub power_device_days: u64,
         pub platform_devices: ByPlatform,
         /// Periodic intervals (ms) by the engagement level at the later dispatch.
         pub intervals: BTreeMap<EngagementLevel, Histogram>,
@@ -258,6 +265,12 @@ impl Fleet {
         }
         for (level, ms) in &r.intervals {
             t.intervals.entry(*level).or_default().add(*ms);
+        }
+        for w in &r.wakeups {
+            t.wakeup_deferral_ms.add(w.deferral_ms());
+        }
+        if device.power.is_some() {
+            t.power_device_days += r.days.len() as u64;
         }
         t.level_changes += r.level_changes;
         for f in &r.fetches {

@@ -44,6 +44,41 @@ fn dist(h: &Histogram, scale: f64) -> Value {
     })
 }
 
+/// Android power management (DESIGN §4.7): hours per device-day in each doze state and
+/// standby bucket, over the device-days it was modelled on.
+fn android_power(fleet: &Fleet) -> Value {
+    use crate::model::android::doze::DozeState;
+    use crate::model::android::standby::Bucket;
+    let n = fleet.totals.power_device_days;
+    let (mut doze_ms, mut bucket_ms, mut deferrals) = ([0u64; 6], [0u64; 5], 0);
+    for day in &fleet.totals.days {
+        doze_ms.absorb(&day.doze_ms);
+        bucket_ms.absorb(&day.bucket_ms);
+        deferrals += day.quota_deferrals;
+    }
+    let per_day = |ms: u64| {
+        if n == 0 {
+            Value::Null
+        } else {
+            round6(ms as f64 / 3_600_000.0 / n as f64)
+        }
+    };
+    let doze: serde_json::Map<String, Value> = DozeState::ALL
+        .iter()
+        .map(|s| (s.name().to_string(), per_day(doze_ms[*s as usize])))
+        .collect();
+    let buckets: serde_json::Map<String, Value> = Bucket::ALL
+        .iter()
+        .map(|b| (b.name().to_string(), per_day(bucket_ms[*b as usize])))
+        .collect();
+    json!({
+        "power_managed_device_days": n,
+        "doze_h_per_device_day": doze,
+        "bucket_h_per_device_day": buckets,
+        "quota_deferrals": deferrals,
+    })
+}
+
 fn states(fleet: &Fleet, kind: SyncKind) -> Value {
     let mut m = serde_json::Map::new();
     m.insert("registered".into(), json!(fleet.totals.registrations[kind]));
@@ -191,7 +226,10 @@ pub fn metrics(spec: &FleetSpec, fleet: &Fleet) -> Value {
             "process_starts_per_device_day": dist(&fleet.totals.device_day_process_starts, 1.0),
             "timer_firings_per_device_day": dist(&fleet.totals.device_day_timer_firings, 1.0),
             "periodic_per_device_day": dist(&fleet.totals.device_day_periodic_wakeups, 1.0),
+            // From the window start a wake-up was asked for to when Android ran it.
+            "deferral_s": dist(&fleet.totals.wakeup_deferral_ms, 1000.0),
         },
+        "android": android_power(fleet),
         "sync_events": {
             "total": total.sync_events,
             "per_online_transition": ratio(fleet.totals.online_dispatches, fleet.totals.online_transitions),

@@ -171,3 +171,51 @@ impl Quota {
             && sessions < l.max_sessions
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::time::{HOUR, SECOND};
+
+    #[test]
+    fn a_rare_app_runs_three_job_sessions_a_day() {
+        // RARE: window 24 h, MAX_SESSION_COUNT_RARE 3. Jobs of 2 s at 0, 1 h and 2 h are three
+        // sessions (more than 5 s apart); a fourth at 3 h is out of quota until the first
+        // session leaves the window: its end (2 s) + 24 h.
+        let p = QuotaParams::from(&Params::default());
+        let mut q = Quota::default();
+        for start in [0, HOUR, 2 * HOUR] {
+            assert!(q.allows(start, Bucket::Rare, &p));
+            q.job_started(start, false);
+            q.jobs_stopped(start + 2 * SECOND, &p);
+        }
+        assert!(!q.allows(3 * HOUR, Bucket::Rare, &p));
+        assert_eq!(
+            q.in_quota_at(3 * HOUR, Bucket::Rare, &p),
+            Some(24 * HOUR + 2 * SECOND)
+        );
+        // The same history is far inside WORKING_SET's 10 sessions per 2 h.
+        assert!(q.allows(3 * HOUR, Bucket::WorkingSet, &p));
+    }
+
+    #[test]
+    fn jobs_within_the_coalescing_duration_are_one_session_and_free_jobs_are_not_timed() {
+        // TIMING_SESSION_COALESCING_DURATION 5 s: a job 4 s after the last ended joins it.
+        let p = QuotaParams::from(&Params::default());
+        let mut q = Quota::default();
+        q.job_started(0, false);
+        q.jobs_stopped(SECOND, &p);
+        q.job_started(5 * SECOND, false);
+        q.jobs_stopped(6 * SECOND, &p);
+        q.job_started(HOUR, true); // charging: quota-free, not timed
+        q.jobs_stopped(HOUR + SECOND, &p);
+        assert_eq!(
+            q.sessions.iter().copied().collect::<Vec<_>>(),
+            vec![Session {
+                start: 0,
+                end: 6 * SECOND,
+                jobs: 2
+            }]
+        );
+    }
+}

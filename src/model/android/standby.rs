@@ -134,3 +134,54 @@ impl BucketTimeline {
         &self.0
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::time::{DAY, HOUR};
+
+    #[test]
+    fn an_unused_app_ages_to_rare_and_restricted_with_elapsed_and_screen_time() {
+        // Used [0, 1 h); the screen is on 10:00–12:00 daily for other apps. Since the last use
+        // at 1 h: WORKING_SET once 12 h have passed (screen threshold 0) → 13 h; FREQUENT at
+        // 24 h elapsed and 1 h screen (11:00 on day 0) → 25 h; RARE at 48 h and 2 h screen
+        // (12:00 day 0) → 49 h; RESTRICTED at 8 d and 6 h screen (12:00 day 2) → 193 h.
+        let used = Windows::merged(vec![(0, HOUR)]);
+        let mut screen = Windows::daily(&[(10 * HOUR, 12 * HOUR)], 10 * DAY).as_slice().to_vec();
+        screen.push((0, HOUR));
+        let screen = Windows::merged(screen);
+        let t = Thresholds::from(&Params::default());
+        let b = BucketTimeline::new(&used, &screen, 10 * DAY, &t);
+        assert_eq!(
+            b.changes(),
+            &[
+                (0, Bucket::Active),
+                (13 * HOUR, Bucket::WorkingSet),
+                (25 * HOUR, Bucket::Frequent),
+                (49 * HOUR, Bucket::Rare),
+                (193 * HOUR, Bucket::Restricted),
+            ]
+        );
+        assert_eq!(b.at(48 * HOUR), Bucket::Frequent);
+    }
+
+    #[test]
+    fn without_other_screen_time_an_app_used_daily_stays_active_or_working_set() {
+        // Used 08:00–09:00 daily; the screen is on only then. 12 h after 09:00 (21:00) it is
+        // WORKING_SET; FREQUENT needs 1 h of screen time since the last use, which only the
+        // next use brings — and that use makes it ACTIVE again at 08:00 (32 h), WORKING_SET
+        // 12 h after it ends (45 h).
+        let used = Windows::daily(&[(8 * HOUR, 9 * HOUR)], 2 * DAY);
+        let t = Thresholds::from(&Params::default());
+        let b = BucketTimeline::new(&used, &used, 2 * DAY, &t);
+        assert_eq!(
+            b.changes(),
+            &[
+                (0, Bucket::Active),
+                (21 * HOUR, Bucket::WorkingSet),
+                (32 * HOUR, Bucket::Active),
+                (45 * HOUR, Bucket::WorkingSet),
+            ]
+        );
+    }
+}
