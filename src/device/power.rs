@@ -196,7 +196,9 @@ impl DeviceSim<'_> {
         p.state_since = now;
         self.add_doze_ms(old, since, now);
         if self.power_marks_on {
-            self.out.power_marks.push((self.now, PowerMark::Doze(state)));
+            self.out
+                .power_marks
+                .push((self.now, PowerMark::Doze(state)));
         }
     }
 
@@ -230,7 +232,9 @@ impl DeviceSim<'_> {
                     p.charging = on;
                 }
                 if self.power_marks_on {
-                    self.out.power_marks.push((self.now, PowerMark::Charging(on)));
+                    self.out
+                        .power_marks
+                        .push((self.now, PowerMark::Charging(on)));
                 }
                 self.doze_step(Doze::screen_or_charging_changed);
                 if on {
@@ -270,7 +274,13 @@ impl DeviceSim<'_> {
             // A new screen-off period: is the phone left still during it?
             p.stationary = rng.unit() < *prob;
         }
-        if self.power_marks_on && self.out.power_marks.last().is_none_or(|m| m.1 != PowerMark::Screen(on)) {
+        if self.power_marks_on
+            && self
+                .out
+                .power_marks
+                .last()
+                .is_none_or(|m| m.1 != PowerMark::Screen(on))
+        {
             self.out.power_marks.push((self.now, PowerMark::Screen(on)));
         }
         self.doze_step(Doze::screen_or_charging_changed);
@@ -280,7 +290,9 @@ impl DeviceSim<'_> {
     pub(super) fn device_network_changed(&mut self) {
         if self.power_marks_on {
             let up = self.net_up();
-            self.out.power_marks.push((self.now, PowerMark::Network(up)));
+            self.out
+                .power_marks
+                .push((self.now, PowerMark::Network(up)));
         }
         if self.power.is_some() {
             self.doze_update(Doze::network_changed);

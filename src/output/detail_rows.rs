@@ -71,7 +71,11 @@ impl DetailRows {
                     "latency_ms",
                 ],
             )?,
-            wakeups: create(dir, "wakeups.csv", &["device", "requested_ms", "ran_ms", "cause"])?,
+            wakeups: create(
+                dir,
+                "wakeups.csv",
+                &["device", "requested_ms", "ran_ms", "cause"],
+            )?,
             fetches: create(
                 dir,
                 "fetches.csv",

@@ -363,7 +363,11 @@ impl Resolver<'_> {
         })
     }
 
-    pub(super) fn windows(&self, raw: &[(Dur, Dur)], path: &str) -> Result<Vec<(u64, u64)>, InputError> {
+    pub(super) fn windows(
+        &self,
+        raw: &[(Dur, Dur)],
+        path: &str,
+    ) -> Result<Vec<(u64, u64)>, InputError> {
         raw.iter()
             .enumerate()
             .map(|(i, (a, b))| {
@@ -376,7 +380,11 @@ impl Resolver<'_> {
             .collect()
     }
 
-    pub(super) fn daily_windows(&self, raw: &[(Tod, Tod)], path: &str) -> Result<Vec<(u64, u64)>, InputError> {
+    pub(super) fn daily_windows(
+        &self,
+        raw: &[(Tod, Tod)],
+        path: &str,
+    ) -> Result<Vec<(u64, u64)>, InputError> {
         raw.iter()
             .enumerate()
             .map(|(i, (a, b))| {

@@ -41,7 +41,9 @@ pub enum Light {
 }
 
 /// What the outputs report per device-day: the doze states that matter to an app.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum DozeState {
     /// Screen on or charging.
     Active,
@@ -129,7 +131,11 @@ impl From<&Params> for DozeParams {
 /// `(long) (delay * factor)`, in IEEE arithmetic (no libm).
 fn scale(delay: u64, factor: f64) -> u64 {
     let x = delay as f64 * factor;
-    if x >= u64::MAX as f64 { u64::MAX } else { x as u64 }
+    if x >= u64::MAX as f64 {
+        u64::MAX
+    } else {
+        x as u64
+    }
 }
 
 /// The device's inputs that the state machine reads when it steps.
@@ -314,9 +320,10 @@ impl Doze {
             Deep::IdleMaintenance => self.enter_idle(now),
             Deep::Idle => {
                 self.deep_alarm = Some(now.saturating_add(self.next_idle_pending_delay));
-                self.next_idle_pending_delay = scale(self.next_idle_pending_delay, p.idle_pending_factor)
-                    .min(p.max_idle_pending_timeout)
-                    .max(p.idle_pending_timeout);
+                self.next_idle_pending_delay =
+                    scale(self.next_idle_pending_delay, p.idle_pending_factor)
+                        .min(p.max_idle_pending_timeout)
+                        .max(p.idle_pending_timeout);
                 self.deep = Deep::IdleMaintenance;
             }
         }
@@ -347,8 +354,8 @@ impl Doze {
                     self.next_light_idle_delay = p.light_idle_timeout;
                 }
                 self.light_alarm = Some(now.saturating_add(self.next_light_idle_delay));
-                self.next_light_idle_delay =
-                    scale(self.next_light_idle_delay, p.light_idle_factor).min(p.light_max_idle_timeout);
+                self.next_light_idle_delay = scale(self.next_light_idle_delay, p.light_idle_factor)
+                    .min(p.light_max_idle_timeout);
                 self.light = Light::Idle;
             }
             Light::Idle | Light::WaitingForNetwork => {
@@ -477,11 +484,16 @@ mod tests {
         // (MOTION_INACTIVE_TIMEOUT 10 min); only light doze ever restricts.
         let mut d = doze(0, OFF);
         let states = run(&mut d, 24 * HOUR, OFF);
-        assert!(states.iter().all(|(_, s)| !matches!(
-            s,
-            DozeState::DeepIdle | DozeState::DeepMaintenance
-        )));
-        assert!(states.len() > 100, "light doze keeps cycling: {}", states.len());
+        assert!(
+            states
+                .iter()
+                .all(|(_, s)| !matches!(s, DozeState::DeepIdle | DozeState::DeepMaintenance))
+        );
+        assert!(
+            states.len() > 100,
+            "light doze keeps cycling: {}",
+            states.len()
+        );
     }
 
     #[test]

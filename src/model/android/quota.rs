@@ -48,10 +48,26 @@ impl From<&Params> for QuotaParams {
             max_execution_time: p.max_execution_time.ms(),
             coalescing: p.timing_session_coalescing_duration.ms(),
             limits: [
-                l(p.window_size_active, p.max_job_count_active, p.max_session_count_active),
-                l(p.window_size_working, p.max_job_count_working, p.max_session_count_working),
-                l(p.window_size_frequent, p.max_job_count_frequent, p.max_session_count_frequent),
-                l(p.window_size_rare, p.max_job_count_rare, p.max_session_count_rare),
+                l(
+                    p.window_size_active,
+                    p.max_job_count_active,
+                    p.max_session_count_active,
+                ),
+                l(
+                    p.window_size_working,
+                    p.max_job_count_working,
+                    p.max_session_count_working,
+                ),
+                l(
+                    p.window_size_frequent,
+                    p.max_job_count_frequent,
+                    p.max_session_count_frequent,
+                ),
+                l(
+                    p.window_size_rare,
+                    p.max_job_count_rare,
+                    p.max_session_count_rare,
+                ),
                 l(
                     p.window_size_restricted,
                     p.max_job_count_restricted,
@@ -107,7 +123,13 @@ impl Quota {
                 jobs,
             }),
         }
-        let horizon = p.limits.iter().map(|l| l.window).max().unwrap_or(0).max(DAY);
+        let horizon = p
+            .limits
+            .iter()
+            .map(|l| l.window)
+            .max()
+            .unwrap_or(0)
+            .max(DAY);
         while self
             .sessions
             .front()
@@ -140,9 +162,7 @@ impl Quota {
             .filter(|&t| t > now)
             .collect();
         candidates.sort_unstable();
-        candidates
-            .into_iter()
-            .find(|&t| self.within(t, bucket, p))
+        candidates.into_iter().find(|&t| self.within(t, bucket, p))
     }
 
     fn within(&self, now: u64, bucket: Bucket, p: &QuotaParams) -> bool {

@@ -127,7 +127,11 @@ impl BucketTimeline {
 
     pub fn at(&self, t: u64) -> Bucket {
         let i = self.0.partition_point(|&(from, _)| from <= t);
-        if i == 0 { Bucket::Active } else { self.0[i - 1].1 }
+        if i == 0 {
+            Bucket::Active
+        } else {
+            self.0[i - 1].1
+        }
     }
 
     pub fn changes(&self) -> &[(u64, Bucket)] {
@@ -147,7 +151,9 @@ mod tests {
         // 24 h elapsed and 1 h screen (11:00 on day 0) → 25 h; RARE at 48 h and 2 h screen
         // (12:00 day 0) → 49 h; RESTRICTED at 8 d and 6 h screen (12:00 day 2) → 193 h.
         let used = Windows::merged(vec![(0, HOUR)]);
-        let mut screen = Windows::daily(&[(10 * HOUR, 12 * HOUR)], 10 * DAY).as_slice().to_vec();
+        let mut screen = Windows::daily(&[(10 * HOUR, 12 * HOUR)], 10 * DAY)
+            .as_slice()
+            .to_vec();
         screen.push((0, HOUR));
         let screen = Windows::merged(screen);
         let t = Thresholds::from(&Params::default());

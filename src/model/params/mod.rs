@@ -398,7 +398,10 @@ impl Params {
             ),
             ("inactive_timeout", self.inactive_timeout),
             ("motion_inactive_timeout", self.motion_inactive_timeout),
-            ("idle_after_inactive_timeout", self.idle_after_inactive_timeout),
+            (
+                "idle_after_inactive_timeout",
+                self.idle_after_inactive_timeout,
+            ),
             ("locating_timeout", self.locating_timeout),
             ("idle_pending_timeout", self.idle_pending_timeout),
             ("max_idle_pending_timeout", self.max_idle_pending_timeout),
@@ -458,7 +461,9 @@ impl Params {
             if factor < 1.0 {
                 return Err((
                     name,
-                    format!("must be at least 1 (successive doze periods never shrink), got {factor}"),
+                    format!(
+                        "must be at least 1 (successive doze periods never shrink), got {factor}"
+                    ),
                 ));
             }
         }
