@@ -52,6 +52,31 @@ pub const METRIC_DOCS: &[(&str, &str, &str)] = &[
         "wake-ups",
         "distribution of periodic-cause wake-ups per device-day (the design's cap)",
     ),
+    (
+        "wakeups.deferral_s.*",
+        "s",
+        "how long Android held each wake-up back: from the window start it was asked for to when it ran (network, restart, Doze, quota)",
+    ),
+    (
+        "android.power_managed_device_days",
+        "device-days",
+        "android device-days under Android's power management (DESIGN §4.7)",
+    ),
+    (
+        "android.doze_h_per_device_day.*",
+        "h",
+        "hours per power-managed device-day in each doze state (active, inactive, light_idle, light_maintenance, deep_idle, deep_maintenance)",
+    ),
+    (
+        "android.bucket_h_per_device_day.*",
+        "h",
+        "hours per power-managed device-day the browser (or app) spent in each App Standby Bucket",
+    ),
+    (
+        "android.quota_deferrals",
+        "jobs",
+        "times a job could not start because its app was out of JobScheduler quota",
+    ),
     ("sync_events.total", "events", "sync events dispatched"),
     (
         "sync_events.per_online_transition",
