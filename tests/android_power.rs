@@ -126,3 +126,105 @@ fn an_unused_browser_ages_through_the_standby_buckets() {
     assert_eq!(b["rare"], h(23.0 / 3.0));
     assert_eq!(b["restricted"], 0.0);
 }
+
+#[test]
+fn the_timeline_shows_the_first_device_day_with_doze_and_the_deferred_wakeup() {
+    // timeline.csv for device 0 on its busiest day (day 0, its only wake-up): the screen on
+    // 0–10 min, then off; doze active while the screen is on, inactive 10–11 min, light idle
+    // 11–16, the first maintenance window 16–17; the retry wake-up asked for at 15 min 1 s and
+    // run at 16 min.
+    let r = run(&phone(json!({})));
+    let mut rd = csv::Reader::from_path(r.dir.path().join("out/timeline.csv")).unwrap();
+    let rows: Vec<(String, u64, u64, String)> = rd
+        .records()
+        .map(|rec| {
+            let rec = rec.unwrap();
+            assert_eq!((&rec[0], &rec[1]), ("0", "0"));
+            (
+                rec[2].to_string(),
+                rec[3].parse().unwrap(),
+                rec[4].parse().unwrap(),
+                rec[5].to_string(),
+            )
+        })
+        .collect();
+    let lane = |name: &str, n: usize| -> Vec<(u64, u64, String)> {
+        rows.iter()
+            .filter(|r| r.0 == name)
+            .take(n)
+            .map(|r| (r.1, r.2, r.3.clone()))
+            .collect()
+    };
+    let m = 60_000;
+    assert_eq!(
+        lane("screen", 2),
+        vec![(0, 10 * m, "on".into()), (10 * m, 1440 * m, "off".into())]
+    );
+    assert_eq!(
+        lane("doze", 4),
+        vec![
+            (0, 10 * m, "active".into()),
+            (10 * m, 11 * m, "inactive".into()),
+            (11 * m, 16 * m, "light_idle".into()),
+            (16 * m, 17 * m, "light_maintenance".into()),
+        ]
+    );
+    assert_eq!(
+        lane("wake-ups", 5),
+        vec![(901_000, 960_000, "retry".into())]
+    );
+}
+
+#[test]
+fn a_rare_browser_out_of_quota_runs_its_periodic_wakeup_a_day_later() {
+    // Doze pushed out of the way (its first timeouts set to 30 days) and the older task
+    // scheduler (no lingering recovery tasks), so that only the quota moves wake-ups; RARE may
+    // run one job session a day (`max_session_count_rare=1`). The browser's only session ends
+    // at 1 h; other apps keep the screen on 10:00–12:00: FREQUENT from 25 h, RARE from 49 h.
+    // A periodic registration at 30 min (HIGH, 12 h) fires at 12:30, then 12 h after each 2-s
+    // event: 24:30:02 (WORKING_SET), 36:30:04 and 48:30:06 (FREQUENT) run on time. The next,
+    // asked for at 60:30:08, is in RARE with a session in the last 24 h (48:30:06–48:30:08):
+    // it waits until that session leaves the window, 72:30:08.
+    let s = json!({
+        "name": "rare-quota",
+        "duration": "4d",
+        "seed": 1,
+        "policy": { "preset": "chromium", "params": {
+            "light_idle_after_inactive_timeout": "30d",
+            "inactive_timeout": "30d",
+            "wakeup_reschedule": "always",
+            "max_session_count_rare": 1
+        }},
+        "devices": [{
+            "platform": "android",
+            "browser": { "sessions": { "at": [["0s", "1h"]] } },
+            "network": { "model": "always_online" },
+            "android": { "screen_on": { "daily": [["10:00", "12:00"]] } },
+            "origins": [{
+                "name": "https://app.example",
+                "installed": true,
+                "engagement": { "level": "HIGH" },
+                "handler": { "duration": { "fixed": "2s" } },
+                "registrations": [
+                    { "kind": "periodic", "tag": "p", "min_interval": "12h", "at": "30m" }
+                ]
+            }]
+        }]
+    });
+    let r = run(&s);
+    let h = 3_600_000u64;
+    let at = |hours: u64, secs: u64| hours * h + 30 * 60_000 + secs * 1000;
+    assert_eq!(
+        wakeup_rows(&r),
+        vec![
+            (at(12, 0), at(12, 0), "periodic".to_string()),
+            (at(24, 2), at(24, 2), "periodic".to_string()),
+            (at(36, 4), at(36, 4), "periodic".to_string()),
+            (at(48, 6), at(48, 6), "periodic".to_string()),
+            (at(60, 8), at(72, 8), "periodic".to_string()),
+        ]
+    );
+    // Two refusals: 60:30:08, and the next period (84:30:10), which would run at 96:30:10 —
+    // past the 4-day horizon.
+    assert_eq!(r.summary["android"]["quota_deferrals"], 2);
+}

@@ -19,17 +19,21 @@ use crate::model::policy::{Preset, WakeupRule};
 
 /// Chart size in pixels (SVG user units and PNG pixels).
 const SIZE: (u32, u32) = (900, 520);
-const FONT: &str = "sans-serif";
+pub(super) const FONT: &str = "sans-serif";
 /// The font the charts use (registered for `FONT`, and drawn by `glyphs` in PNGs).
 pub const FONT_BYTES: &[u8] = epaint_default_fonts::UBUNTU_LIGHT;
 
 /// The chart files, by stem, in report order.
-pub const CHARTS: [(&str, &str); 5] = [
+pub const CHARTS: [(&str, &str); 6] = [
     ("wakeups", "Wake-ups per device-day"),
     ("retries", "Attempts needed"),
     ("latency_cdf", "One-shot latency (CDF)"),
     ("tiers", "Periodic interval by engagement tier"),
     ("fetches", "Background Fetch completion time vs size"),
+    (
+        "timeline",
+        "One device-day under Android's power management",
+    ),
 ];
 
 /// Everything the charts show, read back from a run's output directory.
@@ -46,6 +50,8 @@ pub struct ChartData {
     pub tiers: Vec<(String, u64, Option<f64>, Option<f64>)>,
     /// (bytes, completion seconds or None, outcome) of the detail devices' fetches.
     pub fetches: Vec<(u64, Option<f64>, String)>,
+    /// `timeline.csv`: (device, day, rows), when the run wrote one.
+    pub timeline: Option<(u64, u64, Vec<super::timeline::Row>)>,
     pub summary: Value,
 }
 
@@ -143,6 +149,7 @@ impl ChartData {
             latency,
             tiers,
             fetches,
+            timeline: super::timeline::load(dir)?,
             summary,
         })
     }
@@ -174,7 +181,11 @@ fn draw<DB: DrawingBackend>(i: usize, root: &DrawingArea<DB, Shift>, d: &ChartDa
         1 => retries(root, d),
         2 => latency_cdf(root, d),
         3 => tiers(root, d),
-        _ => fetches(root, d),
+        4 => fetches(root, d),
+        _ => match &d.timeline {
+            Some(t) => super::timeline::draw(root, CHARTS[5].1, t),
+            None => Ok(()),
+        },
     }
 }
 
@@ -193,6 +204,9 @@ impl ChartData {
                 Some("no periodic registration fired twice (no interval to measure)")
             }
             4 if self.fetches.is_empty() => Some("the scenario has no Background Fetch"),
+            5 if self.timeline.is_none() => Some(
+                "the first detail device is not an android phone under Android's power management",
+            ),
             _ => None,
         }
     }
@@ -328,14 +342,14 @@ fn wakeups<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) -> 
 }
 
 /// The plot area and, on its right, a strip for the legend (so it never covers data).
-fn split_legend<DB: DrawingBackend>(
+pub(super) fn split_legend<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
 ) -> (DrawingArea<DB, Shift>, DrawingArea<DB, Shift>) {
     root.split_horizontally(root.dim_in_pixel().0.saturating_sub(190))
 }
 
 /// A legend drawn in its own area: a colour swatch and a label per item, top to bottom.
-fn side_legend<DB: DrawingBackend>(
+pub(super) fn side_legend<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     items: &[(String, RGBColor)],
 ) -> Result<()> {

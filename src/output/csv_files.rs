@@ -7,6 +7,8 @@ use super::error::Result;
 use super::{fixed6, seconds3};
 use crate::device::record::WakeCause;
 use crate::experiment::{Fleet, Histogram};
+use crate::model::android::doze::DozeState;
+use crate::model::android::standby::Bucket;
 use crate::model::engagement::EngagementLevel;
 
 pub(super) fn opt(t: Option<u64>) -> String {
@@ -42,6 +44,15 @@ pub fn write_daily(path: &Path, fleet: &Fleet) -> Result<()> {
         ]
         .map(String::from),
     );
+    // Android power management (DESIGN §4.7): fleet seconds in each doze state and standby
+    // bucket, and jobs held back by quota.
+    header.extend(
+        DozeState::ALL
+            .iter()
+            .map(|s| format!("doze_{}_s", s.name())),
+    );
+    header.extend(Bucket::ALL.iter().map(|b| format!("bucket_{}_s", b.name())));
+    header.push("quota_deferrals".into());
     w.write_record(&header)?;
     let mixed =
         fleet.totals.platform_devices.desktop > 0 && fleet.totals.platform_devices.android > 0;
@@ -74,6 +85,9 @@ pub fn write_daily(path: &Path, fleet: &Fleet) -> Result<()> {
                 opt(dist.max()),
             ]);
         }
+        row.extend(day.doze_ms.iter().map(|&ms| seconds3(ms)));
+        row.extend(day.bucket_ms.iter().map(|&ms| seconds3(ms)));
+        row.push(day.quota_deferrals.to_string());
         w.write_record(&row)?;
     }
     w.flush()?;

@@ -25,6 +25,8 @@ pub struct DetailRows {
     registrations: Csv,
     wakeups: Csv,
     fetches: Csv,
+    /// Where `timeline.csv` goes; taken once it is written (the first device with one).
+    timeline_dir: Option<std::path::PathBuf>,
 }
 
 fn create(dir: &Path, name: &str, header: &[&str]) -> Result<Csv> {
@@ -96,6 +98,7 @@ impl DetailRows {
                     "event_end_ms",
                 ],
             )?,
+            timeline_dir: Some(dir.to_path_buf()),
         })
     }
 
@@ -103,6 +106,13 @@ impl DetailRows {
     /// creation order, wake-ups and fetches in time order. Call in device order.
     pub fn add(&mut self, scenario: &Scenario, device: u64, result: &DeviceResult) -> Result<()> {
         let spec = scenario.device(device);
+        if !result.power_marks.is_empty()
+            && let Some((day, rows)) =
+                super::timeline::rows(result, scenario.fleet().horizon().ms())
+            && let Some(dir) = self.timeline_dir.take()
+        {
+            super::timeline::write_csv(&dir, device, day, &rows)?;
+        }
         let mut dev_buf = itoa::Buffer::new();
         let dev = dev_buf.format(device);
         // Numbers are formatted into stack buffers and written field by field: no allocation

@@ -16,6 +16,7 @@ mod outdir;
 #[cfg(feature = "charts")]
 mod report;
 mod summary;
+mod timeline;
 pub mod trace;
 
 use std::fs;
