@@ -33,13 +33,20 @@ impl DeviceSim<'_> {
                 }
             }
         } else if !was_online && online {
-            self.out.online_transitions += 1;
+            // Firefox's telemetry counts the device's connectivity coming back, not the end of
+            // a Doze idle period (which only lifts Android's restriction on the app).
+            let device_edge = self.device_net_edge;
+            if device_edge {
+                self.out.online_transitions += 1;
+            }
             // With rely_on_android_network_detection the browser leaves it to the wake-up task.
             let rely = self.spec.platform == Platform::Android
                 && self.params.rely_on_android_network_detection;
             if self.browser_running() && !rely {
                 let fired = self.fire_ready(Trigger::Online);
-                self.out.online_dispatches += fired as u64;
+                if device_edge {
+                    self.out.online_dispatches += fired as u64;
+                }
             } else if !self.browser_running() && self.policy.work_starts_process() {
                 // WorkManager: a job waiting for its network constraint becomes runnable.
                 self.fire_ready(Trigger::Online);

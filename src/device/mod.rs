@@ -203,6 +203,21 @@ enum Ev {
     QuotaRecheck,
 }
 
+impl Ev {
+    /// An event of Android's power management (`power.rs`).
+    fn is_power(&self) -> bool {
+        matches!(
+            self,
+            Ev::DozeDeep
+                | Ev::DozeLight
+                | Ev::Charging { .. }
+                | Ev::ScreenOn { .. }
+                | Ev::Stationary { .. }
+                | Ev::QuotaRecheck
+        )
+    }
+}
+
 /// What made FireReadyEvents run (S3); kept for readability of call sites.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Trigger {
@@ -325,6 +340,8 @@ pub struct DeviceSim<'a> {
     power: Option<Box<power::Power>>,
     /// Record `power_marks` (the first device, and traced ones).
     power_marks_on: bool,
+    /// The event being handled is the device's own connectivity changing (not Doze's).
+    device_net_edge: bool,
     out: DeviceResult,
 }
 
@@ -405,6 +422,7 @@ impl<'a> DeviceSim<'a> {
             tasks_dirty: true,
             power: None,
             power_marks_on: false,
+            device_net_edge: false,
             out: DeviceResult {
                 days: vec![DayStats::default(); days.max(1)],
                 ..DeviceResult::default()
@@ -431,7 +449,13 @@ impl<'a> DeviceSim<'a> {
             self.out.max_events_at_one_instant = self.out.max_events_at_one_instant.max(at_instant);
             self.now = t;
             self.out.events += 1;
-            self.refresh_engagement();
+            self.catch_up_doze(&ev);
+            // Before anything can read a level, SiteEngagementService rebases a stale profile.
+            // Android's power events read none unless they let the app run (`power.rs`), so
+            // that Doze's alarms do not move the rebase.
+            if !ev.is_power() {
+                self.refresh_engagement();
+            }
             self.handle(ev);
             self.after_event();
         }
@@ -464,7 +488,9 @@ impl<'a> DeviceSim<'a> {
                 let was = self.online();
                 self.window_offline = offline;
                 self.device_network_changed();
+                self.device_net_edge = true;
                 self.network_changed(was);
+                self.device_net_edge = false;
             }
             Ev::NetFlaky => {
                 let was = self.online();
@@ -479,7 +505,9 @@ impl<'a> DeviceSim<'a> {
                 let gap = rng.exp_gap(mean);
                 self.queue.schedule(self.now.after(gap), Ev::NetFlaky);
                 self.device_network_changed();
+                self.device_net_edge = true;
                 self.network_changed(was);
+                self.device_net_edge = false;
             }
             Ev::Crash => self.crash(),
             Ev::EventCrash { row } => {

@@ -32,6 +32,10 @@ pub(super) struct Power {
     stationary_draw: Option<(f64, Stream)>,
     deep_alarm: Option<(EventKey, u64)>,
     light_alarm: Option<(EventKey, u64)>,
+    /// Doze has a deep alarm that is not queued (a moving phone's idle cycle).
+    deep_lazy: bool,
+    /// Doze has a light alarm that is not queued (nothing observes light doze now).
+    light_lazy: bool,
     recheck: Option<(EventKey, u64)>,
     /// A background job is being timed for the quota.
     job_open: bool,
@@ -103,6 +107,8 @@ impl DeviceSim<'_> {
             stationary_draw,
             deep_alarm: None,
             light_alarm: None,
+            deep_lazy: false,
+            light_lazy: false,
             recheck: None,
             job_open: false,
             state_since: 0,
@@ -148,6 +154,11 @@ impl DeviceSim<'_> {
         }
         let was = self.online();
         self.doze_update(change);
+        if self.online() != was && self.app_may_act(self.now.ms()) {
+            // The app's network comes or goes and it has something to do: what follows may
+            // read engagement levels.
+            self.refresh_engagement();
+        }
         self.network_changed(was);
     }
 
@@ -156,17 +167,27 @@ impl DeviceSim<'_> {
         let inputs = self.inputs();
         let now = self.now.ms();
         let p = self.power.as_mut().expect("power management");
+        if p.deep_lazy {
+            // The moving phone's unqueued deep alarms before now (see `deep_alarm_to_queue`).
+            p.doze.catch_up_moving(now);
+        }
         change(&mut p.doze, now, inputs);
         self.sync_doze_alarms();
         self.account_doze();
     }
 
-    /// Queues Doze's alarms where they now are.
+    /// Queues Doze's alarms where they now are: a moving phone's idle deep cycle never, light
+    /// doze's only while something could notice it (`light_doze_observed`).
     fn sync_doze_alarms(&mut self) {
+        let light_want = self.power.as_ref().and_then(|p| p.doze.light_alarm);
+        let light_want = light_want.filter(|&t| self.light_doze_observed(t));
         let Some(p) = self.power.as_mut() else { return };
+        let deep_want = p.doze.deep_alarm_to_queue(p.stationary);
+        p.deep_lazy = deep_want.is_none() && p.doze.deep_alarm.is_some();
+        p.light_lazy = light_want.is_none() && p.doze.light_alarm.is_some();
         for (want, have, deep) in [
-            (p.doze.deep_alarm, &mut p.deep_alarm, true),
-            (p.doze.light_alarm, &mut p.light_alarm, false),
+            (deep_want, &mut p.deep_alarm, true),
+            (light_want, &mut p.light_alarm, false),
         ] {
             if have.map(|(_, t)| t) == want {
                 continue;
@@ -183,9 +204,85 @@ impl DeviceSim<'_> {
         }
     }
 
+    /// Whether a light-doze step at `t` could change anything but the accounting: an event
+    /// running (it may lose its network), a task waiting, a registration due by then, a fetch
+    /// under way, or a traced device (its trace shows every network change). Otherwise the step
+    /// needs no event: [`DeviceSim::catch_up_doze`] replays it, with its own time, when the next
+    /// event comes. (Light doze cycles every 16 minutes all day; most of it is unobserved.)
+    fn light_doze_observed(&self, t: u64) -> bool {
+        self.tracing || self.app_may_act(t)
+    }
+
+    /// Whether the app may do something when its network comes or goes at `t`.
+    fn app_may_act(&self, t: u64) -> bool {
+        !self.running.is_empty()
+            || self.tasks_waiting()
+            || self.fetches_unfinished > 0
+            || self.due.peek().is_some_and(|r| r.0.0.ms() <= t)
+    }
+
+    /// Runs Doze's steps due by now, before the event `ev` is handled: Android's power
+    /// management steps before anything else at the same instant. A step nothing observed
+    /// (light doze's, see `light_doze_observed`) had no event and is replayed quietly, with its
+    /// own time; a due step with an event runs in full (the app's network may come or go).
+    pub(super) fn catch_up_doze(&mut self, ev: &Ev) {
+        let Some(p) = self.power.as_mut() else { return };
+        // The event being handled is the queued alarm's: its key is spent.
+        match ev {
+            Ev::DozeLight => p.light_alarm = None,
+            Ev::DozeDeep => p.deep_alarm = None,
+            _ => {}
+        }
+        let now = self.now.ms();
+        loop {
+            let p = self.power.as_ref().expect("power management");
+            let deep = p.doze.deep_alarm.filter(|&t| t <= now && !p.deep_lazy);
+            let light = p.doze.light_alarm.filter(|&t| t <= now);
+            match (deep, light) {
+                (Some(d), l) if l.is_none_or(|l| d <= l) => {
+                    let p = self.power.as_mut().expect("power management");
+                    if let Some((key, _)) = p.deep_alarm.take() {
+                        self.queue.cancel(key);
+                    }
+                    self.doze_step(Doze::deep_alarm_fired);
+                }
+                (_, Some(l)) if l < now && self.power.as_ref().is_some_and(|p| p.light_lazy) => {
+                    let inputs = self.inputs();
+                    let p = self.power.as_mut().expect("power management");
+                    p.doze.light_alarm_fired(l, inputs);
+                    self.account_doze_at(l);
+                }
+                (_, Some(_)) => {
+                    let p = self.power.as_mut().expect("power management");
+                    if let Some((key, _)) = p.light_alarm.take() {
+                        self.queue.cancel(key);
+                    }
+                    self.doze_step(Doze::light_alarm_fired);
+                }
+                _ => return,
+            }
+        }
+    }
+
+    /// After every event: queue light doze's next step if something now observes it.
+    pub(super) fn resync_light_doze(&mut self) {
+        if let Some(p) = self.power.as_ref()
+            && p.light_lazy
+            && p.doze
+                .light_alarm
+                .is_some_and(|t| self.light_doze_observed(t))
+        {
+            self.sync_doze_alarms();
+        }
+    }
+
     /// Adds the time spent in the state that just ended to its days.
     fn account_doze(&mut self) {
-        let now = self.now.ms();
+        self.account_doze_at(self.now.ms());
+    }
+
+    /// [`DeviceSim::account_doze`] for a step at `now` (a replayed one's own time).
+    fn account_doze_at(&mut self, now: u64) {
         let Some(p) = self.power.as_mut() else { return };
         let state = p.doze.state();
         if state == p.state {
@@ -198,7 +295,7 @@ impl DeviceSim<'_> {
         if self.power_marks_on {
             self.out
                 .power_marks
-                .push((self.now, PowerMark::Doze(state)));
+                .push((SimTime::from_ms(now), PowerMark::Doze(state)));
         }
     }
 
@@ -215,18 +312,8 @@ impl DeviceSim<'_> {
 
     pub(super) fn power_event(&mut self, ev: Ev) {
         match ev {
-            Ev::DozeDeep => {
-                if let Some(p) = self.power.as_mut() {
-                    p.deep_alarm = None;
-                }
-                self.doze_step(Doze::deep_alarm_fired);
-            }
-            Ev::DozeLight => {
-                if let Some(p) = self.power.as_mut() {
-                    p.light_alarm = None;
-                }
-                self.doze_step(Doze::light_alarm_fired);
-            }
+            // Run by `catch_up_doze` before the event is handled.
+            Ev::DozeDeep | Ev::DozeLight => {}
             Ev::Charging { on } => {
                 if let Some(p) = self.power.as_mut() {
                     p.charging = on;
@@ -252,7 +339,10 @@ impl DeviceSim<'_> {
                 if let Some(p) = self.power.as_mut() {
                     p.stationary = on;
                 }
-                if !on {
+                if on {
+                    // Come to rest: the moving cycle is caught up and its alarm queued.
+                    self.doze_step(|_, _, _| {});
+                } else {
                     self.doze_step(Doze::started_moving);
                 }
             }
@@ -379,6 +469,7 @@ impl DeviceSim<'_> {
 
     /// Quota may have freed: run what waits for it.
     fn quota_recheck(&mut self) {
+        self.refresh_engagement();
         self.run_waiting_tasks();
         if self.policy.work_starts_process() && !self.browser_running() {
             self.fire_ready(super::Trigger::Timer);
@@ -387,7 +478,21 @@ impl DeviceSim<'_> {
 
     /// At the horizon: the last doze state's time, and the standby buckets' time per day.
     pub(super) fn finish_power(&mut self) {
+        // Light doze's quiet steps up to the horizon (their accounting).
         let horizon = self.horizon.ms();
+        if self.power.as_ref().is_some_and(|p| p.light_lazy) {
+            let inputs = self.inputs();
+            while let Some(t) = self
+                .power
+                .as_ref()
+                .and_then(|p| p.doze.light_alarm)
+                .filter(|&t| t < horizon)
+            {
+                let p = self.power.as_mut().expect("power management");
+                p.doze.light_alarm_fired(t, inputs);
+                self.account_doze_at(t);
+            }
+        }
         let Some(p) = self.power.as_ref() else { return };
         let (state, since) = (p.state, p.state_since);
         let changes = p.buckets.changes().to_vec();

@@ -84,6 +84,7 @@ impl DeviceSim<'_> {
             self.tasks_dirty = false;
             self.reschedule_tasks();
         }
+        self.resync_light_doze();
     }
 
     pub(super) fn session(&mut self, start: bool) {

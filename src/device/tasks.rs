@@ -185,6 +185,11 @@ impl DeviceSim<'_> {
         self.run_task(kind, at, cause);
     }
 
+    /// A task waits for connectivity, a restart or quota.
+    pub(super) fn tasks_waiting(&self) -> bool {
+        self.tasks.iter().any(|t| t.waiting.is_some())
+    }
+
     /// Runs tasks that were waiting for connectivity or for the end of a crash, one-shot first.
     pub(super) fn run_waiting_tasks(&mut self) {
         for kind in KINDS {

@@ -225,6 +225,32 @@ impl Doze {
         }
     }
 
+    /// The deep alarm a moving device must still be woken for, if any. While the phone moves
+    /// and deep doze is INACTIVE, every alarm only finds motion and starts the same 10-minute
+    /// cycle over (`handleMotionDetectedLocked`): nothing anyone can observe. Such alarms need
+    /// no event; [`Doze::catch_up_moving`] replays them when the phone comes to rest.
+    pub fn deep_alarm_to_queue(&self, stationary: bool) -> Option<u64> {
+        if !stationary && self.deep == Deep::Inactive {
+            None
+        } else {
+            self.deep_alarm
+        }
+    }
+
+    /// Replays the deep alarms before `until` of a phone that was moving all along: each one
+    /// goes INACTIVE → IDLE_PENDING, sees motion and becomes INACTIVE again for
+    /// `motion_inactive_timeout`.
+    pub fn catch_up_moving(&mut self, until: u64) {
+        let Some(alarm) = self.deep_alarm else { return };
+        if self.deep != Deep::Inactive || alarm >= until {
+            return;
+        }
+        let m = self.p.motion_inactive_timeout.max(1);
+        let steps = (until - alarm).div_ceil(m);
+        self.deep_alarm = Some(alarm.saturating_add(steps.saturating_mul(m)));
+        self.inactive_timeout = m;
+    }
+
     pub fn deep_alarm_fired(&mut self, now: u64, inputs: Inputs) {
         self.deep_alarm = None;
         self.step_deep(now, inputs);
