@@ -444,12 +444,25 @@ impl<'a> DeviceSim<'a> {
             }
         }
         let mut at_instant = 0u64;
-        while let Some((t, ev)) = self.queue.pop_before(self.horizon) {
+        loop {
+            // Android's power management steps before anything else at an instant.
+            if self.power.is_some()
+                && let Some(t) = self.queue.peek_time().filter(|&t| t < self.horizon)
+                && self.doze_due(t)
+            {
+                if self.run_doze_steps(t) {
+                    self.out.events += 1;
+                    self.after_event();
+                }
+                continue;
+            }
+            let Some((t, ev)) = self.queue.pop_before(self.horizon) else {
+                break;
+            };
             at_instant = if t == self.now { at_instant + 1 } else { 1 };
             self.out.max_events_at_one_instant = self.out.max_events_at_one_instant.max(at_instant);
             self.now = t;
             self.out.events += 1;
-            self.catch_up_doze(&ev);
             // Before anything can read a level, SiteEngagementService rebases a stale profile.
             // Android's power events read none unless they let the app run (`power.rs`), so
             // that Doze's alarms do not move the rebase.

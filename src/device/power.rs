@@ -12,7 +12,7 @@ use super::{DeviceSim, Ev, PowerMark};
 use crate::engine::EventKey;
 use crate::engine::rng::{Stream, StreamId};
 use crate::engine::time::{DAY, SimTime};
-use crate::model::android::doze::{Doze, DozeParams, DozeState, Inputs};
+use crate::model::android::doze::{Doze, DozeParams, DozeState, Inputs, LightCycle};
 use crate::model::android::quota::{Quota, QuotaParams};
 use crate::model::android::standby::{Bucket, BucketTimeline, Thresholds};
 use crate::model::android::{PowerSpec, Stationary};
@@ -221,47 +221,94 @@ impl DeviceSim<'_> {
             || self.due.peek().is_some_and(|r| r.0.0.ms() <= t)
     }
 
-    /// Runs Doze's steps due by now, before the event `ev` is handled: Android's power
-    /// management steps before anything else at the same instant. A step nothing observed
-    /// (light doze's, see `light_doze_observed`) had no event and is replayed quietly, with its
-    /// own time; a due step with an event runs in full (the app's network may come or go).
-    pub(super) fn catch_up_doze(&mut self, ev: &Ev) {
-        let Some(p) = self.power.as_mut() else { return };
-        // The event being handled is the queued alarm's: its key is spent.
-        match ev {
-            Ev::DozeLight => p.light_alarm = None,
-            Ev::DozeDeep => p.deep_alarm = None,
-            _ => {}
-        }
-        let now = self.now.ms();
+    /// Whether Doze has a step due by `t` (the run loop runs it before popping the next event:
+    /// Android's power management steps before anything else at the same instant).
+    pub(super) fn doze_due(&self, t: SimTime) -> bool {
+        let t = t.ms();
+        self.power.as_ref().is_some_and(|p| {
+            p.doze.deep_alarm.is_some_and(|d| d <= t && !p.deep_lazy)
+                || p.doze.light_alarm.is_some_and(|l| l <= t)
+        })
+    }
+
+    /// Runs Doze's steps due by `until`, in time order. A step nothing observed (light doze's, see
+    /// `light_doze_observed`) is replayed quietly with its own time; the others run in full
+    /// (the app's network may come or go), their queued alarms cancelled (they only stopped the
+    /// loop at this instant). Stops after the first full step (the loop then runs
+    /// `after_event`, as for any event) and returns whether there was one.
+    pub(super) fn run_doze_steps(&mut self, until: SimTime) -> bool {
+        let until = until.ms();
         loop {
             let p = self.power.as_ref().expect("power management");
-            let deep = p.doze.deep_alarm.filter(|&t| t <= now && !p.deep_lazy);
-            let light = p.doze.light_alarm.filter(|&t| t <= now);
+            let deep_next = p.doze.deep_alarm.filter(|_| !p.deep_lazy);
+            let deep = deep_next.filter(|&t| t <= until);
+            let light = p.doze.light_alarm.filter(|&t| t <= until);
+            let lazy = p.light_lazy;
             match (deep, light) {
                 (Some(d), l) if l.is_none_or(|l| d <= l) => {
+                    self.now = SimTime::from_ms(d);
                     let p = self.power.as_mut().expect("power management");
                     if let Some((key, _)) = p.deep_alarm.take() {
                         self.queue.cancel(key);
                     }
                     self.doze_step(Doze::deep_alarm_fired);
+                    return true;
                 }
-                (_, Some(l)) if l < now && self.power.as_ref().is_some_and(|p| p.light_lazy) => {
+                (_, Some(l)) if lazy => {
                     let inputs = self.inputs();
+                    // Whole steady cycles before `until` (and before a deep step) at once.
+                    let limit = deep_next.map_or(until, |d| d.min(until));
+                    if !self.power_marks_on
+                        && let Some(c) = self
+                            .power
+                            .as_ref()
+                            .and_then(|p| p.doze.light_steady_cycle(inputs.network))
+                        && limit.saturating_sub(c.alarm) / c.period >= 2
+                    {
+                        self.skip_light_cycles(c, (limit - c.alarm) / c.period);
+                        continue;
+                    }
                     let p = self.power.as_mut().expect("power management");
                     p.doze.light_alarm_fired(l, inputs);
                     self.account_doze_at(l);
+                    // Its successor is quiet too unless this step made it observed.
+                    self.sync_doze_alarms();
                 }
-                (_, Some(_)) => {
+                (_, Some(l)) => {
+                    self.now = SimTime::from_ms(l);
                     let p = self.power.as_mut().expect("power management");
                     if let Some((key, _)) = p.light_alarm.take() {
                         self.queue.cancel(key);
                     }
                     self.doze_step(Doze::light_alarm_fired);
+                    return true;
                 }
-                _ => return,
+                _ => return false,
             }
         }
+    }
+
+    /// Skips `n` whole periods of light doze's steady cycle, accounting their idle and
+    /// maintenance time per day (no observer saw them; the device-day timeline is drawn for
+    /// devices that replay every step).
+    fn skip_light_cycles(&mut self, c: LightCycle, n: u64) {
+        let p = self.power.as_mut().expect("power management");
+        debug_assert_eq!(p.state, DozeState::LightIdle);
+        let (since, from, to) = (p.state_since, c.alarm, c.alarm + n * c.period);
+        p.doze.skip_light_periods(&c, n);
+        p.state_since = to;
+        self.add_doze_ms(DozeState::LightIdle, since, from);
+        let mut t = from;
+        while t < to {
+            let until = ((t / DAY + 1) * DAY).min(to);
+            let maint = c.maintenance_in(until - from) - c.maintenance_in(t - from);
+            if let Some(day) = self.out.days.get_mut((t / DAY) as usize) {
+                day.doze_ms[DozeState::LightMaintenance as usize] += maint;
+                day.doze_ms[DozeState::LightIdle as usize] += until - t - maint;
+            }
+            t = until;
+        }
+        self.sync_doze_alarms();
     }
 
     /// After every event: queue light doze's next step if something now observes it.
@@ -312,7 +359,7 @@ impl DeviceSim<'_> {
 
     pub(super) fn power_event(&mut self, ev: Ev) {
         match ev {
-            // Run by `catch_up_doze` before the event is handled.
+            // Never popped: the run loop runs Doze's due steps first and cancels these.
             Ev::DozeDeep | Ev::DozeLight => {}
             Ev::Charging { on } => {
                 if let Some(p) = self.power.as_mut() {

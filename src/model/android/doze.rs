@@ -138,6 +138,24 @@ fn scale(delay: u64, factor: f64) -> u64 {
     }
 }
 
+/// Light doze's steady cycle from a pending alarm (see [`Doze::light_steady_cycle`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LightCycle {
+    pub alarm: u64,
+    pub period: u64,
+    pub maint_offset: u64,
+    pub maint_len: u64,
+}
+
+impl LightCycle {
+    /// Milliseconds in maintenance during the first `t` ms from the alarm.
+    pub fn maintenance_in(&self, t: u64) -> u64 {
+        let whole = t / self.period * self.maint_len;
+        let rest = (t % self.period).saturating_sub(self.maint_offset);
+        whole + rest.min(self.maint_len)
+    }
+}
+
 /// The device's inputs that the state machine reads when it steps.
 #[derive(Clone, Copy, Debug)]
 pub struct Inputs {
@@ -249,6 +267,50 @@ impl Doze {
         let steps = (until - alarm).div_ceil(m);
         self.deep_alarm = Some(alarm.saturating_add(steps.saturating_mul(m)));
         self.inactive_timeout = m;
+    }
+
+    /// Light doze's steady cycle, when it has reached one: in light idle with its periods at
+    /// their maximum, the pattern from the pending alarm repeats with `period`, in maintenance
+    /// for `maint_len` from `maint_offset` into each period (with the network down, a first
+    /// idle period waits for it). `None` while the periods still grow.
+    pub fn light_steady_cycle(&self, network: bool) -> Option<LightCycle> {
+        let p = self.p;
+        let m = self.next_light_idle_delay;
+        if self.light != Light::Idle
+            || scale(m, p.light_idle_factor).min(p.light_max_idle_timeout) != m
+        {
+            return None;
+        }
+        let b = self.cur_light_idle_budget;
+        let steady_budget = if b < p.light_idle_maintenance_min_budget {
+            p.light_idle_maintenance_min_budget
+        } else {
+            b.min(p.light_idle_maintenance_max_budget)
+        };
+        if steady_budget != b {
+            return None;
+        }
+        let alarm = self.light_alarm?;
+        Some(if network {
+            LightCycle {
+                alarm,
+                period: b + m,
+                maint_offset: 0,
+                maint_len: b,
+            }
+        } else {
+            LightCycle {
+                alarm,
+                period: 2 * m + b,
+                maint_offset: m,
+                maint_len: b,
+            }
+        })
+    }
+
+    /// Skips `n` whole periods of the steady cycle (see [`Doze::light_steady_cycle`]).
+    pub fn skip_light_periods(&mut self, cycle: &LightCycle, n: u64) {
+        self.light_alarm = Some(cycle.alarm + n * cycle.period);
     }
 
     pub fn deep_alarm_fired(&mut self, now: u64, inputs: Inputs) {
