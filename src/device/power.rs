@@ -27,6 +27,8 @@ pub(super) struct Power {
     charging: bool,
     /// The screen is on for other apps (`screen_on` windows).
     screen_extra: bool,
+    /// The screen is on (a user session or another app), as Doze last heard.
+    screen: bool,
     stationary: bool,
     /// `stationary` as a probability per screen-off period: `(p, stream)`.
     stationary_draw: Option<(f64, Stream)>,
@@ -103,6 +105,7 @@ impl DeviceSim<'_> {
             buckets,
             charging: charging0,
             screen_extra: screen0,
+            screen: self.in_session || screen0,
             stationary: stationary0,
             stationary_draw,
             deep_alarm: None,
@@ -207,8 +210,8 @@ impl DeviceSim<'_> {
     /// Whether a light-doze step at `t` could change anything but the accounting: an event
     /// running (it may lose its network), a task waiting, a registration due by then, a fetch
     /// under way, or a traced device (its trace shows every network change). Otherwise the step
-    /// needs no event: [`DeviceSim::catch_up_doze`] replays it, with its own time, when the next
-    /// event comes. (Light doze cycles every 16 minutes all day; most of it is unobserved.)
+    /// needs no event: [`DeviceSim::run_doze_steps`] replays it, with its own time, before the
+    /// next event. (Light doze cycles every 16 minutes all day; most of it is unobserved.)
     fn light_doze_observed(&self, t: u64) -> bool {
         self.tracing || self.app_may_act(t)
     }
@@ -407,17 +410,15 @@ impl DeviceSim<'_> {
     pub(super) fn screen_changed(&mut self) {
         let Some(p) = self.power.as_mut() else { return };
         let on = self.in_session || p.screen_extra;
+        if on == p.screen {
+            return;
+        }
+        p.screen = on;
         if !on && let Some((prob, rng)) = p.stationary_draw.as_mut() {
             // A new screen-off period: is the phone left still during it?
             p.stationary = rng.unit() < *prob;
         }
-        if self.power_marks_on
-            && self
-                .out
-                .power_marks
-                .last()
-                .is_none_or(|m| m.1 != PowerMark::Screen(on))
-        {
+        if self.power_marks_on {
             self.out.power_marks.push((self.now, PowerMark::Screen(on)));
         }
         self.doze_step(Doze::screen_or_charging_changed);
