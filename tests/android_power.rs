@@ -228,3 +228,36 @@ fn a_rare_browser_out_of_quota_runs_its_periodic_wakeup_a_day_later() {
     // past the 4-day horizon.
     assert_eq!(r.summary["android"]["quota_deferrals"], 2);
 }
+
+#[test]
+fn doze_steps_nobody_observes_change_no_output_byte() {
+    // Light doze's steps are queued only while something could observe them (and always on a
+    // traced device); otherwise they are replayed before the next event, steady cycles at once.
+    // Tracing every device therefore runs every step as an event: the outputs must not change.
+    let path = format!("{}/scenarios/android-doze.json", env!("CARGO_MANIFEST_DIR"));
+    let mut s = bgsim::scenario::Scenario::load(&path).unwrap();
+    s.override_devices(4).unwrap();
+    s.override_days(6).unwrap();
+    let write = |trace: u64| {
+        let fleet = bgsim::experiment::run(
+            s.fleet(),
+            &bgsim::experiment::RunOptions {
+                jobs: 1,
+                trace_devices: trace,
+                ..Default::default()
+            },
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        let opts = bgsim::output::WriteOptions {
+            charts: false,
+            force: false,
+        };
+        bgsim::output::write_run(&out, &s, &fleet, &opts).unwrap();
+        ["attempts.csv", "registrations.csv", "wakeups.csv", "daily.csv", "summary.json"]
+            .map(|f| std::fs::read(out.join(f)).unwrap())
+    };
+    let (quiet, traced) = (write(0), write(4));
+    assert!(!quiet[0].is_empty() && quiet[2].len() > 100, "the scenario does something");
+    assert!(quiet == traced, "tracing (every doze step queued) changed an output");
+}
