@@ -254,10 +254,22 @@ fn doze_steps_nobody_observes_change_no_output_byte() {
             force: false,
         };
         bgsim::output::write_run(&out, &s, &fleet, &opts).unwrap();
-        ["attempts.csv", "registrations.csv", "wakeups.csv", "daily.csv", "summary.json"]
-            .map(|f| std::fs::read(out.join(f)).unwrap())
+        [
+            "attempts.csv",
+            "registrations.csv",
+            "wakeups.csv",
+            "daily.csv",
+            "summary.json",
+        ]
+        .map(|f| std::fs::read(out.join(f)).unwrap())
     };
     let (quiet, traced) = (write(0), write(4));
-    assert!(!quiet[0].is_empty() && quiet[2].len() > 100, "the scenario does something");
-    assert!(quiet == traced, "tracing (every doze step queued) changed an output");
+    assert!(
+        !quiet[0].is_empty() && quiet[2].len() > 100,
+        "the scenario does something"
+    );
+    assert!(
+        quiet == traced,
+        "tracing (every doze step queued) changed an output"
+    );
 }

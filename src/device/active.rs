@@ -11,48 +11,85 @@ use std::sync::Arc;
 use crate::model::registration::SyncKind;
 
 #[derive(Clone, Debug, Default)]
-pub struct ActiveSet(BTreeMap<(SyncKind, u32), BTreeMap<Arc<str>, u32>>);
+pub struct ActiveSet {
+    map: BTreeMap<(SyncKind, u32), BTreeMap<Arc<str>, u32>>,
+    /// Per kind, the ids in dispatch order as a flat list, rebuilt after a change
+    /// ([`ActiveSet::flat`]): the wake-up windows are recomputed after most events and scan
+    /// every registration of a kind, while the set changes far less often.
+    flat: [Vec<u32>; 2],
+    stale: [bool; 2],
+}
 
 impl ActiveSet {
     pub fn get(&self, kind: SyncKind, origin: u32, tag: &str) -> Option<u32> {
-        self.0.get(&(kind, origin))?.get(tag).copied()
+        self.map.get(&(kind, origin))?.get(tag).copied()
     }
 
     /// Inserts or replaces the entry of `(kind, origin, tag)`.
     pub fn insert(&mut self, kind: SyncKind, origin: u32, tag: Arc<str>, id: u32) {
-        self.0.entry((kind, origin)).or_default().insert(tag, id);
+        self.stale[kind as usize] = true;
+        self.map.entry((kind, origin)).or_default().insert(tag, id);
     }
 
     pub fn remove(&mut self, kind: SyncKind, origin: u32, tag: &str) -> Option<u32> {
-        let tags = self.0.get_mut(&(kind, origin))?;
+        let tags = self.map.get_mut(&(kind, origin))?;
         let id = tags.remove(tag);
         if tags.is_empty() {
-            self.0.remove(&(kind, origin));
+            self.map.remove(&(kind, origin));
         }
+        self.stale[kind as usize] = true;
         id
     }
 
     /// Removes every registration of an origin (both kinds), returning their ids in order.
     pub fn remove_origin(&mut self, origin: u32) -> Vec<u32> {
+        self.stale = [true; 2];
         [SyncKind::OneShot, SyncKind::Periodic]
             .into_iter()
-            .filter_map(|kind| self.0.remove(&(kind, origin)))
+            .filter_map(|kind| self.map.remove(&(kind, origin)))
             .flat_map(|tags| tags.into_values())
             .collect()
     }
 
     pub fn clear(&mut self) {
-        self.0.clear();
+        self.stale = [true; 2];
+        self.map.clear();
+    }
+
+    /// Brings the flat lists up to date (call before [`ActiveSet::flat`]).
+    pub fn refresh(&mut self) {
+        for kind in [SyncKind::OneShot, SyncKind::Periodic] {
+            let k = kind as usize;
+            if std::mem::take(&mut self.stale[k]) {
+                let mut ids = std::mem::take(&mut self.flat[k]);
+                ids.clear();
+                ids.extend(
+                    self.map
+                        .range((kind, 0)..=(kind, u32::MAX))
+                        .flat_map(|(_, tags)| tags.values().copied()),
+                );
+                self.flat[k] = ids;
+            }
+        }
+    }
+
+    /// The ids of one kind in dispatch order, as of the last [`ActiveSet::refresh`].
+    pub fn flat(&self, kind: SyncKind) -> &[u32] {
+        debug_assert!(
+            !self.stale[kind as usize],
+            "refresh before reading the flat list"
+        );
+        &self.flat[kind as usize]
     }
 
     /// Every active registration id, in dispatch order.
     pub fn ids(&self) -> impl Iterator<Item = u32> + '_ {
-        self.0.values().flat_map(|tags| tags.values().copied())
+        self.map.values().flat_map(|tags| tags.values().copied())
     }
 
     /// The ids of one kind, in dispatch order.
     pub fn of_kind(&self, kind: SyncKind) -> impl Iterator<Item = u32> + '_ {
-        self.0
+        self.map
             .range((kind, 0)..=(kind, u32::MAX))
             .flat_map(|(_, tags)| tags.values().copied())
     }
@@ -63,7 +100,7 @@ impl ActiveSet {
         kind: SyncKind,
         origin: u32,
     ) -> impl Iterator<Item = (&Arc<str>, u32)> + '_ {
-        self.0
+        self.map
             .get(&(kind, origin))
             .into_iter()
             .flat_map(|tags| tags.iter().map(|(t, id)| (t, *id)))
@@ -93,7 +130,12 @@ mod tests {
                 .collect::<Vec<_>>(),
             vec![4, 3]
         );
+        a.refresh();
+        assert_eq!(a.flat(SyncKind::OneShot), &[4, 3, 2]);
+        assert_eq!(a.flat(SyncKind::Periodic), &[1]);
         assert_eq!(a.remove(SyncKind::OneShot, 0, "b"), Some(3));
+        a.refresh();
+        assert_eq!(a.flat(SyncKind::OneShot), &[4, 2]);
         assert_eq!(a.get(SyncKind::OneShot, 0, "b"), None);
         assert_eq!(a.remove_origin(0), vec![4, 1]);
         assert_eq!(a.ids().collect::<Vec<_>>(), vec![2]);

@@ -45,13 +45,14 @@ impl DeviceSim<'_> {
     /// and why, or `None` to cancel the task.
     fn wake_window(&self, kind: SyncKind) -> Option<(SimTime, WakeCause)> {
         let regs = &self.out.registrations;
-        let mut active = self.active.of_kind(kind).map(|id| &regs[id as usize]);
+        let mut active = self.active.flat(kind).iter().map(|&id| &regs[id as usize]);
         self.policy.wake_window(kind, self.now, &mut active)
     }
 
     /// Hands the policy's current wake-up windows to the task scheduler (called while the
     /// browser runs, after anything they depend on changed).
     pub(super) fn reschedule_tasks(&mut self) {
+        self.active.refresh();
         for kind in KINDS {
             let want = self.wake_window(kind);
             match self.policy.wakeup_reschedule() {
