@@ -3,7 +3,7 @@
 //! Values below 1024 are kept exactly; above, each power-of-two range is split into 512
 //! buckets, so a bucket is at most 0.2 % wide. Buckets are stored sparsely, so memory depends on
 //! how spread the values are, never on how many there are: a million-device fleet costs the same
-//! as a small one. Quantiles are nearest-rank and report the bucket's upper edge (clamped to the
+//! as a small one (the exact range is a dense array, at most 1,024 counters). Quantiles are nearest-rank and report the bucket's upper edge (clamped to the
 //! exact maximum), so they never underestimate; the mean and the maximum are exact.
 
 use std::collections::BTreeMap;
@@ -12,12 +12,53 @@ const EXACT: u64 = 1024;
 const SUB_BITS: u32 = 9;
 const SUBS: u64 = 1 << SUB_BITS;
 
+/// Exact buckets `0..1024` live in a dense array (almost every value a fleet adds — wake-ups and
+/// events per device-day — is small); the log-linear buckets above in a sparse map. The
+/// serialized form (`partial.json`) is the sparse one.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(from = "Sparse", into = "Sparse")]
 pub struct Histogram {
+    /// Counts of the values `0..small.len()`; its last entry is never 0.
+    small: Vec<u64>,
+    large: BTreeMap<u32, u64>,
+    count: u64,
+    sum: u128,
+    max: u64,
+}
+
+/// The serialized form: every non-empty bucket in one map.
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
+struct Sparse {
     buckets: BTreeMap<u32, u64>,
     count: u64,
     sum: u128,
     max: u64,
+}
+
+impl From<Sparse> for Histogram {
+    fn from(s: Sparse) -> Histogram {
+        let mut h = Histogram {
+            count: s.count,
+            sum: s.sum,
+            max: s.max,
+            ..Histogram::default()
+        };
+        for (idx, c) in s.buckets {
+            h.add_to_bucket(idx, c);
+        }
+        h
+    }
+}
+
+impl From<Histogram> for Sparse {
+    fn from(h: Histogram) -> Sparse {
+        Sparse {
+            buckets: h.bucket_counts().collect(),
+            count: h.count,
+            sum: h.sum,
+            max: h.max,
+        }
+    }
 }
 
 fn index(v: u64) -> u32 {
@@ -44,8 +85,34 @@ fn bounds(idx: u32) -> (u64, u64) {
 }
 
 impl Histogram {
+    fn add_to_bucket(&mut self, idx: u32, n: u64) {
+        if n == 0 {
+            return;
+        }
+        let i = idx as usize;
+        if (idx as u64) < EXACT {
+            if i >= self.small.len() {
+                self.small.resize(i + 1, 0);
+            }
+            self.small[i] += n;
+        } else {
+            *self.large.entry(idx).or_default() += n;
+        }
+    }
+
+    /// Non-empty buckets in index order: (bucket index, count).
+    fn bucket_counts(&self) -> impl Iterator<Item = (u32, u64)> + '_ {
+        let small = self
+            .small
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| **c > 0)
+            .map(|(i, c)| (i as u32, *c));
+        small.chain(self.large.iter().map(|(i, c)| (*i, *c)))
+    }
+
     pub fn add(&mut self, value: u64) {
-        *self.buckets.entry(index(value)).or_default() += 1;
+        self.add_to_bucket(index(value), 1);
         self.count += 1;
         self.sum += value as u128;
         self.max = self.max.max(value);
@@ -53,8 +120,14 @@ impl Histogram {
 
     /// Adds every observation of `other` (results do not depend on merge order).
     pub fn merge(&mut self, other: &Histogram) {
-        for (idx, c) in &other.buckets {
-            *self.buckets.entry(*idx).or_default() += c;
+        if self.small.len() < other.small.len() {
+            self.small.resize(other.small.len(), 0);
+        }
+        for (a, b) in self.small.iter_mut().zip(&other.small) {
+            *a += b;
+        }
+        for (idx, c) in &other.large {
+            *self.large.entry(*idx).or_default() += c;
         }
         self.count += other.count;
         self.sum += other.sum;
@@ -80,10 +153,10 @@ impl Histogram {
         }
         let rank = ((p * self.count as f64).ceil() as u64).clamp(1, self.count);
         let mut seen = 0;
-        for (idx, c) in &self.buckets {
+        for (idx, c) in self.bucket_counts() {
             seen += c;
             if seen >= rank {
-                return Some(bounds(*idx).1.min(self.max));
+                return Some(bounds(idx).1.min(self.max));
             }
         }
         self.max()
@@ -91,9 +164,9 @@ impl Histogram {
 
     /// Non-empty buckets in value order: (lowest value, highest value, count).
     pub fn buckets(&self) -> impl Iterator<Item = (u64, u64, u64)> + '_ {
-        self.buckets.iter().map(|(idx, c)| {
-            let (lo, hi) = bounds(*idx);
-            (lo, hi.min(self.max), *c)
+        self.bucket_counts().map(|(idx, c)| {
+            let (lo, hi) = bounds(idx);
+            (lo, hi.min(self.max), c)
         })
     }
 }
@@ -107,6 +180,33 @@ impl crate::device::counts::Absorb for Histogram {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_serialized_form_is_one_sparse_map_and_round_trips() {
+        // 3 (twice) lands in the dense part, 5000 (2^12 ≤ 5000 < 2^13) in the log-linear part:
+        // bucket 1024 + (12 − 10) · 512 + ((5000 >> 3) − 512 = 113) = 2161. partial.json keeps
+        // its earlier shape.
+        let mut h = Histogram::default();
+        for v in [3, 3, 5000] {
+            h.add(v);
+        }
+        let json = serde_json::to_value(&h).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({ "buckets": { "3": 2, "2161": 1 }, "count": 3, "sum": 5006, "max": 5000 })
+        );
+        let back: Histogram = serde_json::from_value(json).unwrap();
+        assert_eq!(back, h);
+        // Merging is adding: the same as adding every value to one histogram.
+        let mut a = Histogram::default();
+        a.add(700);
+        a.merge(&h);
+        let mut b = Histogram::default();
+        for v in [3, 700, 3, 5000] {
+            b.add(v);
+        }
+        assert_eq!(a, b);
+    }
 
     #[test]
     fn small_values_are_exact() {
