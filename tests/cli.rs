@@ -62,6 +62,7 @@ fn same_scenario_and_seed_give_identical_bytes_at_any_thread_count() {
             "attempts.csv",
             "charts",
             "daily.csv",
+            "energy.csv",
             "fetches.csv",
             "latency.csv",
             "registrations.csv",

@@ -262,7 +262,8 @@ impl DeviceSim<'_> {
     /// records them as held by the request and returns the request's index.
     fn fetch_stop(&mut self, i: usize) -> Option<usize> {
         let now = self.now;
-        let tracing = self.tracing;
+        // Segments are kept for traces and for the radio's energy (android, DESIGN §13).
+        let tracing = self.tracing || self.power.is_some();
         let f = &mut self.out.fetches[i];
         let (r, since, kept, key, rate) = f.state.active.take()?;
         self.queue.cancel(key);
@@ -314,7 +315,8 @@ impl DeviceSim<'_> {
     /// The active request of fetch `i` finished downloading.
     pub(super) fn fetch_request_done(&mut self, i: usize) {
         let now = self.now;
-        let (seed, device, tracing) = (self.seed, self.index, self.tracing);
+        let (seed, device) = (self.seed, self.index);
+        let tracing = self.tracing || self.power.is_some();
         let max_failures = self.params.max_request_failures.max(1);
         let f = &mut self.out.fetches[i];
         let Some((r, since, kept, _, _)) = f.state.active.take() else {

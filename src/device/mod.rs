@@ -19,6 +19,7 @@
 
 mod active;
 pub mod counts;
+mod energy;
 mod engagement;
 pub mod fetch;
 mod firing;
@@ -618,6 +619,7 @@ impl<'a> DeviceSim<'a> {
             self.add_awake(since, self.horizon);
         }
         self.finish_power();
+        self.finish_energy();
         self.out.doomed_attempts = self.policy.totals().doomed_attempts;
         self.out
     }

@@ -49,6 +49,9 @@ counters! {
         pub bucket_ms: [u64; 5],
         /// Android power management: times a job could not start for lack of quota.
         pub quota_deferrals: u64,
+        /// Android: battery charge spent on background work, µAh by cause (`EnergyCause::ALL`
+        /// order; DESIGN §13). Desktop devices run on mains: zero.
+        pub energy_uah: [u64; 5],
     }
 }
 

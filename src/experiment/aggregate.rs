@@ -131,6 +131,9 @@ counters! {
         /// time per device-day).
         #[serde(default)]
         pub power_device_days: u64,
+        /// Battery charge (µAh) of every android device-day (DESIGN §13).
+        #[serde(default)]
+        pub energy_device_day_uah: Histogram,
         pub platform_devices: ByPlatform,
         /// Periodic intervals (ms) by the engagement level at the later dispatch.
         pub intervals: BTreeMap<EngagementLevel, Histogram>,
@@ -271,6 +274,11 @@ impl Fleet {
         }
         if device.power.is_some() {
             t.power_device_days += r.days.len() as u64;
+        }
+        if android {
+            for day in &r.days {
+                t.energy_device_day_uah.add(day.energy_uah.iter().sum());
+            }
         }
         t.level_changes += r.level_changes;
         for f in &r.fetches {

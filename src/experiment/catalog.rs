@@ -73,6 +73,21 @@ pub const METRIC_DOCS: &[(&str, &str, &str)] = &[
         "hours per power-managed device-day the browser (or app) spent in each App Standby Bucket",
     ),
     (
+        "energy.device_days",
+        "device-days",
+        "android device-days priced in battery charge (desktop runs on mains)",
+    ),
+    (
+        "energy.mah_per_device_day.*",
+        "mAh",
+        "battery charge spent on background work per android device-day: process starts, CPU awake time, radio promotion, transfer and tail (DESIGN §13)",
+    ),
+    (
+        "energy.by_cause_mah_per_device_day.*",
+        "mAh",
+        "mean battery charge per android device-day by cause (process_start, awake, radio_promotion, radio_active, radio_tail)",
+    ),
+    (
         "android.quota_deferrals",
         "jobs",
         "times a job could not start because its app was out of JobScheduler quota",

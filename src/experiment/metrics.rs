@@ -79,6 +79,33 @@ fn android_power(fleet: &Fleet) -> Value {
     })
 }
 
+/// Battery cost (DESIGN §13): mAh per android device-day, in all and by cause.
+fn energy(fleet: &Fleet) -> Value {
+    use crate::model::energy::EnergyCause;
+    let h = &fleet.totals.energy_device_day_uah;
+    let n = h.count();
+    let mut uah = [0u64; 5];
+    for day in &fleet.totals.days {
+        uah.absorb(&day.energy_uah);
+    }
+    let by_cause: serde_json::Map<String, Value> = EnergyCause::ALL
+        .iter()
+        .map(|c| {
+            let v = if n == 0 {
+                Value::Null
+            } else {
+                round6(uah[*c as usize] as f64 / 1000.0 / n as f64)
+            };
+            (c.name().to_string(), v)
+        })
+        .collect();
+    json!({
+        "device_days": n,
+        "mah_per_device_day": dist(h, 1000.0),
+        "by_cause_mah_per_device_day": by_cause,
+    })
+}
+
 fn states(fleet: &Fleet, kind: SyncKind) -> Value {
     let mut m = serde_json::Map::new();
     m.insert("registered".into(), json!(fleet.totals.registrations[kind]));
@@ -230,6 +257,7 @@ pub fn metrics(spec: &FleetSpec, fleet: &Fleet) -> Value {
             "deferral_s": dist(&fleet.totals.wakeup_deferral_ms, 1000.0),
         },
         "android": android_power(fleet),
+        "energy": energy(fleet),
         "sync_events": {
             "total": total.sync_events,
             "per_online_transition": ratio(fleet.totals.online_dispatches, fleet.totals.online_transitions),

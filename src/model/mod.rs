@@ -7,6 +7,7 @@ pub mod android;
 pub mod backoff;
 pub mod browser;
 pub mod duration;
+pub mod energy;
 pub mod engagement;
 pub mod fetch;
 pub mod fleet;

@@ -31,6 +31,8 @@ pub struct DeviceSpec {
     pub sessions_engage: bool,
     /// Android's power management (DESIGN §4.7); `None` on desktop or when switched off.
     pub power: Option<crate::model::android::PowerSpec>,
+    /// Android: when the phone is on Wi-Fi rather than cellular (battery cost, DESIGN §13).
+    pub wifi: Sessions,
     pub origins: Vec<OriginSpec>,
 }
 

@@ -9,6 +9,7 @@ use crate::device::record::WakeCause;
 use crate::experiment::{Fleet, Histogram};
 use crate::model::android::doze::DozeState;
 use crate::model::android::standby::Bucket;
+use crate::model::energy::EnergyCause;
 use crate::model::engagement::EngagementLevel;
 
 pub(super) fn opt(t: Option<u64>) -> String {
@@ -53,6 +54,12 @@ pub fn write_daily(path: &Path, fleet: &Fleet) -> Result<()> {
     );
     header.extend(Bucket::ALL.iter().map(|b| format!("bucket_{}_s", b.name())));
     header.push("quota_deferrals".into());
+    // Battery charge (DESIGN §13), fleet mAh per cause.
+    header.extend(
+        EnergyCause::ALL
+            .iter()
+            .map(|c| format!("energy_{}_mah", c.name())),
+    );
     w.write_record(&header)?;
     let mixed =
         fleet.totals.platform_devices.desktop > 0 && fleet.totals.platform_devices.android > 0;
@@ -88,6 +95,7 @@ pub fn write_daily(path: &Path, fleet: &Fleet) -> Result<()> {
         row.extend(day.doze_ms.iter().map(|&ms| seconds3(ms)));
         row.extend(day.bucket_ms.iter().map(|&ms| seconds3(ms)));
         row.push(day.quota_deferrals.to_string());
+        row.extend(day.energy_uah.iter().map(|&u| mah3(u)));
         w.write_record(&row)?;
     }
     w.flush()?;
@@ -144,3 +152,8 @@ pub fn write_latency(path: &Path, fleet: &Fleet) -> Result<()> {
 }
 
 const HOUR_MS: f64 = crate::engine::time::HOUR as f64;
+
+/// Micro-ampere-hours as mAh with three decimals, exactly.
+pub(super) fn mah3(uah: u64) -> String {
+    format!("{}.{:03}", uah / 1000, uah % 1000)
+}

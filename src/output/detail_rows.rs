@@ -25,6 +25,7 @@ pub struct DetailRows {
     registrations: Csv,
     wakeups: Csv,
     fetches: Csv,
+    energy: Csv,
     /// Where `timeline.csv` goes; taken once it is written (the first device with one).
     timeline_dir: Option<std::path::PathBuf>,
 }
@@ -98,6 +99,16 @@ impl DetailRows {
                     "event_end_ms",
                 ],
             )?,
+            energy: {
+                let mut header = vec!["device".to_string(), "day".into(), "total_mah".into()];
+                header.extend(
+                    crate::model::energy::EnergyCause::ALL
+                        .iter()
+                        .map(|c| format!("{}_mah", c.name())),
+                );
+                let header: Vec<&str> = header.iter().map(String::as_str).collect();
+                create(dir, "energy.csv", &header)?
+            },
             timeline_dir: Some(dir.to_path_buf()),
         })
     }
@@ -156,6 +167,19 @@ impl DetailRows {
             write_opt(w, &mut n, latency.map(|d| d.ms()))?;
             w.write_record(None::<&[u8]>)?;
         }
+        if spec.platform == crate::model::browser::Platform::Android {
+            // Battery cost per device-day (DESIGN §13); desktop runs on mains.
+            for (d, day) in result.days.iter().enumerate() {
+                let w = &mut self.energy;
+                w.write_field(dev)?;
+                w.write_field(n.format(d))?;
+                w.write_field(super::csv_files::mah3(day.energy_uah.iter().sum()))?;
+                for &u in &day.energy_uah {
+                    w.write_field(super::csv_files::mah3(u))?;
+                }
+                w.write_record(None::<&[u8]>)?;
+            }
+        }
         for row in &result.wakeups {
             let w = &mut self.wakeups;
             w.write_field(dev)?;
@@ -192,6 +216,7 @@ impl DetailRows {
             &mut self.registrations,
             &mut self.wakeups,
             &mut self.fetches,
+            &mut self.energy,
         ] {
             w.flush()?;
         }

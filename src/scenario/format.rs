@@ -246,6 +246,9 @@ pub struct AndroidFile {
     /// Screen-on time besides user sessions (other apps), which ages the app's standby bucket.
     /// Default: never.
     pub screen_on: Option<SessionsFile>,
+    /// When the phone is on Wi-Fi rather than cellular (battery cost, DESIGN §13), as windows
+    /// like `sessions`. Default: never (always cellular).
+    pub wifi: Option<SessionsFile>,
 }
 
 /// A probability per screen-off period, or windows.

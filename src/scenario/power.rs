@@ -8,20 +8,21 @@ use crate::model::browser::{Platform, Sessions};
 use crate::model::timeline::Windows;
 
 impl Resolver<'_> {
-    /// The device's power management: `None` on desktop and when switched off.
+    /// The device's power management (`None` on desktop and when switched off) and its
+    /// Wi-Fi windows (never on desktop).
     pub(super) fn power(
         &self,
         platform: Platform,
         android: Option<AndroidFile>,
         path: &str,
-    ) -> Result<Option<PowerSpec>, InputError> {
+    ) -> Result<(Option<PowerSpec>, Sessions), InputError> {
         if platform != Platform::Android {
             return match android {
                 Some(_) => Err(self.err(
                     path,
                     "the android block applies to android devices only (desktop runs on mains, without Doze)",
                 )),
-                None => Ok(None),
+                None => Ok((None, Sessions::Windows(Windows::default()))),
             };
         }
         let a = android.unwrap_or(AndroidFile {
@@ -29,6 +30,7 @@ impl Resolver<'_> {
             charging: None,
             stationary: None,
             screen_on: None,
+            wifi: None,
         });
         let never = || Sessions::Windows(Windows::default());
         let windows = |s: Option<SessionsFile>, field: &str| match s {
@@ -37,6 +39,7 @@ impl Resolver<'_> {
         };
         let charging = windows(a.charging, "charging")?;
         let screen_on = windows(a.screen_on, "screen_on")?;
+        let wifi = windows(a.wifi, "wifi")?;
         let stationary = match a.stationary {
             None => Stationary::Windows(never()),
             Some(StationaryFile::Probability(p)) => {
@@ -47,12 +50,15 @@ impl Resolver<'_> {
             }
         };
         if a.power_management == Some(false) {
-            return Ok(None);
+            return Ok((None, wifi));
         }
-        Ok(Some(PowerSpec {
-            charging,
-            stationary,
-            screen_on,
-        }))
+        Ok((
+            Some(PowerSpec {
+                charging,
+                stationary,
+                screen_on,
+            }),
+            wifi,
+        ))
     }
 }

@@ -242,7 +242,7 @@ impl Resolver<'_> {
             .map(|t| self.duration_dist(t, &format!("{path}.browser.task_latency")))
             .transpose()?;
         let sessions = self.sessions(d.browser.sessions, &format!("{path}.browser.sessions"))?;
-        let power = self.power(platform, d.android, &format!("{path}.android"))?;
+        let (power, wifi) = self.power(platform, d.android, &format!("{path}.android"))?;
         let bandwidth = match &d.network {
             NetworkFile::AlwaysOnline { bandwidth }
             | NetworkFile::Schedule { bandwidth, .. }
@@ -343,6 +343,7 @@ impl Resolver<'_> {
                 sync_disabled: d.browser.play_services == Some(false),
                 sessions_engage: d.browser.sessions_engage.unwrap_or(true),
                 power,
+                wifi,
                 origins,
             },
         })

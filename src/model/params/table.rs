@@ -277,4 +277,52 @@ params! {
     /// Quota: job sessions an app in RESTRICTED may have per window.
     max_session_count_restricted: Count = 1,
         source = "apex/jobscheduler/service/java/com/android/server/job/controllers/QuotaController.java (DEFAULT_MAX_SESSION_COUNT_RESTRICTED)";
+    /// Battery: volts that turn energy (mJ) into charge (mAh).
+    battery_voltage: Real = 3.85,
+        source = "Li-ion nominal cell voltage of current phones (power_profile.xml currents are drawn at it)";
+    /// Battery: current while the CPU runs the browser's start-up.
+    cpu_active_ma: Real = 100.0,
+        source = "frameworks/base/core/res/res/xml/power_profile.xml (cpu.active; device-specific, a typical value: set your device's)";
+    /// Battery: current while the CPU is kept awake for background work.
+    cpu_awake_ma: Real = 20.0,
+        source = "frameworks/base/core/res/res/xml/power_profile.xml (cpu.awake; device-specific, a typical value: set your device's)";
+    /// Battery: CPU time a wake-up's process start costs.
+    process_start_cpu_time: Duration = SECOND,
+        source = "bgsim assumption: CPU time of a cold browser start by a wake-up (measure yours)";
+    /// Battery: LTE promotion (RRC_IDLE → RRC_CONNECTED) time.
+    lte_promotion_time: Duration = 260,
+        source = "Huang et al., A Close Examination of Performance and Power Characteristics of 4G LTE Networks, MobiSys 2012 (Table 3: promotion delay 260.1 ms)";
+    /// Battery: LTE promotion power, mW.
+    lte_promotion_power: Real = 1210.7,
+        source = "Huang et al., A Close Examination of Performance and Power Characteristics of 4G LTE Networks, MobiSys 2012 (Table 3: promotion power 1210.7 mW)";
+    /// Battery: LTE tail (the radio stays connected after the last transfer).
+    lte_tail_time: Duration = 11_576,
+        source = "Huang et al., A Close Examination of Performance and Power Characteristics of 4G LTE Networks, MobiSys 2012 (Table 3: tail time 11,576 ms)";
+    /// Battery: LTE tail power, mW.
+    lte_tail_power: Real = 1060.0,
+        source = "Huang et al., A Close Examination of Performance and Power Characteristics of 4G LTE Networks, MobiSys 2012 (Table 3: tail power 1060.0 mW)";
+    /// Battery: LTE power while transferring (base), mW.
+    lte_active_power: Real = 1288.04,
+        source = "Huang et al., A Close Examination of Performance and Power Characteristics of 4G LTE Networks, MobiSys 2012 (Table 4: β 1288.04 mW)";
+    /// Battery: LTE power per Mbit/s downloaded (Background Fetch), mW.
+    lte_downlink_power_per_mbps: Real = 51.97,
+        source = "Huang et al., A Close Examination of Performance and Power Characteristics of 4G LTE Networks, MobiSys 2012 (Table 4: α_d 51.97 mW/Mbps)";
+    /// Battery: Wi-Fi promotion time.
+    wifi_promotion_time: Duration = 79,
+        source = "Huang et al., A Close Examination of Performance and Power Characteristics of 4G LTE Networks, MobiSys 2012 (Table 3: Wi-Fi promotion 79.1 ms)";
+    /// Battery: Wi-Fi promotion power, mW.
+    wifi_promotion_power: Real = 124.4,
+        source = "Huang et al., A Close Examination of Performance and Power Characteristics of 4G LTE Networks, MobiSys 2012 (Table 3: Wi-Fi promotion power 124.4 mW)";
+    /// Battery: Wi-Fi tail time.
+    wifi_tail_time: Duration = 238,
+        source = "Huang et al., A Close Examination of Performance and Power Characteristics of 4G LTE Networks, MobiSys 2012 (Table 3: Wi-Fi tail 238.1 ms)";
+    /// Battery: Wi-Fi tail power, mW.
+    wifi_tail_power: Real = 119.3,
+        source = "Huang et al., A Close Examination of Performance and Power Characteristics of 4G LTE Networks, MobiSys 2012 (Table 3: Wi-Fi tail power 119.3 mW)";
+    /// Battery: Wi-Fi power while transferring (base), mW.
+    wifi_active_power: Real = 132.86,
+        source = "Huang et al., A Close Examination of Performance and Power Characteristics of 4G LTE Networks, MobiSys 2012 (Table 4: Wi-Fi β 132.86 mW)";
+    /// Battery: Wi-Fi power per Mbit/s downloaded, mW.
+    wifi_downlink_power_per_mbps: Real = 137.01,
+        source = "Huang et al., A Close Examination of Performance and Power Characteristics of 4G LTE Networks, MobiSys 2012 (Table 4: Wi-Fi α_d 137.01 mW/Mbps)";
 }

@@ -1,0 +1,75 @@
+//! The battery cost of a device's run (DESIGN §13), priced once it has finished from what it
+//! recorded: wake-ups, background awake time, and every use of the radio (sync events that
+//! need the network, Background Fetch downloads) on Wi-Fi or cellular.
+
+use super::DeviceSim;
+use super::record::WakeCause;
+use crate::engine::time::DAY;
+use crate::model::energy::{EnergyCause, EnergyParams, Radio, Transfer, radio_energy};
+
+impl DeviceSim<'_> {
+    /// Fills every day's `energy_uah` (android only: desktop runs on mains).
+    pub(super) fn finish_energy(&mut self) {
+        if !self.android() {
+            return;
+        }
+        let p = EnergyParams::from(self.params);
+        let horizon = self.horizon.ms();
+        let wifi = self.spec.wifi.windows(horizon);
+        let radio = |t: u64| {
+            if wifi.contains(t) {
+                Radio::Wifi
+            } else {
+                Radio::Cellular
+            }
+        };
+        let mut transfers: Vec<Transfer> = Vec::new();
+        for row in &self.out.attempts {
+            let reg = &self.out.registrations[row.reg as usize];
+            let spec = &self.spec.origins[reg.origin as usize].registrations[reg.spec as usize];
+            if spec.handler.needs_network {
+                let from = row.start.ms();
+                transfers.push(Transfer {
+                    from,
+                    to: row.end.map_or(horizon, |e| e.ms()),
+                    radio: radio(from),
+                    bytes_per_s: 0,
+                });
+            }
+        }
+        for f in &self.out.fetches {
+            for &(_, from, to) in &f.segments {
+                transfers.push(Transfer {
+                    from: from.ms(),
+                    to: to.ms(),
+                    radio: radio(from.ms()),
+                    bytes_per_s: self.spec.bandwidth,
+                });
+            }
+        }
+        transfers.sort_unstable_by_key(|t| (t.from, t.to));
+        let mut radio_mj = vec![[0f64; 5]; self.out.days.len()];
+        radio_energy(&transfers, &p, horizon, |t, cause, mj| {
+            let d = ((t / DAY) as usize).min(radio_mj.len() - 1);
+            radio_mj[d][cause as usize] += mj;
+        });
+        for (day, mj) in self.out.days.iter_mut().zip(&radio_mj) {
+            let starts = day.wakeups_total() - day.wakeups[WakeCause::Timer];
+            let mut uah = [0f64; 5];
+            uah[EnergyCause::ProcessStart as usize] =
+                starts as f64 * EnergyParams::uah_of_current(p.cpu_active_ma, p.process_start_ms);
+            uah[EnergyCause::Awake as usize] =
+                EnergyParams::uah_of_current(p.cpu_awake_ma, day.awake_ms);
+            for c in [
+                EnergyCause::RadioPromotion,
+                EnergyCause::RadioActive,
+                EnergyCause::RadioTail,
+            ] {
+                uah[c as usize] = p.uah(mj[c as usize]);
+            }
+            for (out, v) in day.energy_uah.iter_mut().zip(uah) {
+                *out = v.round() as u64;
+            }
+        }
+    }
+}
