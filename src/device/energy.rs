@@ -1,6 +1,7 @@
 //! The battery cost of a device's run (DESIGN §13), priced once it has finished from what it
-//! recorded: wake-ups, background awake time, and every use of the radio (sync events that
-//! need the network, Background Fetch downloads) on Wi-Fi or cellular.
+//! recorded: wake-ups, background awake time, and every background use of the radio (sync
+//! events that need the network, Background Fetch downloads, outside user sessions) on Wi-Fi
+//! or cellular.
 
 use super::DeviceSim;
 use super::record::WakeCause;
@@ -27,8 +28,10 @@ impl DeviceSim<'_> {
         for row in &self.out.attempts {
             let reg = &self.out.registrations[row.reg as usize];
             let spec = &self.spec.origins[reg.origin as usize].registrations[reg.spec as usize];
-            if spec.handler.needs_network {
-                let from = row.start.ms();
+            let from = row.start.ms();
+            // In a user session the radio is up for the user's own browsing anyway: a sync
+            // event there adds no promotion or tail of its own. Only background transfers count.
+            if spec.handler.needs_network && !self.sessions.contains(from) {
                 transfers.push(Transfer {
                     from,
                     to: row.end.map_or(horizon, |e| e.ms()),
@@ -39,6 +42,9 @@ impl DeviceSim<'_> {
         }
         for f in &self.out.fetches {
             for &(_, from, to) in &f.segments {
+                if self.sessions.contains(from.ms()) {
+                    continue;
+                }
                 transfers.push(Transfer {
                     from: from.ms(),
                     to: to.ms(),

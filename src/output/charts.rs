@@ -24,7 +24,7 @@ pub(super) const FONT: &str = "sans-serif";
 pub const FONT_BYTES: &[u8] = epaint_default_fonts::UBUNTU_LIGHT;
 
 /// The chart files, by stem, in report order.
-pub const CHARTS: [(&str, &str); 6] = [
+pub const CHARTS: [(&str, &str); 7] = [
     ("wakeups", "Wake-ups per device-day"),
     ("retries", "Attempts needed"),
     ("latency_cdf", "One-shot latency (CDF)"),
@@ -34,6 +34,7 @@ pub const CHARTS: [(&str, &str); 6] = [
         "timeline",
         "One device-day under Android's power management",
     ),
+    ("energy", "Battery charge per android device-day"),
 ];
 
 /// Everything the charts show, read back from a run's output directory.
@@ -50,6 +51,8 @@ pub struct ChartData {
     pub tiers: Vec<(String, u64, Option<f64>, Option<f64>)>,
     /// (bytes, completion seconds or None, outcome) of the detail devices' fetches.
     pub fetches: Vec<(u64, Option<f64>, String)>,
+    /// Per day, the fleet's mAh by cause (`daily.csv` `energy_<cause>_mah`).
+    pub energy: Vec<Vec<f64>>,
     /// `timeline.csv`: (device, day, rows), when the run wrote one.
     pub timeline: Option<(u64, u64, Vec<super::timeline::Row>)>,
     pub summary: Value,
@@ -117,6 +120,19 @@ impl ChartData {
                     .collect::<Result<Vec<f64>>>()
             })
             .collect::<Result<_>>()?;
+        let energy_cols = crate::model::energy::EnergyCause::ALL
+            .iter()
+            .map(|c| col(&format!("energy_{}_mah", c.name())))
+            .collect::<Result<Vec<_>>>()?;
+        let energy = daily
+            .iter()
+            .map(|r| {
+                energy_cols
+                    .iter()
+                    .map(|&i| num(r, i))
+                    .collect::<Result<Vec<f64>>>()
+            })
+            .collect::<Result<_>>()?;
         let retries = records(&dir.join("retries.csv"))?
             .iter()
             .map(|r| Ok((r[0].to_string(), num(r, 1)?, r[2].to_string(), num(r, 3)?)))
@@ -149,6 +165,7 @@ impl ChartData {
             latency,
             tiers,
             fetches,
+            energy,
             timeline: super::timeline::load(dir)?,
             summary,
         })
@@ -182,10 +199,11 @@ fn draw<DB: DrawingBackend>(i: usize, root: &DrawingArea<DB, Shift>, d: &ChartDa
         2 => latency_cdf(root, d),
         3 => tiers(root, d),
         4 => fetches(root, d),
-        _ => match &d.timeline {
+        5 => match &d.timeline {
             Some(t) => super::timeline::draw(root, CHARTS[5].1, t),
             None => Ok(()),
         },
+        _ => super::energy_chart::draw(root, CHARTS[6].1, d),
     }
 }
 
@@ -207,6 +225,9 @@ impl ChartData {
             5 if self.timeline.is_none() => Some(
                 "the first detail device is not an android phone under Android's power management",
             ),
+            6 if super::energy_chart::android_devices(self) == 0.0 => {
+                Some("no android device: desktop devices run on mains")
+            }
             _ => None,
         }
     }

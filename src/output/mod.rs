@@ -7,6 +7,8 @@
 pub mod charts;
 mod csv_files;
 mod detail_rows;
+#[cfg(feature = "charts")]
+mod energy_chart;
 mod error;
 pub mod experiments;
 pub mod format;
