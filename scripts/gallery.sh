@@ -16,7 +16,8 @@ awc() { "$bin" run "$out/awc-off.json" --quiet --out "$out/$1" "${@:2}"; }
 awc awc && cp "$out/awc/charts/wakeups.png" docs/android-wake-cap-chromium.png
 awc awc2019 --policy design-2019 \
   && cp "$out/awc2019/charts/wakeups.png" docs/android-wake-cap-design-2019.png
-run android-doze doze --devices 5 && cp "$out/doze/charts/timeline.png" docs/android-doze-timeline.png
+run android-doze doze --devices 5 && cp "$out/doze/charts/timeline.png" docs/android-doze-timeline.png \
+  && cp "$out/doze/charts/energy.png" docs/android-doze-energy.png
 run fetch-podcasts pods && cp "$out/pods/charts/fetches.png" docs/fetch-podcasts.png
 run retry-basics retry && cp "$out/retry/charts/latency_cdf.png" docs/retry-basics-latency.png
 run firefox-persisted-bug ff && cp "$out/ff/charts/retries.png" docs/firefox-persisted-bug-retries.png
