@@ -7,6 +7,8 @@
 //! charging, motion and network, and asks whether a job may run.
 
 pub mod doze;
+#[cfg(test)]
+mod doze_tests;
 pub mod quota;
 pub mod standby;
 
