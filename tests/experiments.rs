@@ -556,3 +556,80 @@ fn a_sweep_over_two_parameters_draws_a_heatmap_with_a_panel_per_other_value() {
     assert!(svg.contains("retry_delay_factor=2") && svg.contains("retry_delay_factor=3"));
     assert_eq!(svg.matches(" ± ").count(), 8 + 1, "8 cells and the title");
 }
+
+#[test]
+fn a_sweep_varies_scenario_fields_by_json_path() {
+    // retry-basics: offline until 1 h, the outbox fails twice (scripted) and succeeds on the
+    // third attempt: it finishes at 3600 + 2 + 300 + 2 + 900 + 2 = 4806 s whenever it was
+    // registered before 1 h. Registered at 10 min: latency 4806 − 600 = 4206 s; at 30 min:
+    // 4806 − 1800 = 3006 s.
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("swp");
+    ok(bgsim(&[
+        "sweep",
+        "scenarios/retry-basics.json",
+        "--vary",
+        "devices[0].origins[0].registrations[0].at=10m,30m",
+        "--replications",
+        "2",
+        "--metric",
+        "one_shot.latency_s.p50",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]));
+    let text = fs::read_to_string(out.join("sweep.csv")).unwrap();
+    let latency = |at: &str| {
+        text.lines()
+            .find(|l| l.contains(&format!(",{at},one_shot.latency_s.p50,")))
+            .unwrap_or_else(|| panic!("no row for {at} in {text}"))
+            .split(',')
+            .nth(4)
+            .unwrap()
+            .parse::<f64>()
+            .unwrap()
+    };
+    assert_eq!(latency("10m"), 4206.0);
+    assert_eq!(latency("30m"), 3006.0);
+}
+
+#[test]
+fn a_json_path_that_is_not_in_the_scenario_is_an_input_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("bad");
+    let o = bgsim(&[
+        "sweep",
+        "scenarios/retry-basics.json",
+        "--vary",
+        "devices[3].count=1,2",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("devices[3]") && err.contains("the scenario has no devices[3]"),
+        "{err}"
+    );
+    // An edited value is validated like a written one, and the error names the point, the
+    // file and the field.
+    let o = bgsim(&[
+        "sweep",
+        "scenarios/retry-basics.json",
+        "--vary",
+        "devices[0].origins[0].handler.success_probability=0.5,2",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("success_probability=2")
+            && err.contains("retry-basics.json")
+            && err.contains("expected a probability between 0 and 1, got 2"),
+        "{err}"
+    );
+    assert!(!out.exists(), "nothing is written on an input error");
+}

@@ -3,12 +3,15 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use super::{WorldArgs, check_reads, input_error, parse_preset, prepare, progress_bar};
+use super::{
+    WorldArgs, apply_world, check_reads, input_error, parse_preset, prepare, progress_bar,
+};
 use bgsim::experiment::RunOptions;
 use bgsim::experiment::stats::Summary;
 use bgsim::experiment::sweep;
+use bgsim::model::fleet::FleetSpec;
 use bgsim::output::{self, experiments};
-use bgsim::scenario::InputError;
+use bgsim::scenario::{InputError, Scenario, edit};
 
 /// The metric charted by default.
 const DEFAULT_METRIC: &str = "wakeups.per_device_day.mean";
@@ -29,7 +32,9 @@ const COMPARE_TABLE: [&str; 8] = [
 pub struct SweepArgs {
     /// The scenario JSON file.
     pub scenario: String,
-    /// A parameter and its values, e.g. --vary initial_retry_delay=1m,5m,15m (repeatable: full grid).
+    /// A parameter or a scenario field by JSON path and its values, e.g. --vary
+    /// initial_retry_delay=1m,5m,15m or --vary devices[0].crashes.rate_per_day=0,1,3
+    /// (repeatable: full grid).
     #[arg(long, required = true, value_name = "NAME=V1,V2,...")]
     pub vary: Vec<String>,
     /// Replications per grid point (seeds seed, seed+1, …, the same at every point).
@@ -150,6 +155,55 @@ fn parse_vary(spec: &str) -> Result<(String, Vec<String>), InputError> {
     Ok((name.trim().to_string(), values))
 }
 
+/// Every grid point's world, validated before anything runs: scenario fields given by JSON
+/// path are edited into the file's JSON and validated again (with the same command-line
+/// overrides), then the point's parameters are set.
+fn sweep_worlds(
+    args: &SweepArgs,
+    base: &bgsim::scenario::Scenario,
+    vary: &[(String, Vec<String>)],
+) -> Result<Vec<(sweep::Point, FleetSpec)>, InputError> {
+    let text = if vary.iter().any(|(n, _)| edit::is_json_path(n)) {
+        Some(std::fs::read_to_string(&args.scenario).map_err(|e| {
+            InputError::new(&args.scenario, "", format!("cannot read the scenario: {e}"))
+        })?)
+    } else {
+        None
+    };
+    sweep::grid(vary)
+        .into_iter()
+        .map(|point| {
+            let (paths, params): (Vec<_>, Vec<_>) = point
+                .iter()
+                .cloned()
+                .partition(|(n, _)| edit::is_json_path(n));
+            let world = match &text {
+                Some(text) if !paths.is_empty() => {
+                    let shown = |(n, v): &(String, String)| format!("{n}={v}");
+                    let mut json: serde_json::Value =
+                        serde_json::from_str(text.strip_prefix('\u{feff}').unwrap_or(text))
+                            .map_err(|e| InputError::new(&args.scenario, "", e.to_string()))?;
+                    for p in &paths {
+                        edit::set_path(&mut json, &p.0, edit::parse_value(&p.1))
+                            .map_err(|m| InputError::new("--vary", shown(p), m))?;
+                    }
+                    let mut s =
+                        Scenario::parse(&json.to_string(), &args.scenario).map_err(|e| {
+                            let at = paths.iter().map(shown).collect::<Vec<_>>().join(" ");
+                            InputError::new("--vary", at, e.to_string())
+                        })?;
+                    apply_world(&mut s, &args.world, args.policy.as_deref())?;
+                    s.fleet().clone()
+                }
+                _ => base.fleet().clone(),
+            };
+            let spec = sweep::with_point(&world, &params)
+                .map_err(|e| InputError::new("--vary", e.point, e.message))?;
+            Ok((point, spec))
+        })
+        .collect()
+}
+
 fn fail(e: impl std::fmt::Display) -> ExitCode {
     eprintln!("error: {e:#}");
     ExitCode::from(2)
@@ -185,13 +239,13 @@ pub fn sweep(args: SweepArgs) -> ExitCode {
         ));
     }
     let set = args.world.set.iter().map(String::as_str);
-    if let Err(e) = check_reads("--set", set, &[base.preset()]).and_then(|()| {
-        check_reads(
-            "--vary",
-            vary.iter().map(|(n, _)| n.as_str()),
-            &[base.preset()],
-        )
-    }) {
+    let params = vary
+        .iter()
+        .map(|(n, _)| n.as_str())
+        .filter(|n| !edit::is_json_path(n));
+    if let Err(e) = check_reads("--set", set, &[base.preset()])
+        .and_then(|()| check_reads("--vary", params, &[base.preset()]))
+    {
         return input_error(&e);
     }
     for (i, (name, _)) in vary.iter().enumerate() {
@@ -208,10 +262,11 @@ pub fn sweep(args: SweepArgs) -> ExitCode {
     let bar = progress_bar(args.quiet, total, "simulating devices");
     let report = cumulative(&bar);
     let opts = study_options(args.jobs, &report);
-    let results = match sweep::sweep(base.fleet(), &vary, args.replications, &opts) {
-        Ok(r) => r,
-        Err(e) => return input_error(&InputError::new("--vary", e.point, e.message)),
+    let worlds = match sweep_worlds(&args, &base, &vary) {
+        Ok(p) => p,
+        Err(e) => return input_error(&e),
     };
+    let results = sweep::sweep_points(worlds, args.replications, &opts);
     bar.finish_and_clear();
     let names: Vec<String> = vary.iter().map(|(n, _)| n.clone()).collect();
     let bars: Vec<(String, Option<Summary>)> = results

@@ -79,7 +79,8 @@ pub struct VaryError {
     pub message: String,
 }
 
-fn with_point(base: &FleetSpec, point: &[(String, String)]) -> Result<FleetSpec, VaryError> {
+/// `base` with the parameter values of `point` set.
+pub fn with_point(base: &FleetSpec, point: &[(String, String)]) -> Result<FleetSpec, VaryError> {
     let mut s = base.clone();
     for (name, value) in point {
         s.set_param(name, value).map_err(|(_, message)| VaryError {
@@ -136,6 +137,26 @@ pub fn sweep(
             samples: replicate(&s, replications, opts),
         })
         .collect())
+}
+
+/// One grid point: each varied name with its value.
+pub type Point = Vec<(String, String)>;
+
+/// Runs every prepared grid point `replications` times (a point's world may differ from the
+/// base's in scenario fields, not only parameters; the seeds, and so the common random
+/// numbers, are the same at every point).
+pub fn sweep_points(
+    points: Vec<(Point, FleetSpec)>,
+    replications: u64,
+    opts: &RunOptions<'_>,
+) -> Vec<PointResult> {
+    points
+        .into_iter()
+        .map(|(point, s)| PointResult {
+            point,
+            samples: replicate(&s, replications, opts),
+        })
+        .collect()
 }
 
 /// Runs the same world under each policy.

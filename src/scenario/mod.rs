@@ -4,6 +4,7 @@
 //! `model::world`. Every rejection is an [`InputError`] naming the file, the JSON path and what
 //! was expected.
 
+pub mod edit;
 mod error;
 pub mod format;
 pub mod limits;
