@@ -10,24 +10,8 @@ use serde_json::{Value, json};
 /// One android phone used 0–10 min, always online, never still; a one-shot registered at
 /// 9 min 59 s fails once (2 s handler) and then succeeds.
 fn phone(android: Value) -> Value {
-    json!({
-        "name": "doze",
-        "duration": "1d",
-        "seed": 3,
-        "devices": [{
-            "platform": "android",
-            "browser": { "sessions": { "at": [["0s", "10m"]] } },
-            "network": { "model": "always_online" },
-            "android": android,
-            "origins": [{
-                "name": "https://app.example",
-                "installed": true,
-                "engagement": { "level": "HIGH" },
-                "handler": { "duration": { "fixed": "2s" }, "outcomes": ["fail", "success"] },
-                "registrations": [{ "kind": "one_shot", "tag": "t", "at": "9m59s" }]
-            }]
-        }]
-    })
+    let handler = json!({ "duration": { "fixed": "2s" }, "outcomes": ["fail", "success"] });
+    android_phone(handler, "9m59s", android)
 }
 
 #[test]

@@ -1,33 +1,12 @@
 //! DESIGN §13: what background work costs in battery, priced from a device's run. The radio
-//! model's pieces are unit-tested in `model::energy`; these pin whole device-days.
+//! model's pieces are unit-tested in `model::energy`; these pin whole device-days of
+//! `android_phone` (used 0–10 min, always online), with Android's power management off where
+//! only the energy model is under test.
 
 mod common;
 
 use common::*;
-use serde_json::{Value, json};
-
-/// One android phone used 0–10 min, always online, Android's power management off (so only
-/// the energy model is under test); one one-shot at `at` with a 2-s handler.
-fn phone(handler: Value, at: &str, android: Value) -> Value {
-    json!({
-        "name": "energy",
-        "duration": "1d",
-        "seed": 3,
-        "devices": [{
-            "platform": "android",
-            "browser": { "sessions": { "at": [["0s", "10m"]] } },
-            "network": { "model": "always_online" },
-            "android": android,
-            "origins": [{
-                "name": "https://app.example",
-                "installed": true,
-                "engagement": { "level": "HIGH" },
-                "handler": handler,
-                "registrations": [{ "kind": "one_shot", "tag": "t", "at": at }]
-            }]
-        }]
-    })
-}
+use serde_json::json;
 
 fn energy_rows(r: &Run) -> Vec<Vec<String>> {
     let mut rd = csv::Reader::from_path(r.dir.path().join("out/energy.csv")).unwrap();
@@ -47,7 +26,7 @@ fn a_background_sync_event_on_lte_costs_its_wakeup_promotion_transfer_and_tail()
     let handler = json!({
         "duration": { "fixed": "2s" }, "outcomes": ["fail", "success"], "needs_network": true
     });
-    let r = run(&phone(
+    let r = run(&android_phone(
         handler,
         "9m59s",
         json!({ "power_management": false }),
@@ -69,7 +48,7 @@ fn on_wifi_the_same_event_costs_fifty_times_less_radio() {
     let handler = json!({
         "duration": { "fixed": "2s" }, "outcomes": ["fail", "success"], "needs_network": true
     });
-    let r = run(&phone(
+    let r = run(&android_phone(
         handler,
         "9m59s",
         json!({ "power_management": false, "wifi": "always" }),
@@ -86,7 +65,11 @@ fn on_wifi_the_same_event_costs_fifty_times_less_radio() {
 fn a_sync_event_in_a_user_session_adds_no_radio_cost() {
     // At 1 min, in the session: the radio is up for the user's browsing anyway.
     let handler = json!({ "duration": { "fixed": "2s" }, "needs_network": true });
-    let r = run(&phone(handler, "1m", json!({ "power_management": false })));
+    let r = run(&android_phone(
+        handler,
+        "1m",
+        json!({ "power_management": false }),
+    ));
     assert_eq!(r.attempts.len(), 1);
     assert_eq!(
         energy_rows(&r),
@@ -103,7 +86,7 @@ fn a_wakeup_without_network_use_costs_its_start_and_awake_time() {
     // 100 mA = 27.778 µAh → 28; then the process lives 60 s until the OS kills it (the 2-s
     // event ends long before): 60 s × 20 mA = 333.333 µAh → 333. No radio.
     let handler = json!({ "duration": { "fixed": "2s" }, "outcomes": ["fail", "success"] });
-    let r = run(&phone(
+    let r = run(&android_phone(
         handler,
         "9m59s",
         json!({ "power_management": false }),
@@ -119,7 +102,7 @@ fn a_wakeup_without_network_use_costs_its_start_and_awake_time() {
 
 #[test]
 fn desktop_devices_on_mains_report_no_energy() {
-    let mut s = phone(json!({ "duration": { "fixed": "2s" } }), "1m", json!(null));
+    let mut s = android_phone(json!({ "duration": { "fixed": "2s" } }), "1m", json!(null));
     s["devices"][0]["platform"] = json!("desktop");
     s["devices"][0].as_object_mut().unwrap().remove("android");
     let r = run(&s);

@@ -175,16 +175,7 @@ fn sweep_rows_carry_the_replication_statistics() {
         row("1m")
     );
     // With a 10-min initial delay the second attempt is at 1 h + 2 s + 10 min: latency p50 moves.
-    let latency = |delay: &str| {
-        text.lines()
-            .find(|l| l.contains(&format!(",{delay},one_shot.latency_s.p50,")))
-            .unwrap()
-            .split(',')
-            .nth(4)
-            .unwrap()
-            .parse::<f64>()
-            .unwrap()
-    };
+    let latency = |value: &str| sweep_mean(&text, value, "one_shot.latency_s.p50");
     // 1m: 3600 + 2 + 60 + 2 + 180 + 2 = 3846 s → minus the 600 s registration delay = 3246 s;
     // 10m: 3600 + 2 + 600 + 2 + 1800 + 2 − 600 = 5406 s.
     assert_eq!(latency("1m"), 3246.0);
@@ -579,16 +570,7 @@ fn a_sweep_varies_scenario_fields_by_json_path() {
         out.to_str().unwrap(),
     ]));
     let text = fs::read_to_string(out.join("sweep.csv")).unwrap();
-    let latency = |at: &str| {
-        text.lines()
-            .find(|l| l.contains(&format!(",{at},one_shot.latency_s.p50,")))
-            .unwrap_or_else(|| panic!("no row for {at} in {text}"))
-            .split(',')
-            .nth(4)
-            .unwrap()
-            .parse::<f64>()
-            .unwrap()
-    };
+    let latency = |value: &str| sweep_mean(&text, value, "one_shot.latency_s.p50");
     assert_eq!(latency("10m"), 4206.0);
     assert_eq!(latency("30m"), 3006.0);
 }
@@ -632,4 +614,17 @@ fn a_json_path_that_is_not_in_the_scenario_is_an_input_error() {
         "{err}"
     );
     assert!(!out.exists(), "nothing is written on an input error");
+}
+
+/// The mean of `metric` at the sweep point whose (single) varied value is `value`, from
+/// sweep.csv's text.
+fn sweep_mean(text: &str, value: &str, metric: &str) -> f64 {
+    text.lines()
+        .find(|l| l.contains(&format!(",{value},{metric},")))
+        .unwrap_or_else(|| panic!("no row for {value} in {text}"))
+        .split(',')
+        .nth(4)
+        .unwrap()
+        .parse::<f64>()
+        .unwrap()
 }

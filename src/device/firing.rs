@@ -12,7 +12,9 @@ use crate::model::policy::{Completion, Ready};
 use crate::model::registration::{FinalState, RegState, SyncKind};
 
 impl DeviceSim<'_> {
-    pub(super) fn network_changed(&mut self, was_online: bool) {
+    /// The app's network may have come or gone. `device_edge`: the device's own connectivity
+    /// changed (rather than Doze lifting or imposing its restriction).
+    pub(super) fn network_changed(&mut self, was_online: bool, device_edge: bool) {
         let online = self.online();
         if self.tracing && was_online != online {
             let mark = if online { Mark::Online } else { Mark::Offline };
@@ -35,7 +37,6 @@ impl DeviceSim<'_> {
         } else if !was_online && online {
             // Firefox's telemetry counts the device's connectivity coming back, not the end of
             // a Doze idle period (which only lifts Android's restriction on the app).
-            let device_edge = self.device_net_edge;
             if device_edge {
                 self.out.online_transitions += 1;
             }

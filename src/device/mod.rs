@@ -263,8 +263,6 @@ pub struct DeviceSim<'a> {
     power: Option<Box<power::Power>>,
     /// Record `power_marks` (the first device, and traced ones).
     power_marks_on: bool,
-    /// The event being handled is the device's own connectivity changing (not Doze's).
-    device_net_edge: bool,
     out: DeviceResult,
 }
 
@@ -345,7 +343,6 @@ impl<'a> DeviceSim<'a> {
             tasks_dirty: true,
             power: None,
             power_marks_on: false,
-            device_net_edge: false,
             out: DeviceResult {
                 days: vec![DayStats::default(); days.max(1)],
                 ..DeviceResult::default()
@@ -368,16 +365,18 @@ impl<'a> DeviceSim<'a> {
         }
         let mut at_instant = 0u64;
         loop {
-            // Android's power management steps before anything else at an instant.
-            if self.power.is_some()
-                && let Some(t) = self.queue.peek_time().filter(|&t| t < self.horizon)
-                && self.doze_due(t)
-            {
-                if self.run_doze_steps(t) {
-                    self.out.events += 1;
-                    self.after_event();
+            // Android's power management steps before anything else at an instant, and its
+            // steps after the last event run too (up to the horizon's last millisecond).
+            if self.power.is_some() {
+                let last = SimTime::from_ms(self.horizon.ms() - 1);
+                let until = self.queue.peek_time().map_or(last, |t| t.min(last));
+                if self.doze_due(until) {
+                    if self.run_doze_steps(until) {
+                        self.out.events += 1;
+                        self.after_event();
+                    }
+                    continue;
                 }
-                continue;
             }
             let Some((t, ev)) = self.queue.pop_before(self.horizon) else {
                 break;
@@ -424,9 +423,7 @@ impl<'a> DeviceSim<'a> {
                 let was = self.online();
                 self.window_offline = offline;
                 self.device_network_changed();
-                self.device_net_edge = true;
-                self.network_changed(was);
-                self.device_net_edge = false;
+                self.network_changed(was, true);
             }
             Ev::NetFlaky => {
                 let was = self.online();
@@ -441,9 +438,7 @@ impl<'a> DeviceSim<'a> {
                 let gap = rng.exp_gap(mean);
                 self.queue.schedule(self.now.after(gap), Ev::NetFlaky);
                 self.device_network_changed();
-                self.device_net_edge = true;
-                self.network_changed(was);
-                self.device_net_edge = false;
+                self.network_changed(was, true);
             }
             Ev::Crash => self.crash(),
             Ev::EventCrash { row } => {

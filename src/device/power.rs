@@ -11,7 +11,7 @@
 use super::{DeviceSim, Ev, PowerMark};
 use crate::engine::EventKey;
 use crate::engine::rng::{Stream, StreamId};
-use crate::engine::time::{DAY, SimTime};
+use crate::engine::time::{SimTime, split_by_day};
 use crate::model::android::doze::{Doze, DozeParams, DozeState, Inputs, LightCycle};
 use crate::model::android::quota::{Quota, QuotaParams};
 use crate::model::android::standby::{Bucket, BucketTimeline, Thresholds};
@@ -162,7 +162,7 @@ impl DeviceSim<'_> {
             // read engagement levels.
             self.refresh_engagement();
         }
-        self.network_changed(was);
+        self.network_changed(was, false);
     }
 
     /// [`DeviceSim::doze_step`] without telling the app about its network (the caller does).
@@ -301,15 +301,12 @@ impl DeviceSim<'_> {
         p.doze.skip_light_periods(&c, n);
         p.state_since = to;
         self.add_doze_ms(DozeState::LightIdle, since, from);
-        let mut t = from;
-        while t < to {
-            let until = ((t / DAY + 1) * DAY).min(to);
-            let maint = c.maintenance_in(until - from) - c.maintenance_in(t - from);
-            if let Some(day) = self.out.days.get_mut((t / DAY) as usize) {
+        for (d, a, b) in split_by_day(from, to) {
+            let maint = c.maintenance_in(b - from) - c.maintenance_in(a - from);
+            if let Some(day) = self.out.days.get_mut(d) {
                 day.doze_ms[DozeState::LightMaintenance as usize] += maint;
-                day.doze_ms[DozeState::LightIdle as usize] += until - t - maint;
+                day.doze_ms[DozeState::LightIdle as usize] += b - a - maint;
             }
-            t = until;
         }
         self.sync_doze_alarms();
     }
@@ -350,13 +347,10 @@ impl DeviceSim<'_> {
     }
 
     fn add_doze_ms(&mut self, state: DozeState, from: u64, to: u64) {
-        let mut t = from;
-        while t < to {
-            let until = ((t / DAY + 1) * DAY).min(to);
-            if let Some(day) = self.out.days.get_mut((t / DAY) as usize) {
-                day.doze_ms[state as usize] += until - t;
+        for (d, a, b) in split_by_day(from, to) {
+            if let Some(day) = self.out.days.get_mut(d) {
+                day.doze_ms[state as usize] += b - a;
             }
-            t = until;
         }
     }
 
@@ -491,11 +485,11 @@ impl DeviceSim<'_> {
 
     /// A background job starts now (after [`DeviceSim::job_may_start`]).
     pub(super) fn job_started(&mut self) {
-        let now = self.now.ms();
-        let bucket = self.bucket();
-        let Some(free) = self.power.as_ref().map(|_| self.quota_free(bucket)) else {
+        if self.power.is_none() {
             return;
-        };
+        }
+        let now = self.now.ms();
+        let free = self.quota_free(self.bucket());
         let p = self.power.as_mut().expect("power management");
         p.quota.job_started(now, free);
         p.job_open = true;
@@ -526,34 +520,18 @@ impl DeviceSim<'_> {
 
     /// At the horizon: the last doze state's time, and the standby buckets' time per day.
     pub(super) fn finish_power(&mut self) {
-        // Light doze's quiet steps up to the horizon (their accounting).
+        // Every Doze step before the horizon has run (the run loop steps Doze up to it).
         let horizon = self.horizon.ms();
-        if self.power.as_ref().is_some_and(|p| p.light_lazy) {
-            let inputs = self.inputs();
-            while let Some(t) = self
-                .power
-                .as_ref()
-                .and_then(|p| p.doze.light_alarm)
-                .filter(|&t| t < horizon)
-            {
-                let p = self.power.as_mut().expect("power management");
-                p.doze.light_alarm_fired(t, inputs);
-                self.account_doze_at(t);
-            }
-        }
         let Some(p) = self.power.as_ref() else { return };
         let (state, since) = (p.state, p.state_since);
         let changes = p.buckets.changes().to_vec();
         self.add_doze_ms(state, since, horizon);
         for (i, &(from, bucket)) in changes.iter().enumerate() {
             let to = changes.get(i + 1).map_or(horizon, |c| c.0).min(horizon);
-            let mut t = from;
-            while t < to {
-                let until = ((t / DAY + 1) * DAY).min(to);
-                if let Some(day) = self.out.days.get_mut((t / DAY) as usize) {
-                    day.bucket_ms[bucket as usize] += until - t;
+            for (d, a, b) in split_by_day(from, to) {
+                if let Some(day) = self.out.days.get_mut(d) {
+                    day.bucket_ms[bucket as usize] += b - a;
                 }
-                t = until;
             }
         }
     }

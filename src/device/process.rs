@@ -10,7 +10,7 @@
 
 use super::record::{Invariant, WakeCause};
 use super::{DeviceSim, Ev, Mark, Process, Trigger};
-use crate::engine::time::{DAY, SimTime};
+use crate::engine::time::{DAY, SimTime, split_by_day};
 use crate::model::browser::Platform;
 use crate::model::policy::WakeupRule;
 use crate::model::registration::SyncKind;
@@ -282,19 +282,14 @@ impl DeviceSim<'_> {
     }
 
     fn add_day_ms(&mut self, from: u64, to: u64, after_session: bool) {
-        let mut t = from;
-        while t < to {
-            let d = (t / DAY) as usize;
-            let until = ((t / DAY) + 1) * DAY;
-            let until = until.min(to);
+        for (d, a, b) in split_by_day(from, to) {
             if let Some(day) = self.out.days.get_mut(d) {
                 if after_session {
-                    day.after_session_ms += until - t;
+                    day.after_session_ms += b - a;
                 } else {
-                    day.awake_ms += until - t;
+                    day.awake_ms += b - a;
                 }
             }
-            t = until;
         }
     }
 }

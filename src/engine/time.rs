@@ -10,6 +10,19 @@ pub const MINUTE: u64 = 60 * SECOND;
 pub const HOUR: u64 = 60 * MINUTE;
 pub const DAY: u64 = 24 * HOUR;
 
+/// The pieces of `[from, to)` ms cut at midnights, as `(day index, from, to)`: how per-day
+/// accounting splits an interval that crosses days.
+pub fn split_by_day(from: u64, to: u64) -> impl Iterator<Item = (usize, u64, u64)> {
+    let mut t = from;
+    std::iter::from_fn(move || {
+        (t < to).then(|| {
+            let piece = (t, ((t / DAY + 1) * DAY).min(to));
+            t = piece.1;
+            ((piece.0 / DAY) as usize, piece.0, piece.1)
+        })
+    })
+}
+
 /// The longest horizon bgsim simulates, in days (10 years). Every duration a scenario or a
 /// parameter gives is at most [`MAX_HORIZON`] too, so `instant + duration` can never overflow:
 /// both stay below 2⁴⁰ ms while `u64` holds 2⁶⁴.

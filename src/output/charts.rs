@@ -10,6 +10,7 @@ use std::sync::Once;
 
 use super::error::{Context, OutputError, Result};
 use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use serde_json::Value;
 
@@ -311,38 +312,23 @@ fn wakeups<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) -> 
         .fold(d.cap().unwrap_or(0.0), f64::max)
         .max(1.0)
         * 1.1;
-    let mut chart = try_plot!(
-        ChartBuilder::on(&plot)
-            .caption(CHARTS[0].1, (FONT, 24))
-            .margin(16)
-            .x_label_area_size(44)
-            .y_label_area_size(60)
-            .build_cartesian_2d(0f64..days, 0f64..top)
-    );
-    try_plot!(
-        chart
-            .configure_mesh()
-            .x_desc("day")
-            .y_desc("wake-ups per device-day (mean, by cause)")
-            .label_style((FONT, 15))
-            .draw()
-    );
+    let mut chart = day_chart(
+        &plot,
+        CHARTS[0].1,
+        "wake-ups per device-day (mean, by cause)",
+        days,
+        top,
+    )?;
     let palette = [BLUE_, ORANGE_, GREEN_, GREY_, LIGHT_BLUE, PURPLE_, BROWN_];
-    let mut items: Vec<(String, RGBColor)> = Vec::new();
-    for (k, &cause) in order.iter().enumerate() {
-        let color = palette[k % palette.len()];
-        let used = stacks.iter().any(|s| s[k] > 0.0);
-        if !used {
-            continue;
-        }
-        let bars = stacks.iter().enumerate().map(|(day, s)| {
-            let below: f64 = s[..k].iter().sum();
-            let x0 = day as f64 + 0.08;
-            Rectangle::new([(x0, below), (x0 + 0.84, below + s[k])], color.filled())
-        });
-        try_plot!(chart.draw_series(bars));
-        items.push((WakeCause::ALL[cause].name().to_string(), color));
-    }
+    let series: Vec<(String, RGBColor)> = order
+        .iter()
+        .enumerate()
+        .map(|(k, &cause)| {
+            let name = WakeCause::ALL[cause].name().to_string();
+            (name, palette[k % palette.len()])
+        })
+        .collect();
+    let mut items = day_stacks(&mut chart, &stacks, &series)?;
     // The p95 over devices of each day's wake-ups: a step per day, never joined across days.
     if d.days.iter().all(|x| !x.3.is_nan()) {
         let steps = d.days.iter().map(|x| {
@@ -360,6 +346,59 @@ fn wakeups<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &ChartData) -> 
         items.push(("daily cap on periodic wake-ups".into(), RED_));
     }
     side_legend(&side, &items)
+}
+
+/// The coordinates of a chart over days.
+pub(super) type DayCoords = Cartesian2d<RangedCoordf64, RangedCoordf64>;
+
+/// A chart with one slot a day on x (`days` of them) and `y_desc` from 0 to `top` on y.
+pub(super) fn day_chart<'a, DB: DrawingBackend>(
+    plot: &'a DrawingArea<DB, Shift>,
+    title: &str,
+    y_desc: &str,
+    days: f64,
+    top: f64,
+) -> Result<ChartContext<'a, DB, DayCoords>> {
+    let mut chart = try_plot!(
+        ChartBuilder::on(plot)
+            .caption(title, (FONT, 24))
+            .margin(16)
+            .x_label_area_size(44)
+            .y_label_area_size(60)
+            .build_cartesian_2d(0f64..days, 0f64..top)
+    );
+    try_plot!(
+        chart
+            .configure_mesh()
+            .x_desc("day")
+            .y_desc(y_desc)
+            .label_style((FONT, 15))
+            .draw()
+    );
+    Ok(chart)
+}
+
+/// One stacked bar a day: `stacks[day][k]` on top of the series before it, in `series[k]`'s
+/// colour. Returns the legend items of the series that have a value.
+pub(super) fn day_stacks<DB: DrawingBackend>(
+    chart: &mut ChartContext<'_, DB, DayCoords>,
+    stacks: &[Vec<f64>],
+    series: &[(String, RGBColor)],
+) -> Result<Vec<(String, RGBColor)>> {
+    let mut items = Vec::new();
+    for (k, (name, color)) in series.iter().enumerate() {
+        if !stacks.iter().any(|s| s[k] > 0.0) {
+            continue;
+        }
+        let bars = stacks.iter().enumerate().map(|(day, s)| {
+            let below: f64 = s[..k].iter().sum();
+            let x0 = day as f64 + 0.08;
+            Rectangle::new([(x0, below), (x0 + 0.84, below + s[k])], color.filled())
+        });
+        try_plot!(chart.draw_series(bars));
+        items.push((name.clone(), *color));
+    }
+    Ok(items)
 }
 
 /// The plot area and, on its right, a strip for the legend (so it never covers data).

@@ -4,7 +4,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::charts::{ChartData, FONT, side_legend, split_legend};
+use super::charts::{ChartData, day_chart, day_stacks, side_legend, split_legend};
 use super::error::{OutputError, Result};
 use crate::model::energy::EnergyCause;
 
@@ -31,10 +31,8 @@ pub fn draw<DB: DrawingBackend>(
     title: &str,
     d: &ChartData,
 ) -> Result<()> {
-    let fail = |e: DrawingAreaErrorKind<DB::ErrorType>| {
-        OutputError::Message(format!("drawing failed: {e}"))
-    };
-    root.fill(&WHITE).map_err(fail)?;
+    root.fill(&WHITE)
+        .map_err(|e| OutputError::Message(format!("drawing failed: {e}")))?;
     let (plot, side) = split_legend(root);
     let devices = android_devices(d).max(1.0);
     let stacks: Vec<Vec<f64>> = d
@@ -42,42 +40,20 @@ pub fn draw<DB: DrawingBackend>(
         .iter()
         .map(|row| row.iter().map(|mah| mah / devices).collect())
         .collect();
-    let days = stacks.len().max(1) as f64;
     let top = stacks
         .iter()
         .map(|s| s.iter().sum::<f64>())
         .fold(0.0, f64::max)
         .max(0.001)
         * 1.1;
-    let mut chart = ChartBuilder::on(&plot)
-        .caption(title, (FONT, 24))
-        .margin(16)
-        .x_label_area_size(44)
-        .y_label_area_size(60)
-        .build_cartesian_2d(0f64..days, 0f64..top)
-        .map_err(fail)?;
-    chart
-        .configure_mesh()
-        .x_desc("day")
-        .y_desc("mAh per android device-day (mean, by cause)")
-        .label_style((FONT, 15))
-        .draw()
-        .map_err(fail)?;
-    let mut items = Vec::new();
-    for (k, cause) in EnergyCause::ALL.iter().enumerate() {
-        if !stacks.iter().any(|s| s[k] > 0.0) {
-            continue;
-        }
-        let bars = stacks.iter().enumerate().map(|(day, s)| {
-            let below: f64 = s[..k].iter().sum();
-            let x0 = day as f64 + 0.08;
-            Rectangle::new(
-                [(x0, below), (x0 + 0.84, below + s[k])],
-                PALETTE[k].filled(),
-            )
-        });
-        chart.draw_series(bars).map_err(fail)?;
-        items.push((cause.name().to_string(), PALETTE[k]));
-    }
+    let days = stacks.len().max(1) as f64;
+    let y_desc = "mAh per android device-day (mean, by cause)";
+    let mut chart = day_chart(&plot, title, y_desc, days, top)?;
+    let series: Vec<(String, RGBColor)> = EnergyCause::ALL
+        .iter()
+        .zip(PALETTE)
+        .map(|(c, color)| (c.name().to_string(), color))
+        .collect();
+    let items = day_stacks(&mut chart, &stacks, &series)?;
     side_legend(&side, &items)
 }

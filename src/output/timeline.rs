@@ -169,16 +169,25 @@ pub fn load(dir: &Path) -> Result<Option<(u64, u64, Vec<Row>)>> {
 }
 
 #[cfg(feature = "charts")]
+const SCREEN_ON: RGBColor = RGBColor(31, 119, 180);
+#[cfg(feature = "charts")]
+const GOOD: RGBColor = RGBColor(44, 160, 44);
+#[cfg(feature = "charts")]
+const BAD: RGBColor = RGBColor(214, 39, 40);
+#[cfg(feature = "charts")]
+const WAKEUP: RGBColor = RGBColor(255, 127, 14);
+
+#[cfg(feature = "charts")]
 fn color(lane: &str, label: &str) -> Option<RGBColor> {
     Some(match (lane, label) {
-        ("screen", "on") => RGBColor(31, 119, 180),
-        ("charging", "charging") => RGBColor(44, 160, 44),
-        ("network", "offline") => RGBColor(214, 39, 40),
+        ("screen", "on") => SCREEN_ON,
+        ("charging", "charging") => GOOD,
+        ("network", "offline") => BAD,
         ("network", "online") => RGBColor(200, 200, 200),
         ("doze", s) => doze_color(s)?,
-        ("wake-ups", _) => RGBColor(255, 127, 14),
-        ("sync events", "success") => RGBColor(44, 160, 44),
-        ("sync events", _) => RGBColor(214, 39, 40),
+        ("wake-ups", _) => WAKEUP,
+        ("sync events", "success") => GOOD,
+        ("sync events", _) => BAD,
         _ => return None,
     })
 }
@@ -276,13 +285,10 @@ pub fn draw<DB: DrawingBackend>(
         .filter_map(|s| Some((format!("doze: {}", s.name()), doze_color(s.name())?)))
         .collect();
     items.extend([
-        ("screen on".to_string(), RGBColor(31, 119, 180)),
-        ("charging".to_string(), RGBColor(44, 160, 44)),
-        ("offline".to_string(), RGBColor(214, 39, 40)),
-        (
-            "wake-up: asked, then ran (dot)".to_string(),
-            RGBColor(255, 127, 14),
-        ),
+        ("screen on".to_string(), SCREEN_ON),
+        ("charging".to_string(), GOOD),
+        ("offline".to_string(), BAD),
+        ("wake-up: asked, then ran (dot)".to_string(), WAKEUP),
     ]);
     side_legend(&side, &items)
 }

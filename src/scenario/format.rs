@@ -231,7 +231,7 @@ pub struct DeviceFile {
 }
 
 /// Android's power management inputs (DESIGN §4.7).
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AndroidFile {
     /// Doze, App Standby Buckets and JobScheduler quotas decide when jobs run. `false`: every

@@ -25,13 +25,7 @@ impl Resolver<'_> {
                 None => Ok((None, Sessions::Windows(Windows::default()))),
             };
         }
-        let a = android.unwrap_or(AndroidFile {
-            power_management: None,
-            charging: None,
-            stationary: None,
-            screen_on: None,
-            wifi: None,
-        });
+        let a = android.unwrap_or_default();
         let never = || Sessions::Windows(Windows::default());
         let windows = |s: Option<SessionsFile>, field: &str| match s {
             None => Ok(never()),

@@ -190,3 +190,26 @@ pub fn wakeup_rows(r: &Run) -> Vec<(u64, u64, String)> {
         })
         .collect()
 }
+
+/// One android phone used 0–10 min, always online, with one installed HIGH origin whose one
+/// one-shot (`handler`) is registered at `at`; `android` is the device's `android` block.
+pub fn android_phone(handler: Value, at: &str, android: Value) -> Value {
+    serde_json::json!({
+        "name": "phone",
+        "duration": "1d",
+        "seed": 3,
+        "devices": [{
+            "platform": "android",
+            "browser": { "sessions": { "at": [["0s", "10m"]] } },
+            "network": { "model": "always_online" },
+            "android": android,
+            "origins": [{
+                "name": "https://app.example",
+                "installed": true,
+                "engagement": { "level": "HIGH" },
+                "handler": handler,
+                "registrations": [{ "kind": "one_shot", "tag": "t", "at": at }]
+            }]
+        }]
+    })
+}

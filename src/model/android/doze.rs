@@ -282,12 +282,7 @@ impl Doze {
             return None;
         }
         let b = self.cur_light_idle_budget;
-        let steady_budget = if b < p.light_idle_maintenance_min_budget {
-            p.light_idle_maintenance_min_budget
-        } else {
-            b.min(p.light_idle_maintenance_max_budget)
-        };
-        if steady_budget != b {
+        if self.maintenance_budget() != b {
             return None;
         }
         let alarm = self.light_alarm?;
@@ -430,6 +425,17 @@ impl Doze {
         }
     }
 
+    /// The next light maintenance window's length: the budget raised to the minimum, else
+    /// lowered to the maximum, in AOSP's order (no panic when a scenario sets min > max).
+    fn maintenance_budget(&self) -> u64 {
+        let (b, p) = (self.cur_light_idle_budget, &self.p);
+        if b < p.light_idle_maintenance_min_budget {
+            p.light_idle_maintenance_min_budget
+        } else {
+            b.min(p.light_idle_maintenance_max_budget)
+        }
+    }
+
     /// `stepLightIdleStateLocked`. A maintenance window lasts its whole budget, so the budget
     /// neither grows nor shrinks.
     fn step_light(&mut self, now: u64, inputs: Inputs) {
@@ -448,14 +454,7 @@ impl Doze {
             }
             Light::Idle | Light::WaitingForNetwork => {
                 if inputs.network || self.light == Light::WaitingForNetwork {
-                    // As AOSP: raised to the minimum, else lowered to the maximum (no
-                    // panic when a scenario sets min > max).
-                    let cur = self.cur_light_idle_budget;
-                    let budget = if cur < p.light_idle_maintenance_min_budget {
-                        p.light_idle_maintenance_min_budget
-                    } else {
-                        cur.min(p.light_idle_maintenance_max_budget)
-                    };
+                    let budget = self.maintenance_budget();
                     self.cur_light_idle_budget = budget;
                     self.light_alarm = Some(now.saturating_add(budget));
                     self.light = Light::IdleMaintenance;
