@@ -56,6 +56,7 @@ fn summary_of(args: &CheckArgs) -> Result<Value, InputError> {
         detail_sink: None,
     };
     let fleet = experiment::run(scenario.fleet(), &opts);
+    scenario.verify_traces()?;
     Ok(output::summary_json(&scenario, &fleet))
 }
 

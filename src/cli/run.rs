@@ -65,6 +65,9 @@ struct Partial {
     world: WorldArgs,
     policy: Option<String>,
     shard: (u64, u64),
+    /// The trace files the shard replayed, `(file, SHA-256)` (DESIGN §14).
+    #[serde(default)]
+    traces: Vec<(String, String)>,
     fleet: Fleet,
 }
 
@@ -154,7 +157,7 @@ pub fn run(args: RunArgs) -> ExitCode {
     };
     let written = match shard {
         // A shard keeps its detail rows in partial.json for `merge`.
-        Some(shard) => write_partial(&out, &args, text, shard, simulate(None)),
+        Some(shard) => write_partial(&out, &args, text, shard, simulate(None), &scenario),
         None => {
             let write = WriteOptions {
                 charts: !args.no_charts,
@@ -223,7 +226,9 @@ fn write_partial(
     scenario_text: String,
     shard: (u64, u64),
     fleet: Fleet,
+    scenario: &Scenario,
 ) -> anyhow::Result<Fleet> {
+    scenario.verify_traces()?;
     let partial = Partial {
         bgsim_version: bgsim::VERSION.to_string(),
         scenario_file: args.scenario.clone(),
@@ -231,6 +236,7 @@ fn write_partial(
         world: args.world.clone(),
         policy: args.policy.clone(),
         shard,
+        traces: scenario.traces(),
         fleet,
     };
     output::write_atomically(out, args.force, |tmp| {
@@ -293,10 +299,11 @@ fn merged(dirs: &[PathBuf]) -> Result<(Scenario, Fleet), InputError> {
         if p.scenario_text != first.scenario_text
             || p.bgsim_version != first.bgsim_version
             || p.policy != first.policy
+            || p.traces != first.traces
             || serde_json::to_string(&p.world).ok() != serde_json::to_string(&first.world).ok()
         {
             return Err(err(format!(
-                "shard {}/{} comes from a different run (scenario, overrides or version differ)",
+                "shard {}/{} comes from a different run (scenario, traces, overrides or version differ)",
                 p.shard.0, n
             )));
         }
@@ -306,6 +313,12 @@ fn merged(dirs: &[PathBuf]) -> Result<(Scenario, Fleet), InputError> {
     }
     let mut scenario = Scenario::parse(&first.scenario_text, &first.scenario_file)?;
     apply_world(&mut scenario, &first.world, first.policy.as_deref())?;
+    if scenario.traces() != first.traces {
+        return Err(err(
+            "a trace file changed since the shards ran: their results are not of the trace as it is now"
+                .into(),
+        ));
+    }
     let (detail, trace) = (first.fleet.detail_devices, first.fleet.trace_devices);
     for (p, dir) in parts.iter().zip(&dirs_by_shard) {
         let range = shard_range(p.shard.0, n, scenario.device_count());

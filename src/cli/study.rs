@@ -268,6 +268,9 @@ pub fn sweep(args: SweepArgs) -> ExitCode {
     };
     let results = sweep::sweep_points(worlds, args.replications, &opts);
     bar.finish_and_clear();
+    if let Err(e) = base.verify_traces() {
+        return input_error(&e);
+    }
     let names: Vec<String> = vary.iter().map(|(n, _)| n.clone()).collect();
     let bars: Vec<(String, Option<Summary>)> = results
         .iter()
@@ -386,6 +389,9 @@ pub fn compare(args: CompareArgs) -> ExitCode {
     let opts = study_options(args.jobs, &report);
     let results = sweep::compare(base.fleet(), &policies, args.replications, &opts);
     bar.finish_and_clear();
+    if let Err(e) = base.verify_traces() {
+        return input_error(&e);
+    }
     let bars: Vec<(String, Option<Summary>)> = results
         .iter()
         .map(|(p, samples)| {

@@ -16,7 +16,7 @@ impl DeviceSim<'_> {
         }
         let p = EnergyParams::from(self.params);
         let horizon = self.horizon.ms();
-        let wifi = self.spec.wifi.windows(horizon);
+        let wifi = self.spec.wifi.windows(horizon, self.local);
         let radio = |t: u64| {
             if wifi.contains(t) {
                 Radio::Wifi

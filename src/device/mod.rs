@@ -214,6 +214,8 @@ pub struct DeviceSim<'a> {
     was_up: bool,
     seed: u64,
     index: u64,
+    /// The device's index within its block: its rows in the block's traces (DESIGN §14).
+    local: u64,
     horizon: SimTime,
     queue: EventQueue<Ev>,
     now: SimTime,
@@ -273,6 +275,7 @@ impl<'a> DeviceSim<'a> {
         params: &'a Params,
         seed: u64,
         index: u64,
+        local: u64,
         horizon: SimTime,
     ) -> Self {
         let days = horizon.ms().div_ceil(DAY) as usize;
@@ -313,6 +316,7 @@ impl<'a> DeviceSim<'a> {
             was_up: false,
             seed,
             index,
+            local,
             horizon,
             queue: EventQueue::new(),
             now: SimTime::ZERO,
@@ -542,17 +546,33 @@ impl<'a> DeviceSim<'a> {
     }
 }
 
+/// Which device of the fleet to simulate: its fleet-wide index (its random streams) and its
+/// index within its block (its rows in the block's traces, DESIGN §14).
+#[derive(Clone, Copy, Debug)]
+pub struct DeviceIndex {
+    pub fleet: u64,
+    pub block: u64,
+}
+
 /// Simulates one device; see [`DeviceSim`].
 pub fn simulate(
     spec: &DeviceSpec,
     policy: &dyn Policy,
     params: &Params,
     seed: u64,
-    index: u64,
+    index: DeviceIndex,
     horizon: SimTime,
     trace: bool,
 ) -> DeviceResult {
-    let mut sim = DeviceSim::new(spec, policy, params, seed, index, horizon);
+    let mut sim = DeviceSim::new(
+        spec,
+        policy,
+        params,
+        seed,
+        index.fleet,
+        index.block,
+        horizon,
+    );
     sim.tracing = trace;
     sim.run()
 }

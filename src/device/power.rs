@@ -54,8 +54,8 @@ impl DeviceSim<'_> {
     /// Sets up power management and queues its input edges (after the sessions are known).
     pub(super) fn enqueue_power(&mut self, spec: &PowerSpec) {
         let horizon = self.horizon.ms();
-        let charging = spec.charging.windows(horizon);
-        let screen_on = spec.screen_on.windows(horizon);
+        let charging = spec.charging.windows(horizon, self.local);
+        let screen_on = spec.screen_on.windows(horizon, self.local);
         let mut screen_raw: Vec<(u64, u64)> = self.sessions.as_slice().to_vec();
         screen_raw.extend_from_slice(screen_on.as_slice());
         let screen = Windows::merged(screen_raw);
@@ -77,7 +77,7 @@ impl DeviceSim<'_> {
         }
         let (stationary0, stationary_draw) = match &spec.stationary {
             Stationary::Windows(s) => {
-                let (s0, stationary_edges) = edges(&s.windows(horizon));
+                let (s0, stationary_edges) = edges(&s.windows(horizon, self.local));
                 for (t, on) in stationary_edges {
                     self.queue
                         .schedule(SimTime::from_ms(t), Ev::Stationary { on });

@@ -14,16 +14,22 @@ impl DeviceSim<'_> {
     pub(super) fn enqueue_timeline(&mut self) {
         let spec = self.spec;
         let horizon = self.horizon.ms();
-        let windows = spec.network.offline_windows(horizon);
+        let windows = spec.network.offline_windows(horizon, self.local);
         self.window_offline = windows.contains(0);
         for (t, entering) in windows.edges() {
             self.queue
                 .schedule(SimTime::from_ms(t), Ev::NetWindow { offline: entering });
         }
-        for &t in &spec.crashes.at {
+        let traced = spec.crashes.trace.as_ref();
+        let mut crashes = traced.map_or_else(Vec::new, |t| t.instants(self.local, horizon));
+        if !spec.crashes.at.is_empty() {
+            crashes.extend_from_slice(&spec.crashes.at);
+            crashes.sort_unstable();
+        }
+        for t in crashes {
             self.queue.schedule(SimTime::from_ms(t), Ev::Crash);
         }
-        let sessions = spec.sessions.windows(horizon);
+        let sessions = spec.sessions.windows(horizon, self.local);
         self.in_session = sessions.contains(0);
         for (t, start) in sessions.edges() {
             self.queue

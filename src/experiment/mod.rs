@@ -171,13 +171,16 @@ fn run_in_pool(
             .map(|r| {
                 let mut part = Fleet::new(spec, r.start, detail, trace);
                 for i in r.clone() {
-                    let device = spec.device(i);
+                    let (device, local) = spec.device_at(i);
                     let result = device::simulate(
                         device,
                         policy,
                         spec.params(),
                         spec.seed(),
-                        i,
+                        device::DeviceIndex {
+                            fleet: i,
+                            block: local,
+                        },
                         horizon,
                         i < trace,
                     );

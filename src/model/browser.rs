@@ -2,6 +2,7 @@
 //! (§4.3) that take it down.
 
 use super::timeline::Windows;
+use super::trace::Trace;
 use crate::engine::time::SimDuration;
 
 /// The operating system the browser runs on; decides who may start the browser.
@@ -28,6 +29,8 @@ impl Platform {
 pub struct CrashSpec {
     /// Scheduled crash instants, sorted.
     pub at: Vec<u64>,
+    /// Crash instants per device from a trace (DESIGN §14), besides `at`.
+    pub trace: Option<Trace>,
     /// Mean of a Poisson crash process per day (0 = none).
     pub rate_per_day: f64,
     /// Downtime after a crash before the browser may restart.
@@ -47,14 +50,17 @@ pub enum Sessions {
     Windows(Windows),
     /// The same times of day every day (`{"daily": …}`), in ms after midnight.
     Daily(Vec<(u64, u64)>),
+    /// Each device's rows of a trace (DESIGN §14).
+    Trace(Trace),
 }
 
 impl Sessions {
-    /// The session windows of a run over `[0, horizon)`.
-    pub fn windows(&self, horizon: u64) -> Windows {
+    /// The windows of the `device`-th device of its block over `[0, horizon)`.
+    pub fn windows(&self, horizon: u64, device: u64) -> Windows {
         match self {
             Sessions::Windows(w) => w.clone(),
             Sessions::Daily(times) => Windows::daily(times, horizon),
+            Sessions::Trace(t) => t.windows(device, horizon),
         }
     }
 }

@@ -66,6 +66,13 @@ impl FleetSpec {
         &self.blocks[block].spec
     }
 
+    /// The spec of the `index`-th device and its index within its block (its rows in the
+    /// block's traces, DESIGN §14).
+    pub fn device_at(&self, index: u64) -> (&DeviceSpec, u64) {
+        let block = self.block_starts.partition_point(|&s| s <= index) - 1;
+        (&self.blocks[block].spec, index - self.block_starts[block])
+    }
+
     /// The horizon in ms.
     pub fn duration(&self) -> u64 {
         self.duration
@@ -162,19 +169,34 @@ impl FleetSpec {
             return Err(format!("expected 1 to {max} devices, got {n}"));
         }
         let total = self.device_count() as u128;
+        let mut blocks = self.blocks.clone();
         let mut given = 0;
-        for b in &mut self.blocks {
+        for b in &mut blocks {
             b.count = (b.count as u128 * n as u128 / total) as u64;
             given += b.count;
         }
         let mut i = 0;
-        let len = self.blocks.len();
+        let len = blocks.len();
         while given < n {
-            self.blocks[i % len].count += 1;
+            blocks[i % len].count += 1;
             given += 1;
             i += 1;
         }
-        self.blocks.retain(|b| b.count > 0);
+        // A block replaying traces has the devices its traces name: fewer is a sample of them,
+        // more would be devices with no rows (never online, never used).
+        if let Some((i, (b, old))) = blocks
+            .iter()
+            .zip(&self.blocks)
+            .enumerate()
+            .find(|(_, (b, old))| b.count > old.count && b.spec.replays_traces())
+        {
+            return Err(format!(
+                "devices[{i}] replays traces of {} devices; --devices can give it fewer, not {}",
+                old.count, b.count
+            ));
+        }
+        blocks.retain(|b| b.count > 0);
+        self.blocks = blocks;
         self.index_blocks();
         Ok(())
     }

@@ -19,4 +19,5 @@ pub mod policy;
 pub mod registration;
 pub mod store;
 pub mod timeline;
+pub mod trace;
 pub mod world;

@@ -5,6 +5,7 @@
 //! when it is outside every window and the flaky process (if any) is up.
 
 use super::timeline::Windows;
+use super::trace::Trace;
 
 /// Mean durations of the alternating online/offline periods of a Markov process.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -27,12 +28,16 @@ pub enum NetworkSpec {
         offline_daily: Vec<(u64, u64)>,
         flaky: Option<Flaky>,
     },
+    /// Online exactly during a trace's rows (DESIGN §14), offline between them.
+    Trace(Trace),
 }
 
 impl NetworkSpec {
-    /// The deterministic offline windows over `[0, horizon)`.
-    pub fn offline_windows(&self, horizon: u64) -> Windows {
+    /// The deterministic offline windows over `[0, horizon)` of the `device`-th device of its
+    /// block (a trace is per device).
+    pub fn offline_windows(&self, horizon: u64, device: u64) -> Windows {
         match self {
+            NetworkSpec::Trace(t) => t.windows(device, horizon).complement(horizon),
             NetworkSpec::AlwaysOnline | NetworkSpec::Markov(_) => Windows::default(),
             NetworkSpec::Schedule(w) => w.clone(),
             NetworkSpec::Diurnal { offline_daily, .. } => Windows::daily(offline_daily, horizon),

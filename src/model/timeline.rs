@@ -68,6 +68,26 @@ impl Windows {
         None
     }
 
+    /// The time in `[0, horizon)` outside every window (a trace's offline periods from its
+    /// online rows).
+    pub fn complement(&self, horizon: u64) -> Windows {
+        let mut out = Vec::with_capacity(self.0.len() + 1);
+        let mut from = 0;
+        for &(a, b) in &self.0 {
+            if a >= horizon {
+                break;
+            }
+            if from < a {
+                out.push((from, a));
+            }
+            from = b;
+        }
+        if from < horizon {
+            out.push((from, horizon));
+        }
+        Windows(out)
+    }
+
     /// The edges after t = 0 as `(time, entering)` pairs in time order; a window starting at 0
     /// gives no edge (the state at t = 0 is `contains(0)`).
     pub fn edges(&self) -> impl Iterator<Item = (u64, bool)> + '_ {
@@ -105,6 +125,19 @@ mod tests {
         // No edge at 0: the device simply starts inside the first window.
         let edges: Vec<_> = w.edges().collect();
         assert_eq!(edges, vec![(3, false), (5, true), (10, false)]);
+    }
+
+    #[test]
+    fn complement_is_the_gaps_before_the_horizon() {
+        // Online [1, 3) and [5, 20) over a horizon of 10: offline [0, 1), [3, 5); nothing after
+        // 10. No windows: offline throughout.
+        let w = Windows::merged(vec![(1, 3), (5, 20)]);
+        assert_eq!(w.complement(10).as_slice(), &[(0, 1), (3, 5)]);
+        assert_eq!(Windows::default().complement(10).as_slice(), &[(0, 10)]);
+        assert_eq!(
+            Windows::merged(vec![(0, 4)]).complement(10).as_slice(),
+            &[(4, 10)]
+        );
     }
 
     #[test]

@@ -36,6 +36,22 @@ pub struct DeviceSpec {
     pub origins: Vec<OriginSpec>,
 }
 
+impl DeviceSpec {
+    /// Whether any input replays a trace (DESIGN §14): its devices are the trace's.
+    pub fn replays_traces(&self) -> bool {
+        use super::browser::Sessions;
+        let traced = |s: &Sessions| matches!(s, Sessions::Trace(_));
+        matches!(self.network, NetworkSpec::Trace(_))
+            || traced(&self.sessions)
+            || self.crashes.trace.is_some()
+            || self.power.as_ref().is_some_and(|p| {
+                traced(&p.charging)
+                    || traced(&p.screen_on)
+                    || matches!(&p.stationary, super::android::Stationary::Windows(s) if traced(s))
+            })
+    }
+}
+
 /// One origin with its service worker, after `{i}` expansion.
 #[derive(Clone, Debug)]
 pub struct OriginSpec {

@@ -90,6 +90,10 @@ fn write_outputs(
     fleet: &Fleet,
     opts: &WriteOptions,
 ) -> Result<()> {
+    // A trace that changed under the run: its outputs are not what the trace says.
+    scenario
+        .verify_traces()
+        .map_err(|e| OutputError::Message(e.to_string()))?;
     // Every failure (a full disk, say) names the file it was writing.
     let named = |name: &str, r: Result<()>| {
         r.with_context(|| format!("cannot write {}", dir.join(name).display()))

@@ -30,7 +30,7 @@ pub fn identity(scenario: &Scenario, policy: &str) -> Value {
     for def in PARAMS {
         params.insert(def.name.into(), def.get(scenario.params()).to_json());
     }
-    json!({
+    let mut identity = json!({
         "scenario": {
             "name": scenario.name(),
             "description": scenario.description(),
@@ -43,7 +43,16 @@ pub fn identity(scenario: &Scenario, policy: &str) -> Value {
         "seed": scenario.seed(),
         "overrides": scenario.overrides(),
         "policy": { "preset": policy, "params": params },
-    })
+    });
+    // The trace files replayed (DESIGN §14), when there are any: what the run read, by digest.
+    let traces = scenario.traces();
+    if !traces.is_empty() {
+        identity["scenario"]["traces"] = traces
+            .iter()
+            .map(|(file, digest)| json!({ "file": file, "digest_sha256": digest }))
+            .collect();
+    }
+    identity
 }
 
 fn expect_json(e: &Expect) -> Value {

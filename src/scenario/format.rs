@@ -216,9 +216,9 @@ impl Default for PolicyFile {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DeviceFile {
-    /// Default: 1.
-    #[serde(default = "one")]
-    pub count: Count,
+    /// Default: the devices the block's traces name (the highest device + 1), or 1 without
+    /// traces.
+    pub count: Option<Count>,
     pub platform: PlatformFile,
     pub browser: BrowserFile,
     pub network: NetworkFile,
@@ -283,19 +283,118 @@ pub struct BrowserFile {
     pub play_services: Option<bool>,
 }
 
-/// `"always"`, `"never"`, `{ "daily": [["08:00", "18:00"]] }` or `{ "at": [["1h", "5h"]] }`.
-#[derive(Debug, Deserialize, JsonSchema)]
+/// `"always"`, `"never"`, `{ "daily": [["08:00", "18:00"]] }`, `{ "at": [["1h", "5h"]] }` or
+/// `{ "model": "trace", "file": "traces/sessions.csv" }` (DESIGN §14). The schema is derived
+/// from this enum; the loader is written out (below) so that an error inside `daily` or `at`
+/// keeps its message and path, which serde's untagged fallback would replace by "did not match
+/// any variant".
+#[derive(Debug, JsonSchema)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum SessionsFile {
     Always,
     Never,
     Daily(Vec<(Tod, Tod)>),
     At(Vec<(Dur, Dur)>),
+    #[serde(untagged)]
+    Trace(TraceFile),
+}
+
+impl<'de> Deserialize<'de> for SessionsFile {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const FORMS: &[&str] = &["always", "never", "daily", "at", "model"];
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = SessionsFile;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str(
+                    "\"always\", \"never\", {\"daily\": …}, {\"at\": …} or {\"model\": \"trace\", \"file\": …}",
+                )
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<SessionsFile, E> {
+                match v {
+                    "always" => Ok(SessionsFile::Always),
+                    "never" => Ok(SessionsFile::Never),
+                    other => Err(E::unknown_variant(other, FORMS)),
+                }
+            }
+            fn visit_map<A: de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<SessionsFile, A::Error> {
+                let Some(key) = map.next_key::<String>()? else {
+                    return Err(de::Error::invalid_length(0, &self));
+                };
+                let one = |map: &mut A, value: SessionsFile| match map.next_key::<String>()? {
+                    None => Ok(value),
+                    Some(k) => Err(de::Error::custom(format!(
+                        "unexpected field `{k}`: the windows are given by one field"
+                    ))),
+                };
+                match key.as_str() {
+                    "daily" => {
+                        let v = map.next_value()?;
+                        one(&mut map, SessionsFile::Daily(v))
+                    }
+                    "at" => {
+                        let v = map.next_value()?;
+                        one(&mut map, SessionsFile::At(v))
+                    }
+                    "model" | "file" => {
+                        let (mut model, mut file) = (None, None);
+                        let mut key = Some(key);
+                        while let Some(k) = key {
+                            match k.as_str() {
+                                "model" if model.is_none() => {
+                                    model = Some(map.next_value::<TraceModel>()?)
+                                }
+                                "file" if file.is_none() => {
+                                    file = Some(map.next_value::<String>()?)
+                                }
+                                "model" | "file" => {
+                                    return Err(de::Error::custom(format!(
+                                        "duplicate field `{k}`"
+                                    )));
+                                }
+                                other => {
+                                    return Err(de::Error::unknown_field(other, &["model", "file"]));
+                                }
+                            }
+                            key = map.next_key::<String>()?;
+                        }
+                        let model = model.ok_or_else(|| de::Error::missing_field("model"))?;
+                        let file = file.ok_or_else(|| de::Error::missing_field("file"))?;
+                        Ok(SessionsFile::Trace(TraceFile { model, file }))
+                    }
+                    other => Err(de::Error::unknown_variant(other, FORMS)),
+                }
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// Rows of a CSV trace file (DESIGN §14, docs/traces.md), relative to the scenario file.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TraceFile {
+    pub model: TraceModel,
+    pub file: String,
+}
+
+/// The one model a trace reference names.
+#[derive(Clone, Copy, Debug, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum TraceModel {
+    Trace,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CrashesFile {
+    /// `"trace"`: the crash instants come from `file` (DESIGN §14): `device,at` rows.
+    pub model: Option<TraceModel>,
+    /// The CSV trace of crash instants, relative to the scenario file (with `"model": "trace"`).
+    pub file: Option<String>,
     #[serde(default)]
     pub at: Vec<Dur>,
     /// Default: 0 (no random crashes).

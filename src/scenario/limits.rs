@@ -18,3 +18,9 @@ pub const MAX_FETCH_REQUESTS: usize = 10_000;
 pub const MAX_REQUEST_BYTES: u64 = 1 << 40;
 /// Bytes read of a scenario file (64 MiB): `bgsim validate /dev/zero` must end.
 pub const MAX_SCENARIO_BYTES: u64 = 64 << 20;
+/// Devices one trace file may name (device numbers below it): its index keeps 8 bytes each.
+pub const MAX_TRACE_DEVICES: u64 = 10_000_000;
+/// Bytes in one line of a trace file: `bgsim validate` on a file with no line breaks must end.
+pub const MAX_TRACE_LINE: usize = 4096;
+/// Rows of one device in one trace file (they are in memory while the device runs).
+pub const MAX_TRACE_ROWS_PER_DEVICE: u64 = 1_000_000;

@@ -12,6 +12,7 @@ mod network_file;
 mod origin;
 mod power;
 mod resolve;
+mod trace_file;
 
 use std::path::Path;
 
@@ -43,6 +44,8 @@ pub struct Scenario {
     /// The command-line overrides applied to the file (`--seed`, `--policy`, `--set`, `--days`,
     /// `--devices`), recorded in `summary.json` and baselines.
     overrides: serde_json::Map<String, serde_json::Value>,
+    /// The trace files the devices replay (DESIGN §14), in the order the scenario names them.
+    traces: Vec<std::sync::Arc<trace_file::CsvTrace>>,
 }
 
 /// The JSON Schema of the scenario format (`bgsim schema`, `docs/scenario.schema.json`), derived
@@ -95,7 +98,7 @@ impl Scenario {
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect();
-        let scenario = Resolver { file }.scenario(raw, digest)?;
+        let scenario = Resolver::new(file).scenario(raw, digest)?;
         if !scenario.expect.is_empty() {
             let known = crate::experiment::catalog::metric_names(&scenario.fleet);
             for (i, e) in scenario.expect.iter().enumerate() {
@@ -114,6 +117,7 @@ impl Scenario {
         expect: Vec<Expect>,
         digest: String,
         source: String,
+        traces: Vec<std::sync::Arc<trace_file::CsvTrace>>,
     ) -> Self {
         Scenario {
             name,
@@ -123,6 +127,7 @@ impl Scenario {
             digest,
             source,
             overrides: Default::default(),
+            traces,
         }
     }
 
@@ -146,6 +151,31 @@ impl Scenario {
     /// SHA-256 of the scenario file's bytes, hex.
     pub fn digest(&self) -> &str {
         &self.digest
+    }
+
+    /// The trace files the devices replay, as `(file, SHA-256 hex)` in the order the scenario
+    /// names them (`summary.json` `traces`).
+    pub fn traces(&self) -> Vec<(String, String)> {
+        self.traces
+            .iter()
+            .map(|t| (t.written().to_string(), t.digest().to_string()))
+            .collect()
+    }
+
+    /// Checks, after a run, that every trace read back as it was validated (bytes unchanged,
+    /// file still there): otherwise the outputs are not what the traces say, and the run must
+    /// not be written.
+    pub fn verify_traces(&self) -> Result<(), InputError> {
+        for t in &self.traces {
+            t.verify().map_err(|m| {
+                InputError::new(
+                    t.name(),
+                    "",
+                    format!("{m}; run again once it is no longer being written"),
+                )
+            })?;
+        }
+        Ok(())
     }
 
     /// Where it was read from, for messages.

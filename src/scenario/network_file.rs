@@ -36,6 +36,13 @@ pub enum NetworkFile {
         flaky: Option<FlakyFile>,
         bandwidth: Option<Bandwidth>,
     },
+    /// Online during each row of a CSV trace, offline between them (DESIGN §14,
+    /// docs/traces.md): `device,from,to[,radio]`.
+    Trace {
+        /// The CSV file, relative to the scenario file.
+        file: String,
+        bandwidth: Option<Bandwidth>,
+    },
 }
 
 #[derive(Deserialize)]
@@ -45,6 +52,7 @@ enum NetworkModel {
     Schedule,
     Markov,
     Diurnal,
+    Trace,
 }
 
 #[derive(Deserialize)]
@@ -57,6 +65,7 @@ struct NetworkFields {
     mean_offline: Option<Dur>,
     offline_daily: Option<Vec<(Tod, Tod)>>,
     flaky: Option<FlakyFile>,
+    file: Option<String>,
 }
 
 impl<'de> Deserialize<'de> for NetworkFile {
@@ -67,6 +76,7 @@ impl<'de> Deserialize<'de> for NetworkFile {
             NetworkModel::Schedule => ("schedule", &["offline"]),
             NetworkModel::Markov => ("markov", &["mean_online", "mean_offline"]),
             NetworkModel::Diurnal => ("diurnal", &["offline_daily", "flaky"]),
+            NetworkModel::Trace => ("trace", &["file"]),
         };
         let given = [
             ("offline", f.offline.is_some()),
@@ -74,6 +84,7 @@ impl<'de> Deserialize<'de> for NetworkFile {
             ("mean_offline", f.mean_offline.is_some()),
             ("offline_daily", f.offline_daily.is_some()),
             ("flaky", f.flaky.is_some()),
+            ("file", f.file.is_some()),
         ];
         if let Some((field, _)) = given.iter().find(|(n, g)| *g && !allowed.contains(n)) {
             return Err(de::Error::custom(format!(
@@ -106,6 +117,10 @@ impl<'de> Deserialize<'de> for NetworkFile {
             NetworkModel::Diurnal => NetworkFile::Diurnal {
                 offline_daily: f.offline_daily.ok_or_else(|| missing("offline_daily"))?,
                 flaky: f.flaky,
+                bandwidth: f.bandwidth,
+            },
+            NetworkModel::Trace => NetworkFile::Trace {
+                file: f.file.ok_or_else(|| missing("file"))?,
                 bandwidth: f.bandwidth,
             },
         })

@@ -3,6 +3,7 @@
 //! Origins and what they hold are validated in `origin.rs`.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use super::format::*;
 use super::{InputError, Scenario, limits};
@@ -14,7 +15,10 @@ use crate::model::network::{Flaky, NetworkSpec};
 use crate::model::params::{ParamDef, Params, Unit, Value};
 use crate::model::policy::Preset;
 use crate::model::timeline::Windows;
+use crate::model::trace::Trace;
 use crate::model::world::DeviceSpec;
+
+use super::trace_file::{CsvTrace, TraceKind, WifiRows};
 
 /// Default download bandwidth (bytes/s) for Background Fetch, when the network gives none.
 const DEFAULT_BANDWIDTH: u64 = 1_000_000;
@@ -62,11 +66,55 @@ pub fn check_name(name: &str) -> Result<(), String> {
 
 pub(super) struct Resolver<'a> {
     pub(super) file: &'a str,
+    /// Every trace file the scenario reads (DESIGN §14), in the order met.
+    pub(super) traces: std::cell::RefCell<Vec<Arc<CsvTrace>>>,
+    /// The block being resolved: its horizon and the `count` it gives, for trace checks.
+    pub(super) block: std::cell::Cell<(u64, Option<u64>)>,
 }
 
 impl Resolver<'_> {
+    pub(super) fn new(file: &str) -> Resolver<'_> {
+        Resolver {
+            file,
+            traces: Default::default(),
+            block: Default::default(),
+        }
+    }
+
     pub(super) fn err(&self, path: impl Into<String>, message: impl Into<String>) -> InputError {
         InputError::new(self.file, path, message)
+    }
+
+    /// Loads and checks the trace `file` (relative to the scenario) that the field `path` of
+    /// the current block names; errors name the trace file, line and column.
+    pub(super) fn trace(
+        &self,
+        file: &str,
+        kind: TraceKind,
+        path: &str,
+    ) -> Result<Arc<CsvTrace>, InputError> {
+        if file.is_empty() {
+            return Err(self.err(path, "expected the path of a CSV trace file"));
+        }
+        let resolved = std::path::Path::new(self.file)
+            .parent()
+            .unwrap_or(std::path::Path::new(""))
+            .join(file);
+        let shown = resolved.display().to_string();
+        let (horizon, count) = self.block.get();
+        let trace = CsvTrace::load(file, &shown, &resolved, kind, horizon, count).map_err(
+            |(line, column, m)| {
+                let at = match (line, column) {
+                    (0, _) => String::new(),
+                    (l, 0) => format!("line {l}"),
+                    (l, c) => format!("line {l}, column {c}"),
+                };
+                InputError::new(&shown, at, format!("{m} (the trace of {path})"))
+            },
+        )?;
+        let trace = Arc::new(trace);
+        self.traces.borrow_mut().push(trace.clone());
+        Ok(trace)
     }
 
     pub(super) fn scenario(
@@ -96,7 +144,7 @@ impl Resolver<'_> {
         let horizon = raw.duration.0;
         let mut devices = 0u64;
         for (i, d) in raw.devices.iter().enumerate() {
-            devices = devices.saturating_add(d.count.0);
+            devices = devices.saturating_add(d.count.map_or(0, |c| c.0));
             if devices > limits::MAX_DEVICES {
                 return Err(self.err(
                     format!("devices[{i}].count"),
@@ -110,6 +158,19 @@ impl Resolver<'_> {
             .enumerate()
             .map(|(i, d)| self.device(d, &format!("devices[{i}]"), horizon))
             .collect::<Result<Vec<_>, _>>()?;
+        let mut devices = 0u64;
+        for (i, b) in blocks.iter().enumerate() {
+            devices = devices.saturating_add(b.count);
+            if devices > limits::MAX_DEVICES {
+                return Err(self.err(
+                    format!("devices[{i}].count"),
+                    format!(
+                        "expected at most {} devices in all (counting the devices traces name)",
+                        limits::MAX_DEVICES
+                    ),
+                ));
+            }
+        }
         let expect = raw
             .expect
             .into_iter()
@@ -124,6 +185,7 @@ impl Resolver<'_> {
             expect,
             digest,
             self.file.to_string(),
+            self.traces.take(),
         ))
     }
 
@@ -201,6 +263,9 @@ impl Resolver<'_> {
     }
 
     fn device(&self, d: DeviceFile, path: &str, horizon: u64) -> Result<DeviceBlock, InputError> {
+        let given = d.count.map(|c| c.0);
+        self.block.set((horizon, given));
+        let first_trace = self.traces.borrow().len();
         let platform = match d.platform {
             PlatformFile::Desktop => Platform::Desktop,
             PlatformFile::Android => Platform::Android,
@@ -242,14 +307,14 @@ impl Resolver<'_> {
             .map(|t| self.duration_dist(t, &format!("{path}.browser.task_latency")))
             .transpose()?;
         let sessions = self.sessions(d.browser.sessions, &format!("{path}.browser.sessions"))?;
-        let (power, wifi) = self.power(platform, d.android, &format!("{path}.android"))?;
+        let wifi_given = d.android.as_ref().is_some_and(|a| a.wifi.is_some());
+        let (power, mut wifi) = self.power(platform, d.android, &format!("{path}.android"))?;
         let bandwidth = match &d.network {
             NetworkFile::AlwaysOnline { bandwidth }
             | NetworkFile::Schedule { bandwidth, .. }
             | NetworkFile::Markov { bandwidth, .. }
-            | NetworkFile::Diurnal { bandwidth, .. } => {
-                bandwidth.map_or(DEFAULT_BANDWIDTH, |b| b.0)
-            }
+            | NetworkFile::Diurnal { bandwidth, .. }
+            | NetworkFile::Trace { bandwidth, .. } => bandwidth.map_or(DEFAULT_BANDWIDTH, |b| b.0),
         };
         if bandwidth == 0 {
             return Err(self.err(
@@ -289,6 +354,22 @@ impl Resolver<'_> {
                     })
                     .transpose()?,
             },
+            NetworkFile::Trace { file, .. } => {
+                let npath = format!("{path}.network.file");
+                let trace = self.trace(&file, TraceKind::Network, &npath)?;
+                if trace.has_radio() {
+                    if wifi_given {
+                        return Err(self.err(
+                            format!("{path}.android.wifi"),
+                            "the network trace has a radio column, which says when the device is on Wi-Fi: give one or the other",
+                        ));
+                    }
+                    if platform == Platform::Android {
+                        wifi = Sessions::Trace(Trace(Arc::new(WifiRows(trace.clone()))));
+                    }
+                }
+                NetworkSpec::Trace(Trace(trace))
+            }
         };
         let crashes = match d.crashes {
             None => CrashSpec::default(),
@@ -330,8 +411,23 @@ impl Resolver<'_> {
                 origins.push(spec);
             }
         }
+        let traced = self.traces.borrow()[first_trace..]
+            .iter()
+            .map(|t| t.devices())
+            .max();
+        let count = match (given, traced) {
+            (Some(n), _) => n,
+            (None, None) => 1,
+            (None, Some(0)) => {
+                return Err(self.err(
+                    path,
+                    "the block's traces have no rows, so they name no device: give `count`",
+                ));
+            }
+            (None, Some(n)) => n,
+        };
         Ok(DeviceBlock {
-            count: d.count.0,
+            count,
             spec: DeviceSpec {
                 platform,
                 sessions,
@@ -360,6 +456,10 @@ impl Resolver<'_> {
             SessionsFile::At(w) => {
                 let w = self.windows(&w, &format!("{path}.at"))?;
                 Sessions::Windows(Windows::merged(w))
+            }
+            SessionsFile::Trace(t) => {
+                let trace = self.trace(&t.file, TraceKind::Intervals, &format!("{path}.file"))?;
+                Sessions::Trace(Trace(trace))
             }
         })
     }
@@ -449,8 +549,31 @@ impl Resolver<'_> {
                 .map(|(i, t)| self.check_time(&format!("{path}.at[{i}]"), t.0, horizon))
                 .collect::<Result<Vec<_>, _>>()?;
         at.sort_unstable();
+        let trace = match (c.model, c.file) {
+            (None, None) => None,
+            (None, Some(_)) => {
+                return Err(self.err(
+                    format!("{path}.file"),
+                    "`file` goes with \"model\": \"trace\"",
+                ));
+            }
+            (Some(_), None) => {
+                return Err(self.err(path, "missing field `file` (required by model \"trace\")"));
+            }
+            (Some(_), Some(file)) => {
+                if !at.is_empty() || c.rate_per_day > 0.0 {
+                    return Err(self.err(
+                        path,
+                        "with \"model\": \"trace\" the crashes come from the file: drop `at` and `rate_per_day`",
+                    ));
+                }
+                let trace = self.trace(&file, TraceKind::Instants, &format!("{path}.file"))?;
+                Some(Trace(trace))
+            }
+        };
         Ok(CrashSpec {
             at,
+            trace,
             rate_per_day: c.rate_per_day,
             restart_delay: SimDuration::from_ms(restart_delay.0),
             during_event_probability,
