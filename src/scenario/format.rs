@@ -356,7 +356,10 @@ impl<'de> Deserialize<'de> for SessionsFile {
                                     )));
                                 }
                                 other => {
-                                    return Err(de::Error::unknown_field(other, &["model", "file"]));
+                                    return Err(de::Error::unknown_field(
+                                        other,
+                                        &["model", "file"],
+                                    ));
                                 }
                             }
                             key = map.next_key::<String>()?;
