@@ -1,6 +1,7 @@
 //! DESIGN §2 "same bytes on every machine": the SHA-256 of every output file of two small random
 //! scenarios (markov and diurnal networks, lognormal and exponential handlers, score-based
 //! engagement, crashes, android wake-ups, a fetch) is committed in `tests/golden/hashes.txt`.
+//! The bundled `trace-commuters` scenario adds devices replayed from CSV traces (§14).
 //! A change of any output byte — a model change, a dependency upgrade, another platform's math —
 //! fails here. After an *intended* change, regenerate with
 //! `BGSIM_UPDATE_GOLDEN=1 cargo test --test golden` and say why in the commit.
@@ -14,7 +15,17 @@ use std::process::Command;
 
 use sha2::{Digest, Sha256};
 
-const FIXTURES: [&str; 2] = ["golden-android", "golden-desktop"];
+/// `(output name, scenario, extra arguments)`: two random fixtures, and the bundled scenario
+/// that replays CSV traces (DESIGN §14) cut to three days.
+const FIXTURES: [(&str, &str, &[&str]); 3] = [
+    ("golden-android", "tests/golden/golden-android.json", &[]),
+    ("golden-desktop", "tests/golden/golden-desktop.json", &[]),
+    (
+        "golden-traces",
+        "scenarios/trace-commuters.json",
+        &["--days", "3"],
+    ),
+];
 
 fn hashes_of(dir: &Path, prefix: &str, out: &mut Vec<String>) {
     let mut entries: Vec<_> = fs::read_dir(dir)
@@ -39,15 +50,11 @@ fn output_bytes_match_the_committed_hashes() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let tmp = tempfile::tempdir().unwrap();
     let mut lines = Vec::new();
-    for name in FIXTURES {
+    for (name, scenario, extra) in FIXTURES {
         let out = tmp.path().join(name);
         let o = Command::new(env!("CARGO_BIN_EXE_bgsim"))
-            .args([
-                "run",
-                &format!("tests/golden/{name}.json"),
-                "--quiet",
-                "--no-charts",
-            ])
+            .args(["run", scenario, "--quiet", "--no-charts"])
+            .args(extra)
             .args(["--trace", "--jobs", "2", "--out", out.to_str().unwrap()])
             .current_dir(root)
             .output()

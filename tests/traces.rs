@@ -431,3 +431,32 @@ fn a_trace_changed_after_loading_fails_the_run_and_writes_nothing() {
     assert!(e.to_string().contains("changed while bgsim was"), "{e}");
     assert!(!out.exists());
 }
+
+// §14: the bundled example traces.
+
+#[allow(dead_code)]
+#[path = "../examples/gen_traces.rs"]
+mod gen_traces;
+
+#[test]
+fn the_bundled_traces_are_what_their_generator_writes() {
+    // scenarios/traces/commuters-*.csv are synthetic (not real data): they must be exactly what
+    // examples/gen_traces.rs writes, so anyone can see and rerun the model behind them.
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/traces");
+    for (name, text) in gen_traces::traces() {
+        let committed = fs::read_to_string(dir.join(name)).unwrap();
+        assert!(
+            committed == text,
+            "{name} differs: run scripts/gen-traces.sh"
+        );
+    }
+    // The scenario replaying them takes its first block's count from them: 20 devices, then
+    // 20 synthetic ones.
+    let s = Scenario::load(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/trace-commuters.json"),
+    )
+    .unwrap();
+    assert_eq!(gen_traces::DEVICES, 20);
+    assert_eq!(s.device_count(), 40);
+    assert_eq!(s.traces().len(), 4);
+}
