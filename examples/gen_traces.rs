@@ -100,7 +100,7 @@ impl Day {
                 charging.push((charge_from, leave - u(15 * MIN, 30 * MIN)));
                 for start in [leave, office_leave] {
                     push(&mut segs, start, "wifi");
-                    if d % 2 == 0 {
+                    if d.is_multiple_of(2) {
                         let gap = u(10 * MIN, 15 * MIN);
                         let mid = start + commute / 2 - gap / 2;
                         push(&mut segs, mid, "cellular");
@@ -114,7 +114,7 @@ impl Day {
                 let out = base + u(11 * H, H);
                 let back = out + u(3 * H, H);
                 push(&mut segs, out, "wifi");
-                if d % 3 == 0 {
+                if d.is_multiple_of(3) {
                     let gap = u(20 * MIN, 20 * MIN);
                     let mid = out + (back - out) / 2;
                     push(&mut segs, mid, "cellular");
