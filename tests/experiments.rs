@@ -402,7 +402,9 @@ fn detail_rows_stream_out_and_are_not_kept() {
     s.override_devices(40).unwrap();
     s.override_days(2).unwrap();
     let seen = std::sync::Mutex::new(Vec::new());
-    let sink = |i: u64, _: &bgsim::device::DeviceResult| seen.lock().unwrap().push(i);
+    let sink = |batch: &[(u64, bgsim::device::DeviceResult)]| {
+        seen.lock().unwrap().extend(batch.iter().map(|(i, _)| *i))
+    };
     let opts = bgsim::experiment::RunOptions {
         jobs: 2,
         detail_devices: 25,

@@ -281,6 +281,32 @@ fn trace_has_a_process_per_device_and_slices_per_sync_event() {
 }
 
 #[test]
+fn tracing_writes_each_devices_rows_once() {
+    // quickstart's 20 devices on two threads are reduced in two waves of detail devices (16,
+    // then 4). Traced devices stay in memory across waves for trace.json; an earlier version
+    // wrote their rows again at every wave (device 0's rows twice here). Tracing must not
+    // change a per-event row: the CSVs equal those of the run without --trace, byte for byte.
+    let tmp = tempfile::tempdir().unwrap();
+    let (traced, plain) = (tmp.path().join("t"), tmp.path().join("p"));
+    run_to(
+        &traced,
+        "scenarios/quickstart.json",
+        &["--trace", "--jobs", "2", "--no-charts"],
+    );
+    run_to(
+        &plain,
+        "scenarios/quickstart.json",
+        &["--jobs", "2", "--no-charts"],
+    );
+    for file in ["attempts.csv", "registrations.csv", "wakeups.csv"] {
+        assert!(
+            fs::read(traced.join(file)).unwrap() == fs::read(plain.join(file)).unwrap(),
+            "{file} differs with --trace"
+        );
+    }
+}
+
+#[test]
 fn trace_devices_limits_the_trace() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("t");

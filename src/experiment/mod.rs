@@ -40,8 +40,10 @@ pub enum Rule {
     Between(f64, f64),
 }
 
-/// Receives each detail device's result in device order (see `RunOptions::detail_sink`).
-pub type DetailSink<'a> = dyn Fn(u64, &device::DeviceResult) + Sync + 'a;
+/// Receives the detail devices' results in batches, each batch in device order and every device
+/// once (see `RunOptions::detail_sink`). A batch is a wave's worth, so a sink may format its
+/// devices in parallel (it runs inside the run's thread pool) before writing them in order.
+pub type DetailSink<'a> = dyn Fn(&[(u64, device::DeviceResult)]) + Sync + 'a;
 
 /// How to run a fleet.
 #[derive(Clone)]
@@ -150,6 +152,10 @@ fn run_in_pool(
     let mut wave: Vec<Range<u64>> = Vec::with_capacity(WAVE);
     let keep = detail.max(trace);
     let progress = std::sync::Mutex::new(0u64);
+    // Detail devices handed to the sink, written while the next wave simulates (the sink
+    // formats in parallel, but writing is in order: overlapping it with simulation keeps both
+    // threads busy). Traced devices also stay in `detail` for the trace.
+    let mut pending: Vec<(u64, device::DeviceResult)> = Vec::new();
     while next < range.end {
         wave.clear();
         // Devices whose full results are kept (detail, trace) are reduced in small waves, so
@@ -166,42 +172,60 @@ fn run_in_pool(
             wave.push(next..end);
             next = end;
         }
-        let partials: Vec<Fleet> = wave
-            .par_iter()
-            .map(|r| {
-                let mut part = Fleet::new(spec, r.start, detail, trace);
-                for i in r.clone() {
-                    let (device, local) = spec.device_at(i);
-                    let result = device::simulate(
-                        device,
-                        policy,
-                        spec.params(),
-                        spec.seed(),
-                        device::DeviceIndex {
-                            fleet: i,
-                            block: local,
-                        },
-                        horizon,
-                        i < trace,
-                    );
-                    part.add(i, device, result);
-                }
-                report_progress(&progress, r.end - r.start, n, opts);
-                part
-            })
-            .collect();
+        let wave_start = wave.first().map_or(next, |r| r.start);
+        let simulate = || -> Vec<Fleet> {
+            wave.par_iter()
+                .map(|r| {
+                    let mut part = Fleet::new(spec, r.start, detail, trace);
+                    for i in r.clone() {
+                        let (device, local) = spec.device_at(i);
+                        let result = device::simulate(
+                            device,
+                            policy,
+                            spec.params(),
+                            spec.seed(),
+                            device::DeviceIndex {
+                                fleet: i,
+                                block: local,
+                            },
+                            horizon,
+                            i < trace,
+                        );
+                        part.add(i, device, result);
+                    }
+                    report_progress(&progress, r.end - r.start, n, opts);
+                    part
+                })
+                .collect()
+        };
+        let partials = match opts.detail_sink {
+            Some(sink) if !pending.is_empty() => {
+                let (partials, ()) = rayon::join(simulate, || sink(&pending));
+                pending.clear();
+                partials
+            }
+            _ => simulate(),
+        };
         for part in partials {
             fleet.merge(part);
         }
-        if let Some(sink) = opts.detail_sink {
-            for (i, r) in &fleet.detail {
-                if *i < detail {
-                    sink(*i, r);
-                }
-            }
-            fleet.detail.retain(|(i, _)| *i < trace);
+        if opts.detail_sink.is_some() {
+            // This wave's detail devices: moved out, or copied when the trace keeps them too.
+            let from = fleet.detail.partition_point(|(i, _)| *i < trace);
+            pending.extend(
+                fleet.detail[..from]
+                    .iter()
+                    .filter(|(i, _)| *i < detail && *i >= wave_start)
+                    .cloned(),
+            );
+            pending.extend(fleet.detail.drain(from..).filter(|(i, _)| *i < detail));
             fleet.detail_streamed = true;
         }
+    }
+    if let Some(sink) = opts.detail_sink
+        && !pending.is_empty()
+    {
+        sink(&pending);
     }
     fleet
 }

@@ -7,116 +7,168 @@
 //! through the same writer, so the bytes are the same either way.
 
 use std::fs::File;
-use std::io::BufWriter;
+use std::io::{BufWriter, Write};
 use std::path::Path;
 
+use rayon::prelude::*;
+
+use super::csv_row::CsvRows;
 use super::error::{Context, Result};
 
-use super::csv_files::opt;
 use crate::device::DeviceResult;
 use crate::model::registration::{FinalState, SyncKind};
 use crate::scenario::Scenario;
 
-type Csv = csv::Writer<BufWriter<File>>;
-
-/// The four per-event CSVs, open for appending rows device by device.
+/// The per-event files, open for appending rows device by device.
 pub struct DetailRows {
-    attempts: Csv,
-    registrations: Csv,
-    wakeups: Csv,
-    fetches: Csv,
-    energy: Csv,
+    files: [BufWriter<File>; FILES],
     /// Where `timeline.csv` goes; taken once it is written (the first device with one).
     timeline_dir: Option<std::path::PathBuf>,
 }
 
-fn create(dir: &Path, name: &str, header: &[&str]) -> Result<Csv> {
+/// attempts, registrations, wakeups, fetches, energy.
+const FILES: usize = 5;
+
+/// The rows of one or more devices, formatted, file by file (in `DetailRows::files` order).
+#[derive(Default)]
+struct Formatted([CsvRows; FILES]);
+
+fn create(dir: &Path, name: &str, header: &[&str]) -> Result<BufWriter<File>> {
     let path = dir.join(name);
     let file = File::create(&path).with_context(|| format!("cannot write {}", path.display()))?;
-    let mut w = csv::Writer::from_writer(BufWriter::with_capacity(1 << 20, file));
-    w.write_record(header)?;
+    let mut w = BufWriter::with_capacity(1 << 20, file);
+    let mut row = CsvRows::default();
+    for h in header {
+        row.text(h);
+    }
+    row.end();
+    w.write_all(row.bytes())
+        .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(w)
 }
 
 impl DetailRows {
-    /// Creates the four files in `dir` with their headers.
+    /// Creates the files in `dir` with their headers.
     pub fn create(dir: &Path) -> Result<DetailRows> {
+        let energy_header = {
+            let mut header = vec!["device".to_string(), "day".into(), "total_mah".into()];
+            header.extend(
+                crate::model::energy::EnergyCause::ALL
+                    .iter()
+                    .map(|c| format!("{}_mah", c.name())),
+            );
+            header
+        };
+        let energy_header: Vec<&str> = energy_header.iter().map(String::as_str).collect();
         Ok(DetailRows {
-            attempts: create(
-                dir,
-                "attempts.csv",
-                &[
-                    "device",
-                    "origin",
-                    "tag",
-                    "kind",
-                    "attempt",
-                    "last_chance",
-                    "engagement",
-                    "start_ms",
-                    "end_ms",
-                    "outcome",
-                ],
-            )?,
-            registrations: create(
-                dir,
-                "registrations.csv",
-                &[
-                    "device",
-                    "origin",
-                    "tag",
-                    "kind",
-                    "registered_ms",
-                    "first_fire_ms",
-                    "completed_ms",
-                    "final_state",
-                    "attempts",
-                    "latency_ms",
-                ],
-            )?,
-            wakeups: create(
-                dir,
-                "wakeups.csv",
-                &["device", "requested_ms", "ran_ms", "cause"],
-            )?,
-            fetches: create(
-                dir,
-                "fetches.csv",
-                &[
-                    "device",
-                    "origin",
-                    "id",
-                    "unique_id",
-                    "requests",
-                    "bytes",
-                    "registered_ms",
-                    "completed_ms",
-                    "outcome",
-                    "downloaded_bytes",
-                    "wasted_bytes",
-                    "crashes_survived",
-                    "request_failures",
-                    "event_end_ms",
-                ],
-            )?,
-            energy: {
-                let mut header = vec!["device".to_string(), "day".into(), "total_mah".into()];
-                header.extend(
-                    crate::model::energy::EnergyCause::ALL
-                        .iter()
-                        .map(|c| format!("{}_mah", c.name())),
-                );
-                let header: Vec<&str> = header.iter().map(String::as_str).collect();
-                create(dir, "energy.csv", &header)?
-            },
+            files: [
+                create(
+                    dir,
+                    "attempts.csv",
+                    &[
+                        "device",
+                        "origin",
+                        "tag",
+                        "kind",
+                        "attempt",
+                        "last_chance",
+                        "engagement",
+                        "start_ms",
+                        "end_ms",
+                        "outcome",
+                    ],
+                )?,
+                create(
+                    dir,
+                    "registrations.csv",
+                    &[
+                        "device",
+                        "origin",
+                        "tag",
+                        "kind",
+                        "registered_ms",
+                        "first_fire_ms",
+                        "completed_ms",
+                        "final_state",
+                        "attempts",
+                        "latency_ms",
+                    ],
+                )?,
+                create(
+                    dir,
+                    "wakeups.csv",
+                    &["device", "requested_ms", "ran_ms", "cause"],
+                )?,
+                create(
+                    dir,
+                    "fetches.csv",
+                    &[
+                        "device",
+                        "origin",
+                        "id",
+                        "unique_id",
+                        "requests",
+                        "bytes",
+                        "registered_ms",
+                        "completed_ms",
+                        "outcome",
+                        "downloaded_bytes",
+                        "wasted_bytes",
+                        "crashes_survived",
+                        "request_failures",
+                        "event_end_ms",
+                    ],
+                )?,
+                create(dir, "energy.csv", &energy_header)?,
+            ],
             timeline_dir: Some(dir.to_path_buf()),
         })
     }
 
-    /// Appends device `device`'s rows: attempts by start then dispatch order, registrations by
-    /// creation order, wake-ups and fetches in time order. Call in device order.
+    /// Appends a batch of devices' rows (in device order, after every device before them):
+    /// formatted in parallel, written in order, so the bytes are those of one device at a time.
+    pub fn add_batch(&mut self, scenario: &Scenario, batch: &[(u64, DeviceResult)]) -> Result<()> {
+        for (device, result) in batch {
+            if self.timeline_dir.is_none() {
+                break;
+            }
+            self.timeline(scenario, *device, result)?;
+        }
+        /// Devices formatted together by one worker.
+        const PIECE: usize = 32;
+        let pieces: Vec<Formatted> = batch
+            .par_chunks(PIECE)
+            .map(|piece| {
+                let mut out = Formatted::default();
+                for (device, result) in piece {
+                    format_device(scenario, *device, result, &mut out);
+                }
+                out
+            })
+            .collect();
+        for piece in &pieces {
+            self.write(piece)?;
+        }
+        Ok(())
+    }
+
+    /// Appends device `device`'s rows; call in device order.
     pub fn add(&mut self, scenario: &Scenario, device: u64, result: &DeviceResult) -> Result<()> {
-        let spec = scenario.device(device);
+        self.timeline(scenario, device, result)?;
+        let mut out = Formatted::default();
+        format_device(scenario, device, result, &mut out);
+        self.write(&out)
+    }
+
+    fn write(&mut self, rows: &Formatted) -> Result<()> {
+        for (file, rows) in self.files.iter_mut().zip(&rows.0) {
+            file.write_all(rows.bytes())?;
+        }
+        Ok(())
+    }
+
+    /// `timeline.csv`: the first device with power marks.
+    fn timeline(&mut self, scenario: &Scenario, device: u64, result: &DeviceResult) -> Result<()> {
         if !result.power_marks.is_empty()
             && let Some((day, rows)) =
                 super::timeline::rows(result, scenario.fleet().horizon().ms())
@@ -124,110 +176,93 @@ impl DetailRows {
         {
             super::timeline::write_csv(&dir, device, day, &rows)?;
         }
-        let mut dev_buf = itoa::Buffer::new();
-        let dev = dev_buf.format(device);
-        // Numbers are formatted into stack buffers and written field by field: no allocation
-        // per row (the per-event CSVs are the bulk of what a run writes).
-        let mut n = itoa::Buffer::new();
-        for row in &result.attempts {
-            let reg = &result.registrations[row.reg as usize];
-            let origin = &spec.origins[reg.origin as usize];
-            let w = &mut self.attempts;
-            w.write_field(dev)?;
-            w.write_field(origin.name.as_str())?;
-            w.write_field(&*reg.tag)?;
-            w.write_field(reg.kind.name())?;
-            w.write_field(n.format(row.attempt))?;
-            w.write_field(if row.last_chance { "true" } else { "false" })?;
-            w.write_field(row.level.name())?;
-            w.write_field(n.format(row.start.ms()))?;
-            write_opt(w, &mut n, row.end.map(|t| t.ms()))?;
-            w.write_field(row.outcome.map(|o| o.name()).unwrap_or(""))?;
-            w.write_record(None::<&[u8]>)?;
-        }
-        for reg in &result.registrations {
-            let state = reg.final_state();
-            let completed = reg.completed;
-            let latency = match (state, reg.kind, completed) {
-                (FinalState::Succeeded, SyncKind::OneShot, Some(c)) => {
-                    Some(c.since(reg.registered))
-                }
-                _ => None,
-            };
-            let w = &mut self.registrations;
-            w.write_field(dev)?;
-            w.write_field(spec.origins[reg.origin as usize].name.as_str())?;
-            w.write_field(&*reg.tag)?;
-            w.write_field(reg.kind.name())?;
-            w.write_field(n.format(reg.registered.ms()))?;
-            write_opt(w, &mut n, reg.first_fire.map(|t| t.ms()))?;
-            write_opt(w, &mut n, completed.map(|t| t.ms()))?;
-            w.write_field(state.name())?;
-            w.write_field(n.format(reg.counted_attempts))?;
-            write_opt(w, &mut n, latency.map(|d| d.ms()))?;
-            w.write_record(None::<&[u8]>)?;
-        }
-        if spec.platform == crate::model::browser::Platform::Android {
-            // Battery cost per device-day (DESIGN §13); desktop runs on mains.
-            for (d, day) in result.days.iter().enumerate() {
-                let w = &mut self.energy;
-                w.write_field(dev)?;
-                w.write_field(n.format(d))?;
-                w.write_field(super::csv_files::mah3(day.energy_uah.iter().sum()))?;
-                for &u in &day.energy_uah {
-                    w.write_field(super::csv_files::mah3(u))?;
-                }
-                w.write_record(None::<&[u8]>)?;
-            }
-        }
-        for row in &result.wakeups {
-            let w = &mut self.wakeups;
-            w.write_field(dev)?;
-            w.write_field(n.format(row.requested.ms()))?;
-            w.write_field(n.format(row.ran.ms()))?;
-            w.write_field(row.cause.name())?;
-            w.write_record(None::<&[u8]>)?;
-        }
-        for f in &result.fetches {
-            self.fetches.write_record([
-                dev.to_string(),
-                spec.origins[f.origin as usize].name.clone(),
-                f.developer_id.to_string(),
-                f.unique_id.clone(),
-                f.requests.len().to_string(),
-                f.requests.iter().sum::<u64>().to_string(),
-                f.registered.ms().to_string(),
-                opt(f.finished.map(|t| t.ms())),
-                f.outcome.map_or("pending_at_end", |o| o.name()).to_string(),
-                f.downloaded.to_string(),
-                f.wasted.to_string(),
-                f.crashes_survived.to_string(),
-                f.request_failures.to_string(),
-                opt(f.event_end.map(|t| t.ms())),
-            ])?;
-        }
         Ok(())
     }
 
-    /// Flushes the four files.
+    /// Flushes the files.
     pub fn finish(mut self) -> Result<()> {
-        for w in [
-            &mut self.attempts,
-            &mut self.registrations,
-            &mut self.wakeups,
-            &mut self.fetches,
-            &mut self.energy,
-        ] {
+        for w in &mut self.files {
             w.flush()?;
         }
         Ok(())
     }
 }
 
-/// An optional number: empty when absent (as `csv_files::opt`).
-fn write_opt(w: &mut Csv, n: &mut itoa::Buffer, v: Option<u64>) -> csv::Result<()> {
-    match v {
-        Some(v) => w.write_field(n.format(v)),
-        None => w.write_field(""),
+/// Formats device `device`'s rows: attempts by start then dispatch order, registrations by
+/// creation order, energy by day, wake-ups and fetches in time order.
+fn format_device(scenario: &Scenario, device: u64, result: &DeviceResult, out: &mut Formatted) {
+    let spec = scenario.device(device);
+    let [attempts, registrations, wakeups, fetches, energy] = &mut out.0;
+    for row in &result.attempts {
+        let reg = &result.registrations[row.reg as usize];
+        let origin = &spec.origins[reg.origin as usize];
+        attempts
+            .num(device)
+            .text(&origin.name)
+            .text(&reg.tag)
+            .text(reg.kind.name())
+            .num(row.attempt)
+            .text(if row.last_chance { "true" } else { "false" })
+            .text(row.level.name())
+            .num(row.start.ms())
+            .opt(row.end.map(|t| t.ms()))
+            .text(row.outcome.map(|o| o.name()).unwrap_or(""))
+            .end();
+    }
+    for reg in &result.registrations {
+        let state = reg.final_state();
+        let completed = reg.completed;
+        let latency = match (state, reg.kind, completed) {
+            (FinalState::Succeeded, SyncKind::OneShot, Some(c)) => Some(c.since(reg.registered)),
+            _ => None,
+        };
+        registrations
+            .num(device)
+            .text(&spec.origins[reg.origin as usize].name)
+            .text(&reg.tag)
+            .text(reg.kind.name())
+            .num(reg.registered.ms())
+            .opt(reg.first_fire.map(|t| t.ms()))
+            .opt(completed.map(|t| t.ms()))
+            .text(state.name())
+            .num(reg.counted_attempts)
+            .opt(latency.map(|d| d.ms()))
+            .end();
+    }
+    if spec.platform == crate::model::browser::Platform::Android {
+        // Battery cost per device-day (DESIGN §13); desktop runs on mains.
+        for (d, day) in result.days.iter().enumerate() {
+            energy.num(device).num(d).milli(day.energy_uah.iter().sum());
+            for &u in &day.energy_uah {
+                energy.milli(u);
+            }
+            energy.end();
+        }
+    }
+    for row in &result.wakeups {
+        wakeups
+            .num(device)
+            .num(row.requested.ms())
+            .num(row.ran.ms())
+            .text(row.cause.name())
+            .end();
+    }
+    for f in &result.fetches {
+        fetches
+            .num(device)
+            .text(&spec.origins[f.origin as usize].name)
+            .text(&f.developer_id)
+            .text(&f.unique_id)
+            .num(f.requests.len())
+            .num(f.requests.iter().sum::<u64>())
+            .num(f.registered.ms())
+            .opt(f.finished.map(|t| t.ms()))
+            .text(f.outcome.map_or("pending_at_end", |o| o.name()))
+            .num(f.downloaded)
+            .num(f.wasted)
+            .num(f.crashes_survived)
+            .num(f.request_failures)
+            .opt(f.event_end.map(|t| t.ms()))
+            .end();
     }
 }

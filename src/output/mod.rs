@@ -6,6 +6,7 @@
 #[cfg(feature = "charts")]
 pub mod charts;
 mod csv_files;
+mod csv_row;
 mod detail_rows;
 #[cfg(feature = "charts")]
 mod energy_chart;
@@ -60,11 +61,11 @@ pub fn simulate_into(
     let mut out = None;
     write_atomically(dir, opts.force, |tmp| {
         let rows = std::sync::Mutex::new((DetailRows::create(tmp)?, None::<OutputError>));
-        let sink = |device: u64, result: &crate::device::DeviceResult| {
+        let sink = |batch: &[(u64, crate::device::DeviceResult)]| {
             let mut guard = rows.lock().unwrap_or_else(|e| e.into_inner());
             let (rows, error) = &mut *guard;
             if error.is_none()
-                && let Err(e) = rows.add(scenario, device, result)
+                && let Err(e) = rows.add_batch(scenario, batch)
             {
                 *error = Some(e);
             }
