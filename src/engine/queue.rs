@@ -7,8 +7,10 @@
 //! while running), so the queue itself needs no notion of priority.
 //!
 //! # Layout
-//! The heap holds only 24-byte keys `(time, seq, slot)`; payloads live in a slab of slots reused
-//! through a free list, so a warmed-up queue schedules and pops without allocating. Cancelling
+//! The heap holds only 16-byte keys, `(time, seq, slot)` packed into one `u128` that orders
+//! exactly like the triple (40 bits of time: every instant up to the 10-year horizon limit and
+//! beyond; 56 bits of sequence; 32 bits of slot), so a comparison is one integer compare;
+//! payloads live in a slab of slots reused through a free list, so a warmed-up queue schedules and pops without allocating. Cancelling
 //! frees the slot at once; its heap key becomes stale and is skipped when it surfaces (the slot's
 //! sequence number no longer matches). Every operation is O(log n) or better.
 
@@ -24,11 +26,33 @@ pub struct EventKey {
     seq: u64,
 }
 
+/// `time ‖ seq ‖ slot` in one integer: orders by time, then sequence (slot never decides:
+/// sequences are unique).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-struct HeapKey {
-    time: SimTime,
-    seq: u64,
-    slot: u32,
+struct HeapKey(u128);
+
+/// Times at or past this are kept at it: they are beyond any horizon (`MAX_HORIZON` is about
+/// 2^38 ms), so they never run and their order among themselves is still by sequence.
+const TIME_CAP: u64 = (1 << 40) - 1;
+
+impl HeapKey {
+    fn new(time: SimTime, seq: u64, slot: u32) -> HeapKey {
+        debug_assert!(seq < 1 << 56, "sequence numbers fit 56 bits");
+        let t = time.ms().min(TIME_CAP) as u128;
+        HeapKey(t << 88 | (seq as u128) << 32 | slot as u128)
+    }
+
+    fn time(self) -> SimTime {
+        SimTime::from_ms((self.0 >> 88) as u64)
+    }
+
+    fn seq(self) -> u64 {
+        (self.0 >> 32) as u64 & ((1 << 56) - 1)
+    }
+
+    fn slot(self) -> u32 {
+        self.0 as u32
+    }
 }
 
 struct Slot<E> {
@@ -82,7 +106,7 @@ impl<E> EventQueue<E> {
                 (self.slots.len() - 1) as u32
             }
         };
-        self.heap.push(Reverse(HeapKey { time, seq, slot }));
+        self.heap.push(Reverse(HeapKey::new(time, seq, slot)));
         self.live += 1;
         EventKey { slot, seq }
     }
@@ -103,14 +127,14 @@ impl<E> EventQueue<E> {
     /// Removes and returns the earliest live event with its time.
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
         while let Some(Reverse(key)) = self.heap.pop() {
-            let s = &mut self.slots[key.slot as usize];
-            if s.seq != key.seq {
+            let s = &mut self.slots[key.slot() as usize];
+            if s.seq != key.seq() {
                 continue; // cancelled; the slot was reused or is free
             }
             if let Some(event) = s.event.take() {
-                self.free.push(key.slot);
+                self.free.push(key.slot());
                 self.live -= 1;
-                return Some((key.time, event));
+                return Some((key.time(), event));
             }
         }
         None
@@ -121,19 +145,19 @@ impl<E> EventQueue<E> {
     pub fn pop_before(&mut self, limit: SimTime) -> Option<(SimTime, E)> {
         while let Some(Reverse(key)) = self.heap.peek() {
             let key = *key;
-            let s = &mut self.slots[key.slot as usize];
-            if s.seq != key.seq || s.event.is_none() {
+            let s = &mut self.slots[key.slot() as usize];
+            if s.seq != key.seq() || s.event.is_none() {
                 self.heap.pop(); // cancelled; the slot was reused or is free
                 continue;
             }
-            if key.time >= limit {
+            if key.time() >= limit {
                 return None;
             }
             self.heap.pop();
             let event = s.event.take()?;
-            self.free.push(key.slot);
+            self.free.push(key.slot());
             self.live -= 1;
-            return Some((key.time, event));
+            return Some((key.time(), event));
         }
         None
     }
@@ -141,9 +165,9 @@ impl<E> EventQueue<E> {
     /// Time of the earliest live event, discarding stale keys on the way.
     pub fn peek_time(&mut self) -> Option<SimTime> {
         while let Some(Reverse(key)) = self.heap.peek() {
-            let s = &self.slots[key.slot as usize];
-            if s.seq == key.seq && s.event.is_some() {
-                return Some(key.time);
+            let s = &self.slots[key.slot() as usize];
+            if s.seq == key.seq() && s.event.is_some() {
+                return Some(key.time());
             }
             self.heap.pop();
         }
