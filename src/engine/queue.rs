@@ -242,6 +242,24 @@ mod tests {
     }
 
     #[test]
+    fn packed_keys_order_like_time_then_sequence_up_to_the_horizon_limit() {
+        // The longest horizon (3,650 days = 315,360,000,000 ms) and a millisecond before it:
+        // the earlier time pops first though scheduled later; at one instant, FIFO. A time past
+        // the 40-bit cap (never run: beyond every horizon) still pops after both.
+        let max = crate::engine::time::MAX_HORIZON;
+        let mut q = EventQueue::new();
+        q.schedule(SimTime::from_ms(u64::MAX), 'z');
+        q.schedule(SimTime::from_ms(max), 'b');
+        q.schedule(SimTime::from_ms(max - 1), 'a');
+        q.schedule(SimTime::from_ms(max), 'c');
+        let order: Vec<char> = std::iter::from_fn(|| q.pop().map(|(_, e)| e)).collect();
+        assert_eq!(order, vec!['a', 'b', 'c', 'z']);
+        let mut q = EventQueue::new();
+        q.schedule(SimTime::from_ms(max), 'x');
+        assert_eq!(q.pop(), Some((SimTime::from_ms(max), 'x')));
+    }
+
+    #[test]
     fn pop_before_stops_at_the_limit_and_skips_cancelled_events() {
         // Events at 5 (cancelled), 7 and 10: below 10 only the one at 7 pops; the one at 10
         // stays queued for a later limit.
