@@ -11,7 +11,7 @@ trap 'rm -rf "$out"' EXIT
 for f in scenarios/*.json; do
   name=$(basename "$f" .json)
   extra=()
-  case "$name" in bench-fleet) extra=(--devices 2000) ;; esac
+  case "$name" in bench-fleet) extra=(--devices 2000) ;; bench-desktop) extra=(--devices 100) ;; esac
   "$bin" run "$f" --quiet --trace "${extra[@]}" --out "$out/run/$name"
 done
 "$bin" compare scenarios/policy-shootout.json --policy chromium --policy workmanager --policy design-2019 --policy firefox --replications 2 --devices 300 --quiet --out "$out/compare"
