@@ -460,3 +460,74 @@ fn the_bundled_traces_are_what_their_generator_writes() {
     assert_eq!(s.device_count(), 40);
     assert_eq!(s.traces().len(), 4);
 }
+
+// §9 / §14: any trace either loads or is a clean error, and a loaded one runs.
+
+mod any_trace {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Lines built from the pieces a trace is made of, in any order and combination.
+    fn line() -> impl Strategy<Value = String> {
+        let field = prop_oneof![
+            Just("device".to_string()),
+            Just("from".to_string()),
+            Just("to".to_string()),
+            Just("radio".to_string()),
+            Just("wifi".to_string()),
+            Just("cellular".to_string()),
+            Just(String::new()),
+            Just("# note".to_string()),
+            (0u64..4).prop_map(|d| d.to_string()),
+            (0u64..3 * D).prop_map(|t| t.to_string()),
+            (0u64..60).prop_map(|h| format!("{h}h")),
+            Just("18446744073709551616".to_string()),
+            Just("-1".to_string()),
+            Just("1y".to_string()),
+            Just("\u{feff}".to_string()),
+        ];
+        proptest::collection::vec(field, 0..6).prop_map(|f| f.join(","))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(128))]
+        #[test]
+        fn a_trace_loads_or_is_a_located_error_and_never_panics(
+            header in prop_oneof![
+                Just("device,from,to,radio".to_string()),
+                Just("device,from,to".to_string()),
+                line(),
+            ],
+            rows in proptest::collection::vec(line(), 0..12),
+            ordered in proptest::collection::vec((0u64..3, 0u64..30, 1u64..30), 0..12),
+        ) {
+            // Half random lines, half well-formed rows that may still overlap or run backwards.
+            let mut text = header + "\n";
+            for r in &rows {
+                text.push_str(r);
+                text.push('\n');
+            }
+            for (d, from, len) in &ordered {
+                text.push_str(&format!("{d},{from}h,{}h\n", from + len));
+            }
+            let dir = tempfile::tempdir().unwrap();
+            let file = write(dir.path(), &net_fleet(), &[("traces/net.csv", &text)]);
+            match Scenario::load(&file) {
+                Ok(s) => {
+                    // Two-day horizon: whatever loaded runs and replays every device.
+                    let fleet = bgsim::experiment::run(s.fleet(), &Default::default());
+                    prop_assert_eq!(fleet.devices, s.device_count());
+                    prop_assert!(s.verify_traces().is_ok());
+                }
+                Err(e) => {
+                    let e = e.to_string();
+                    // Located: a line of the trace, or the block (a trace naming no device).
+                    prop_assert!(
+                        e.contains("net.csv") || e.contains("devices[0]: the block's traces have no rows"),
+                        "{}", e
+                    );
+                }
+            }
+        }
+    }
+}

@@ -413,22 +413,17 @@ fn parse_row(text: &str, layout: &Layout, horizon: u64) -> Result<Row, (usize, S
             format!("expected a device below {MAX_TRACE_DEVICES}, got {device}"),
         ));
     }
-    let time = |col: usize| -> Result<u64, (usize, String)> {
+    // Milliseconds, or the scenario's duration notation; `name` is the column's.
+    let time = |col: usize, name: &str| -> Result<u64, (usize, String)> {
         let f = fields[col];
-        let t = if !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit()) {
+        if !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit()) {
             f.parse::<u64>()
-                .map_err(|_| (col + 1, format!("{f:?} is too large")))
+                .map_err(|_| (col + 1, format!("{name}: {f:?} is too large")))
         } else {
-            parse_ms(f).map_err(|m| {
-                (
-                    col + 1,
-                    format!("{}: {m}", names[if col == layout.first { 1 } else { 2 }]),
-                )
-            })
-        }?;
-        Ok(t)
+            parse_ms(f).map_err(|m| (col + 1, format!("{name}: {m}")))
+        }
     };
-    let from = time(layout.first)?;
+    let from = time(layout.first, names[1])?;
     let past = |col: usize, t: u64| {
         (
             col + 1,
@@ -450,7 +445,7 @@ fn parse_row(text: &str, layout: &Layout, horizon: u64) -> Result<Row, (usize, S
             wifi: false,
         });
     }
-    let to = time(layout.to)?;
+    let to = time(layout.to, names[2])?;
     if from >= to {
         return Err((
             layout.to + 1,
