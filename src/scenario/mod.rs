@@ -13,6 +13,7 @@ mod origin;
 mod power;
 mod resolve;
 mod trace_file;
+mod trace_rows;
 
 use std::path::Path;
 

@@ -85,38 +85,6 @@ impl Resolver<'_> {
         InputError::new(self.file, path, message)
     }
 
-    /// Loads and checks the trace `file` (relative to the scenario) that the field `path` of
-    /// the current block names; errors name the trace file, line and column.
-    pub(super) fn trace(
-        &self,
-        file: &str,
-        kind: TraceKind,
-        path: &str,
-    ) -> Result<Arc<CsvTrace>, InputError> {
-        if file.is_empty() {
-            return Err(self.err(path, "expected the path of a CSV trace file"));
-        }
-        let resolved = std::path::Path::new(self.file)
-            .parent()
-            .unwrap_or(std::path::Path::new(""))
-            .join(file);
-        let shown = resolved.display().to_string();
-        let (horizon, count) = self.block.get();
-        let trace = CsvTrace::load(file, &shown, &resolved, kind, horizon, count).map_err(
-            |(line, column, m)| {
-                let at = match (line, column) {
-                    (0, _) => String::new(),
-                    (l, 0) => format!("line {l}"),
-                    (l, c) => format!("line {l}, column {c}"),
-                };
-                InputError::new(&shown, at, format!("{m} (the trace of {path})"))
-            },
-        )?;
-        let trace = Arc::new(trace);
-        self.traces.borrow_mut().push(trace.clone());
-        Ok(trace)
-    }
-
     pub(super) fn scenario(
         &self,
         raw: ScenarioFile,
