@@ -81,12 +81,13 @@ fn a_one_shot_waits_for_the_traces_next_online_row() {
 #[test]
 fn times_may_be_milliseconds_or_durations_and_comments_and_blank_lines_are_skipped() {
     // 7,200,000 ms is 2 h: the same rows as above, written differently, with a comment between
-    // the devices and a blank line: the same attempts.
+    // the devices and a blank line, a byte-order mark and Windows line ends on the first lines
+    // (a spreadsheet's export): the same attempts.
     let (s, _dir) = load(
         &net_fleet(),
         &[(
             "traces/net.csv",
-            "# exported 2026-11-27\ndevice , from , to\n0,0,1800000\n0, 7200000 ,3h\n\n# next\n1,5h,6h\n",
+            "\u{feff}device , from , to\r\n# exported 2026-11-27\r\n0,0,1800000\n0, 7200000 ,3h\n\n# next\n1,5h,6h\n",
         )],
     );
     let r = run_scenario(&s);

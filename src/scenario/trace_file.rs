@@ -94,6 +94,12 @@ impl CsvTrace {
             }
             let text = std::str::from_utf8(&line)
                 .map_err(|_| (number, 0, "expected UTF-8 text".to_string()))?;
+            // A UTF-8 byte-order mark (spreadsheets export one) is not part of the header.
+            let text = if number == 1 {
+                text.strip_prefix('\u{feff}').unwrap_or(text)
+            } else {
+                text
+            };
             let text = text.trim();
             if text.is_empty() || text.starts_with('#') {
                 continue;
