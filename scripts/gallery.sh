@@ -18,6 +18,7 @@ awc awc2019 --policy design-2019 \
   && cp "$out/awc2019/charts/wakeups.png" docs/android-wake-cap-design-2019.png
 run android-doze doze --devices 5 && cp "$out/doze/charts/timeline.png" docs/android-doze-timeline.png \
   && cp "$out/doze/charts/energy.png" docs/android-doze-energy.png
+run trace-commuters commuters && cp "$out/commuters/charts/timeline.png" docs/trace-commuters-timeline.png
 run fetch-podcasts pods && cp "$out/pods/charts/fetches.png" docs/fetch-podcasts.png
 run retry-basics retry && cp "$out/retry/charts/latency_cdf.png" docs/retry-basics-latency.png
 run firefox-persisted-bug ff && cp "$out/ff/charts/retries.png" docs/firefox-persisted-bug-retries.png
