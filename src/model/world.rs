@@ -109,9 +109,20 @@ pub struct RegistrationSpec {
 }
 
 impl RegistrationSpec {
-    /// The tag of the `n`-th arrival (or the fixed tag).
+    /// The tag of the `n`-th arrival (or the fixed tag): every `{n}` replaced by `n`, built in
+    /// one allocation (an arrival-heavy fleet makes one per register call).
     pub fn tag_for(&self, n: u64) -> String {
-        self.tag.replace("{n}", &n.to_string())
+        let mut num = itoa::Buffer::new();
+        let num = num.format(n);
+        let mut out = String::with_capacity(self.tag.len() + num.len());
+        let mut rest = self.tag.as_str();
+        while let Some(i) = rest.find("{n}") {
+            out.push_str(&rest[..i]);
+            out.push_str(num);
+            rest = &rest[i + 3..];
+        }
+        out.push_str(rest);
+        out
     }
 }
 
@@ -161,4 +172,32 @@ pub fn origin_block_key(name: &str) -> String {
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::handler::{DurationDist, HandlerSpec};
+
+    #[test]
+    fn arrival_tags_replace_every_n_placeholder() {
+        let spec = |tag: &str| RegistrationSpec {
+            kind: SyncKind::OneShot,
+            tag: tag.to_string(),
+            min_interval: 0,
+            when: RegisterWhen::At(0),
+            handler: HandlerSpec {
+                duration: DurationDist::Fixed(1),
+                outcomes: Vec::new(),
+                success_probability: 1.0,
+                hang_probability: 0.0,
+                needs_network: false,
+            },
+        };
+        assert_eq!(spec("send-{n}").tag_for(12), "send-12");
+        assert_eq!(spec("{n}/{n}").tag_for(7), "7/7");
+        assert_eq!(spec("outbox").tag_for(3), "outbox");
+        assert_eq!(spec("{n").tag_for(3), "{n");
+        assert_eq!(spec("é{n}ü").tag_for(u64::MAX), "é18446744073709551615ü");
+    }
 }

@@ -193,20 +193,25 @@ impl DetailRows {
 fn format_device(scenario: &Scenario, device: u64, result: &DeviceResult, out: &mut Formatted) {
     let spec = scenario.device(device);
     let [attempts, registrations, wakeups, fetches, energy] = &mut out.0;
+    // Every row names its origin: each name is checked for quoting once.
+    let names: Vec<Vec<u8>> = spec
+        .origins
+        .iter()
+        .map(|o| CsvRows::field_bytes(&o.name))
+        .collect();
     for row in &result.attempts {
         let reg = &result.registrations[row.reg as usize];
-        let origin = &spec.origins[reg.origin as usize];
         attempts
             .num(device)
-            .text(&origin.name)
+            .raw(&names[reg.origin as usize])
             .text(&reg.tag)
-            .text(reg.kind.name())
+            .raw(reg.kind.name().as_bytes())
             .num(row.attempt)
-            .text(if row.last_chance { "true" } else { "false" })
-            .text(row.level.name())
+            .raw(if row.last_chance { b"true" } else { b"false" })
+            .raw(row.level.name().as_bytes())
             .num(row.start.ms())
             .opt(row.end.map(|t| t.ms()))
-            .text(row.outcome.map(|o| o.name()).unwrap_or(""))
+            .raw(row.outcome.map(|o| o.name()).unwrap_or("").as_bytes())
             .end();
     }
     for reg in &result.registrations {
@@ -218,13 +223,13 @@ fn format_device(scenario: &Scenario, device: u64, result: &DeviceResult, out: &
         };
         registrations
             .num(device)
-            .text(&spec.origins[reg.origin as usize].name)
+            .raw(&names[reg.origin as usize])
             .text(&reg.tag)
-            .text(reg.kind.name())
+            .raw(reg.kind.name().as_bytes())
             .num(reg.registered.ms())
             .opt(reg.first_fire.map(|t| t.ms()))
             .opt(completed.map(|t| t.ms()))
-            .text(state.name())
+            .raw(state.name().as_bytes())
             .num(reg.counted_attempts)
             .opt(latency.map(|d| d.ms()))
             .end();
@@ -244,13 +249,13 @@ fn format_device(scenario: &Scenario, device: u64, result: &DeviceResult, out: &
             .num(device)
             .num(row.requested.ms())
             .num(row.ran.ms())
-            .text(row.cause.name())
+            .raw(row.cause.name().as_bytes())
             .end();
     }
     for f in &result.fetches {
         fetches
             .num(device)
-            .text(&spec.origins[f.origin as usize].name)
+            .raw(&names[f.origin as usize])
             .text(&f.developer_id)
             .text(&f.unique_id)
             .num(f.requests.len())
