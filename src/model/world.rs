@@ -116,7 +116,9 @@ impl RegistrationSpec {
         let num = num.format(n);
         let mut out = String::with_capacity(self.tag.len() + num.len());
         let mut rest = self.tag.as_str();
-        while let Some(i) = rest.find("{n}") {
+        // A byte search, not `str::find` with a pattern: tags are a few bytes and building a
+        // substring searcher per call cost more than the copy.
+        while let Some(i) = rest.as_bytes().windows(3).position(|w| w == b"{n}") {
             out.push_str(&rest[..i]);
             out.push_str(num);
             rest = &rest[i + 3..];
