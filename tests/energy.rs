@@ -15,6 +15,13 @@ fn energy_rows(r: &Run) -> Vec<Vec<String>> {
         .collect()
 }
 
+/// A 2 s one-shot that needs the network, fails once and then succeeds.
+fn retried_network_sync() -> serde_json::Value {
+    json!({
+        "duration": { "fixed": "2s" }, "outcomes": ["fail", "success"], "needs_network": true
+    })
+}
+
 #[test]
 fn a_background_sync_event_on_lte_costs_its_wakeup_promotion_transfer_and_tail() {
     // The one-shot registered at 9 min 59 s fails once (in the session: no radio cost of its
@@ -23,11 +30,8 @@ fn a_background_sync_event_on_lte_costs_its_wakeup_promotion_transfer_and_tail()
     // 60 s × 20 mA = 333.333 → 333. Radio: promotion 260 ms × 1210.7 mW = 314.782 mJ, transfer
     // 2 s × 1288.04 mW = 2576.08 mJ, tail 11.576 s × 1060 mW = 12270.56 mJ; at 3.85 V,
     // µAh = mJ / 13.86: 22.711 → 23, 185.864 → 186, 885.322 → 885. In all 1,455 µAh.
-    let handler = json!({
-        "duration": { "fixed": "2s" }, "outcomes": ["fail", "success"], "needs_network": true
-    });
     let r = run(&android_phone(
-        handler,
+        retried_network_sync(),
         "9m59s",
         json!({ "power_management": false }),
     ));
@@ -45,11 +49,8 @@ fn a_background_sync_event_on_lte_costs_its_wakeup_promotion_transfer_and_tail()
 fn on_wifi_the_same_event_costs_fifty_times_less_radio() {
     // Wi-Fi all day: 9.828 + 265.72 + 28.393 mJ → 0.709 → 1, 19.172 → 19, 2.049 → 2 µAh of
     // radio (22 against 1,094 on LTE); process start and awake time as on LTE.
-    let handler = json!({
-        "duration": { "fixed": "2s" }, "outcomes": ["fail", "success"], "needs_network": true
-    });
     let r = run(&android_phone(
-        handler,
+        retried_network_sync(),
         "9m59s",
         json!({ "power_management": false, "wifi": "always" }),
     ));

@@ -20,13 +20,10 @@ impl DeviceSim<'_> {
             self.queue
                 .schedule(SimTime::from_ms(t), Ev::NetWindow { offline: entering });
         }
+        // Scheduled crashes: `at`, or the device's trace rows (validation allows one of them).
         let traced = spec.crashes.trace.as_ref();
-        let mut crashes = traced.map_or_else(Vec::new, |t| t.instants(self.local, horizon));
-        if !spec.crashes.at.is_empty() {
-            crashes.extend_from_slice(&spec.crashes.at);
-            crashes.sort_unstable();
-        }
-        for t in crashes {
+        let traced = traced.map_or_else(Vec::new, |t| t.instants(self.local, horizon));
+        for &t in spec.crashes.at.iter().chain(&traced) {
             self.queue.schedule(SimTime::from_ms(t), Ev::Crash);
         }
         let sessions = spec.sessions.windows(horizon, self.local);

@@ -29,7 +29,7 @@ impl Platform {
 pub struct CrashSpec {
     /// Scheduled crash instants, sorted.
     pub at: Vec<u64>,
-    /// Crash instants per device from a trace (DESIGN §14), besides `at`.
+    /// Crash instants per device from a trace (DESIGN §14), instead of `at`.
     pub trace: Option<Trace>,
     /// Mean of a Poisson crash process per day (0 = none).
     pub rate_per_day: f64,

@@ -62,8 +62,7 @@ impl FleetSpec {
 
     /// The spec of the `index`-th device after `count` expansion (`index < device_count()`).
     pub fn device(&self, index: u64) -> &DeviceSpec {
-        let block = self.block_starts.partition_point(|&s| s <= index) - 1;
-        &self.blocks[block].spec
+        self.device_at(index).0
     }
 
     /// The spec of the `index`-th device and its index within its block (its rows in the

@@ -108,32 +108,26 @@ impl ChartData {
                 ))
             })
             .collect::<Result<_>>()?;
-        let cause_cols = WakeCause::ALL
-            .iter()
-            .map(|c| col(&format!("wakeups_{}", c.name())))
-            .collect::<Result<Vec<_>>>()?;
-        let by_cause = daily
-            .iter()
-            .map(|r| {
-                cause_cols
-                    .iter()
-                    .map(|&i| num(r, i))
-                    .collect::<Result<Vec<f64>>>()
-            })
-            .collect::<Result<_>>()?;
-        let energy_cols = crate::model::energy::EnergyCause::ALL
-            .iter()
-            .map(|c| col(&format!("energy_{}_mah", c.name())))
-            .collect::<Result<Vec<_>>>()?;
-        let energy = daily
-            .iter()
-            .map(|r| {
-                energy_cols
-                    .iter()
-                    .map(|&i| num(r, i))
-                    .collect::<Result<Vec<f64>>>()
-            })
-            .collect::<Result<_>>()?;
+        // Per day, the values of the named columns (one stack per day in the charts).
+        let per_day = |names: Vec<String>| -> Result<Vec<Vec<f64>>> {
+            let cols = names.iter().map(|n| col(n)).collect::<Result<Vec<_>>>()?;
+            daily
+                .iter()
+                .map(|r| cols.iter().map(|&i| num(r, i)).collect())
+                .collect()
+        };
+        let by_cause = per_day(
+            WakeCause::ALL
+                .iter()
+                .map(|c| format!("wakeups_{}", c.name()))
+                .collect(),
+        )?;
+        let energy = per_day(
+            crate::model::energy::EnergyCause::ALL
+                .iter()
+                .map(|c| format!("energy_{}_mah", c.name()))
+                .collect(),
+        )?;
         let retries = records(&dir.join("retries.csv"))?
             .iter()
             .map(|r| Ok((r[0].to_string(), num(r, 1)?, r[2].to_string(), num(r, 3)?)))
