@@ -4,8 +4,11 @@
 # list unchanged: `scripts/output-hashes.sh > before.txt`, change, run again, `diff`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release --locked -q
-bin=./target/release/bgsim
+# BGSIM_BIN: hash another build's outputs (e.g. a quicker non-LTO build) instead of building.
+if [ -z "${BGSIM_BIN:-}" ]; then
+  cargo build --release --locked -q
+fi
+bin=${BGSIM_BIN:-./target/release/bgsim}
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 for f in scenarios/*.json; do

@@ -12,20 +12,29 @@ impl DeviceSim<'_> {
         let state = &self.origins[origin as usize];
         match (&spec.engagement, &state.score) {
             (EngagementSpec::Pinned(level), _) => *level,
-            (_, Some(score)) => {
-                let now = self.now.ms();
-                let key = score.time_key(now, &self.score_params);
-                if let Some((k, level)) = state.level_cache.get()
-                    && k == key
-                {
-                    return level;
-                }
-                let level = score.level(now, spec.installed, &self.score_params);
-                state.level_cache.set(Some((key, level)));
-                level
-            }
+            (_, Some(_)) => EngagementLevel::of_score(self.total_score(origin), &self.score_params),
             (_, None) => EngagementLevel::None,
         }
+    }
+
+    /// The origin's stored total score now (GetTotalScore), through the per-origin cache: the
+    /// total depends on the stored score and its time key only.
+    fn total_score(&self, origin: u32) -> f64 {
+        let state = &self.origins[origin as usize];
+        let Some(score) = &state.score else {
+            return 0.0;
+        };
+        let now = self.now.ms();
+        let key = score.time_key(now, &self.score_params);
+        if let Some((k, total)) = state.total_cache.get()
+            && k == key
+        {
+            return total;
+        }
+        let installed = self.spec.origins[origin as usize].installed;
+        let total = score.total(now, installed, &self.score_params);
+        state.total_cache.set(Some((key, total)));
+        total
     }
 
     fn interactions(&self, origin: u32) -> u32 {
@@ -53,7 +62,7 @@ impl DeviceSim<'_> {
             score.visit(now, interactions, installed, &params);
             self.profile_engaged = Some(now); // SetLastEngagementTime
         }
-        self.origins[origin as usize].level_cache.set(None);
+        self.origins[origin as usize].total_cache.set(None);
         self.note_level(origin);
         if self.level(origin) != EngagementLevel::None {
             self.revive(origin);
@@ -97,16 +106,24 @@ impl DeviceSim<'_> {
         let p = self.score_params;
         let last = self.profile_engaged.unwrap_or(0).min(now);
         let rebase_time = now.saturating_sub(p.max_decay_period());
-        for (o, state) in self.origins.iter_mut().enumerate() {
+        for o in 0..self.origins.len() {
+            let state = &mut self.origins[o];
             let Some(score) = state.score.as_mut() else {
                 continue;
             };
-            if rebase {
-                score.rebase(now, last, rebase_time);
+            if rebase && score.rebase(now, last, rebase_time).is_some() {
+                state.total_cache.set(None);
             }
-            let installed = self.spec.origins[o].installed;
-            score.cleanup(now, installed, &p);
-            state.level_cache.set(None);
+            if score.last_engagement().is_none() {
+                continue; // nothing stored: nothing to wipe
+            }
+            let total = self.total_score(o as u32);
+            let state = &mut self.origins[o];
+            if let Some(score) = state.score.as_mut()
+                && score.wipe_if_low(total, &p)
+            {
+                state.total_cache.set(None);
+            }
         }
         if rebase {
             self.profile_engaged = Some(rebase_time);
@@ -117,7 +134,7 @@ impl DeviceSim<'_> {
         if let Some(score) = self.origins[origin as usize].score.as_mut() {
             score.clear();
         }
-        self.origins[origin as usize].level_cache.set(None);
+        self.origins[origin as usize].total_cache.set(None);
         self.note_level(origin);
     }
 

@@ -108,10 +108,6 @@ enum Ev {
     IdleCheck {
         generation: u32,
     },
-    /// Doze's deep alarm (`scheduleAlarmLocked`).
-    DozeDeep,
-    /// Doze's light alarm (`scheduleLightAlarmLocked`).
-    DozeLight,
     Charging {
         on: bool,
     },
@@ -131,12 +127,7 @@ impl Ev {
     fn is_power(&self) -> bool {
         matches!(
             self,
-            Ev::DozeDeep
-                | Ev::DozeLight
-                | Ev::Charging { .. }
-                | Ev::ScreenOn { .. }
-                | Ev::Stationary { .. }
-                | Ev::QuotaRecheck
+            Ev::Charging { .. } | Ev::ScreenOn { .. } | Ev::Stationary { .. } | Ev::QuotaRecheck
         )
     }
 }
@@ -174,9 +165,10 @@ struct OriginState {
     last_level: EngagementLevel,
     /// The `background_sync` content setting now.
     sync_allowed: bool,
-    /// The level last computed for a score, with the score's time key then (see
-    /// `EngagementScore::time_key`); cleared whenever the score changes.
-    level_cache: std::cell::Cell<Option<((u64, u64), EngagementLevel)>>,
+    /// The total score last computed, with the score's time key then (see
+    /// `EngagementScore::time_key`): levels and start-up cleanups reuse it until the key moves
+    /// (the decay's `pow` is the costly part). Cleared whenever the score changes.
+    total_cache: std::cell::Cell<Option<((u64, u64), f64)>>,
 }
 
 /// The browser process, apart from the user session that may hold it (`DeviceSim::in_session`).
@@ -288,7 +280,7 @@ impl<'a> DeviceSim<'a> {
                     score: None,
                     visit_rng: None,
                     last_level: *level,
-                    level_cache: Default::default(),
+                    total_cache: Default::default(),
                 },
                 EngagementSpec::Score { initial, .. } => {
                     let score = EngagementScore::new(*initial);
@@ -297,7 +289,7 @@ impl<'a> DeviceSim<'a> {
                         last_level: score.level(0, o.installed, &ScoreParams::from(params)),
                         score: Some(score),
                         visit_rng: None,
-                        level_cache: Default::default(),
+                        total_cache: Default::default(),
                     }
                 }
             })
@@ -525,9 +517,7 @@ impl<'a> DeviceSim<'a> {
             Ev::FetchRegister { origin, spec } => self.fetch_register(origin, spec),
             Ev::FetchRequestDone { fetch } => self.fetch_request_done(fetch as usize),
             Ev::IdleCheck { generation } => self.idle_check(generation),
-            Ev::DozeDeep
-            | Ev::DozeLight
-            | Ev::Charging { .. }
+            Ev::Charging { .. }
             | Ev::ScreenOn { .. }
             | Ev::Stationary { .. }
             | Ev::QuotaRecheck => self.power_event(ev),

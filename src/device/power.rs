@@ -1,5 +1,5 @@
 //! Android's power management on one device (DESIGN §4.7): feeds Doze the screen, charging,
-//! motion and network, keeps its alarms queued, and gates background jobs by quota.
+//! motion and network, steps its alarms from the run loop, and gates background jobs by quota.
 //!
 //! How it reaches the rest of the loop: while Doze restricts (light or deep idle outside a
 //! maintenance window) apps have no network, so [`DeviceSim::online`] is false and everything
@@ -32,11 +32,10 @@ pub(super) struct Power {
     stationary: bool,
     /// `stationary` as a probability per screen-off period: `(p, stream)`.
     stationary_draw: Option<(f64, Stream)>,
-    deep_alarm: Option<(EventKey, u64)>,
-    light_alarm: Option<(EventKey, u64)>,
-    /// Doze has a deep alarm that is not queued (a moving phone's idle cycle).
+    /// Doze has a deep alarm that does not step (a moving phone's idle cycle: nothing can
+    /// observe it; it is caught up when an input changes).
     deep_lazy: bool,
-    /// Doze has a light alarm that is not queued (nothing observes light doze now).
+    /// Doze has a light alarm nothing observes now: its steps are replayed quietly.
     light_lazy: bool,
     recheck: Option<(EventKey, u64)>,
     /// A background job is being timed for the quota.
@@ -108,8 +107,6 @@ impl DeviceSim<'_> {
             screen: self.in_session || screen0,
             stationary: stationary0,
             stationary_draw,
-            deep_alarm: None,
-            light_alarm: None,
             deep_lazy: false,
             light_lazy: false,
             recheck: None,
@@ -179,8 +176,10 @@ impl DeviceSim<'_> {
         self.account_doze();
     }
 
-    /// Queues Doze's alarms where they now are: a moving phone's idle deep cycle never, light
-    /// doze's only while something could notice it (`light_doze_observed`).
+    /// Decides how Doze's alarms step where they now are: a moving phone's idle deep cycle not
+    /// at all, light doze's quietly unless something could notice it (`light_doze_observed`).
+    /// The alarms are not queued: the run loop runs every step due by the next event's time
+    /// before popping it (`doze_due`), so a queued alarm would only be cancelled there.
     fn sync_doze_alarms(&mut self) {
         let light_want = self.power.as_ref().and_then(|p| p.doze.light_alarm);
         let light_want = light_want.filter(|&t| self.light_doze_observed(t));
@@ -188,23 +187,6 @@ impl DeviceSim<'_> {
         let deep_want = p.doze.deep_alarm_to_queue(p.stationary);
         p.deep_lazy = deep_want.is_none() && p.doze.deep_alarm.is_some();
         p.light_lazy = light_want.is_none() && p.doze.light_alarm.is_some();
-        for (want, have, deep) in [
-            (deep_want, &mut p.deep_alarm, true),
-            (light_want, &mut p.light_alarm, false),
-        ] {
-            if have.map(|(_, t)| t) == want {
-                continue;
-            }
-            if let Some((key, _)) = have.take() {
-                self.queue.cancel(key);
-            }
-            if let Some(t) = want
-                && t < self.horizon.ms()
-            {
-                let ev = if deep { Ev::DozeDeep } else { Ev::DozeLight };
-                *have = Some((self.queue.schedule(SimTime::from_ms(t), ev), t));
-            }
-        }
     }
 
     /// Whether a light-doze step at `t` could change anything but the accounting: an event
@@ -250,10 +232,6 @@ impl DeviceSim<'_> {
             match (deep, light) {
                 (Some(d), l) if l.is_none_or(|l| d <= l) => {
                     self.now = SimTime::from_ms(d);
-                    let p = self.power.as_mut().expect("power management");
-                    if let Some((key, _)) = p.deep_alarm.take() {
-                        self.queue.cancel(key);
-                    }
                     self.doze_step(Doze::deep_alarm_fired);
                     return true;
                 }
@@ -279,10 +257,6 @@ impl DeviceSim<'_> {
                 }
                 (_, Some(l)) => {
                     self.now = SimTime::from_ms(l);
-                    let p = self.power.as_mut().expect("power management");
-                    if let Some((key, _)) = p.light_alarm.take() {
-                        self.queue.cancel(key);
-                    }
                     self.doze_step(Doze::light_alarm_fired);
                     return true;
                 }
@@ -356,8 +330,6 @@ impl DeviceSim<'_> {
 
     pub(super) fn power_event(&mut self, ev: Ev) {
         match ev {
-            // Never popped: the run loop runs Doze's due steps first and cancels these.
-            Ev::DozeDeep | Ev::DozeLight => {}
             Ev::Charging { on } => {
                 if let Some(p) = self.power.as_mut() {
                     p.charging = on;
@@ -384,7 +356,7 @@ impl DeviceSim<'_> {
                     p.stationary = on;
                 }
                 if on {
-                    // Come to rest: the moving cycle is caught up and its alarm queued.
+                    // Come to rest: the moving cycle is caught up and its alarm steps again.
                     self.doze_step(|_, _, _| {});
                 } else {
                     self.doze_step(Doze::started_moving);

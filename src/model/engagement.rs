@@ -224,9 +224,13 @@ impl EngagementScore {
     /// deletes the stored score (it starts from nothing at the next visit). Returns whether it
     /// was wiped.
     pub fn cleanup(&mut self, now: u64, installed: bool, p: &ScoreParams) -> bool {
-        if self.last_engagement.is_none()
-            || self.total(now, installed, p) > p.score_cleanup_threshold
-        {
+        self.last_engagement.is_some() && self.wipe_if_low(self.total(now, installed, p), p)
+    }
+
+    /// The wipe of [`EngagementScore::cleanup`] given the total score now (for callers that
+    /// keep totals cached).
+    pub fn wipe_if_low(&mut self, total: f64, p: &ScoreParams) -> bool {
+        if total > p.score_cleanup_threshold {
             return false;
         }
         *self = EngagementScore::new(0.0);
