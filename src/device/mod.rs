@@ -363,9 +363,10 @@ impl<'a> DeviceSim<'a> {
         loop {
             // Android's power management steps before anything else at an instant, and its
             // steps after the last event run too (up to the horizon's last millisecond).
+            let next = self.queue.peek_time();
             if self.power.is_some() {
                 let last = SimTime::from_ms(self.horizon.ms() - 1);
-                let until = self.queue.peek_time().map_or(last, |t| t.min(last));
+                let until = next.map_or(last, |t| t.min(last));
                 if self.doze_due(until) {
                     if self.run_doze_steps(until) {
                         self.out.events += 1;
@@ -374,7 +375,10 @@ impl<'a> DeviceSim<'a> {
                     continue;
                 }
             }
-            let Some((t, ev)) = self.queue.pop_before(self.horizon) else {
+            if next.is_none_or(|t| t >= self.horizon) {
+                break;
+            }
+            let Some((t, ev)) = self.queue.pop_peeked() else {
                 break;
             };
             at_instant = if t == self.now { at_instant + 1 } else { 1 };

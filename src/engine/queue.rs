@@ -140,26 +140,16 @@ impl<E> EventQueue<E> {
         None
     }
 
-    /// Removes and returns the earliest live event if it is due before `limit` (one heap
-    /// operation per event: the run loop's pop, without a separate peek).
-    pub fn pop_before(&mut self, limit: SimTime) -> Option<(SimTime, E)> {
-        while let Some(Reverse(key)) = self.heap.peek() {
-            let key = *key;
-            let s = &mut self.slots[key.slot() as usize];
-            if s.seq != key.seq() || s.event.is_none() {
-                self.heap.pop(); // cancelled; the slot was reused or is free
-                continue;
-            }
-            if key.time() >= limit {
-                return None;
-            }
-            self.heap.pop();
-            let event = s.event.take()?;
-            self.free.push(key.slot());
-            self.live -= 1;
-            return Some((key.time(), event));
-        }
-        None
+    /// Removes and returns the earliest event, which [`EventQueue::peek_time`] has just found
+    /// live (the run loop peeks once, decides, then takes it without checking it again).
+    pub fn pop_peeked(&mut self) -> Option<(SimTime, E)> {
+        let Reverse(key) = self.heap.pop()?;
+        let s = &mut self.slots[key.slot() as usize];
+        debug_assert_eq!(s.seq, key.seq(), "pop_peeked after peek_time only");
+        let event = s.event.take()?;
+        self.free.push(key.slot());
+        self.live -= 1;
+        Some((key.time(), event))
     }
 
     /// Time of the earliest live event, discarding stale keys on the way.
@@ -260,18 +250,20 @@ mod tests {
     }
 
     #[test]
-    fn pop_before_stops_at_the_limit_and_skips_cancelled_events() {
-        // Events at 5 (cancelled), 7 and 10: below 10 only the one at 7 pops; the one at 10
-        // stays queued for a later limit.
+    fn peek_skips_cancelled_events_and_pop_peeked_takes_the_peeked_one() {
+        // Events at 5 (cancelled), 7 and 10: the peek discards the stale key at 5 and sees 7;
+        // the pop takes that one, the next peek sees 10.
         let mut q = EventQueue::new();
         let a = q.schedule(SimTime::from_ms(5), 'a');
         q.schedule(SimTime::from_ms(7), 'b');
         q.schedule(SimTime::from_ms(10), 'c');
         q.cancel(a);
-        let limit = SimTime::from_ms(10);
-        assert_eq!(q.pop_before(limit), Some((SimTime::from_ms(7), 'b')));
-        assert_eq!(q.pop_before(limit), None);
+        assert_eq!(q.peek_time(), Some(SimTime::from_ms(7)));
+        assert_eq!(q.pop_peeked(), Some((SimTime::from_ms(7), 'b')));
         assert_eq!(q.len(), 1);
-        assert_eq!(q.pop_before(SimTime::from_ms(11)), Some((limit, 'c')));
+        assert_eq!(q.peek_time(), Some(SimTime::from_ms(10)));
+        assert_eq!(q.pop_peeked(), Some((SimTime::from_ms(10), 'c')));
+        assert_eq!(q.peek_time(), None);
+        assert_eq!(q.pop_peeked(), None);
     }
 }
