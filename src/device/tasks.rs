@@ -20,7 +20,7 @@ use super::{DeviceSim, Ev, Trigger};
 use crate::engine::EventKey;
 use crate::engine::time::{SimDuration, SimTime};
 use crate::model::policy::chromium::WakeupReschedule;
-use crate::model::registration::SyncKind;
+use crate::model::registration::{RegistrationsById, SyncKind};
 
 const KINDS: [SyncKind; 2] = [SyncKind::OneShot, SyncKind::Periodic];
 
@@ -44,9 +44,8 @@ impl DeviceSim<'_> {
     /// The policy's wake-up window for one sync type: when the browser should next be started
     /// and why, or `None` to cancel the task.
     fn wake_window(&self, kind: SyncKind) -> Option<(SimTime, WakeCause)> {
-        let regs = &self.out.registrations;
-        let mut active = self.active.flat(kind).iter().map(|&id| &regs[id as usize]);
-        self.policy.wake_window(kind, self.now, &mut active)
+        let active = RegistrationsById::new(&self.out.registrations, self.active.flat(kind));
+        self.policy.wake_window(kind, self.now, active)
     }
 
     /// Hands the policy's current wake-up windows to the task scheduler (called while the

@@ -13,7 +13,9 @@ use crate::engine::time::{SimDuration, SimTime};
 use crate::model::backoff::retry_delay;
 use crate::model::params::{Params, choice_param};
 use crate::model::periodic::periodic_delay;
-use crate::model::registration::{FinalState, Outcome, RegState, Registration, SyncKind};
+use crate::model::registration::{
+    FinalState, Outcome, RegState, Registration, RegistrationsById, SyncKind,
+};
 
 /// The parameters only the `chromium` preset reads (besides `SYNC_PARAMS` and the device-level
 /// ones).
@@ -125,7 +127,7 @@ impl DevicePolicy for ChromiumDevice<'_> {
         &self,
         kind: SyncKind,
         now: SimTime,
-        active: &mut dyn Iterator<Item = &Registration>,
+        active: RegistrationsById<'_>,
     ) -> Option<(SimTime, WakeCause)> {
         let soonest = soonest_wakeup(self.params, kind, now, active);
         let mut delta = soonest.delta;
@@ -242,7 +244,7 @@ pub fn soonest_wakeup(
     params: &Params,
     kind: SyncKind,
     now: SimTime,
-    active: &mut dyn Iterator<Item = &Registration>,
+    active: RegistrationsById<'_>,
 ) -> Soonest {
     let mut soonest: Option<(u64, bool)> = None;
     let mut need_retries = false;

@@ -12,7 +12,7 @@ use super::{
 use crate::engine::time::{DAY, SimDuration, SimTime};
 use crate::model::engagement::EngagementLevel;
 use crate::model::params::Params;
-use crate::model::registration::{Outcome, Registration, SyncKind};
+use crate::model::registration::{Outcome, Registration, RegistrationsById, SyncKind};
 
 /// The design's own parameters: the wake-up cap and periodic retries (it also reads Chromium's
 /// `SYNC_PARAMS` and the device-level ones).
@@ -122,7 +122,7 @@ impl DevicePolicy for Design2019Device<'_> {
         &self,
         kind: SyncKind,
         now: SimTime,
-        active: &mut dyn Iterator<Item = &Registration>,
+        active: RegistrationsById<'_>,
     ) -> Option<(SimTime, WakeCause)> {
         match kind {
             SyncKind::Periodic => self.schedule.map(|s| {

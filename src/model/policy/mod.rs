@@ -21,7 +21,7 @@ use std::fmt;
 
 use crate::engine::time::{SimDuration, SimTime};
 use crate::model::params::Params;
-use crate::model::registration::{Outcome, Registration, SyncKind};
+use crate::model::registration::{Outcome, Registration, RegistrationsById, SyncKind};
 
 pub use decision::{
     Completion, Context, PolicyRecord, PolicyTotals, Ready, RejectReason, Reregister, WakeCause,
@@ -130,7 +130,7 @@ pub trait DevicePolicy {
         &self,
         kind: SyncKind,
         now: SimTime,
-        active: &mut dyn Iterator<Item = &Registration>,
+        active: RegistrationsById<'_>,
     ) -> Option<(SimTime, WakeCause)> {
         let _ = (kind, now, active);
         None
