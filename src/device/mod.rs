@@ -310,7 +310,7 @@ impl<'a> DeviceSim<'a> {
             index,
             local,
             horizon,
-            queue: EventQueue::new(),
+            queue: EventQueue::with_lanes(tasks::LANES),
             now: SimTime::ZERO,
             window_offline: false,
             flaky_offline: false,

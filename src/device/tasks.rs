@@ -17,27 +17,38 @@
 
 use super::record::WakeCause;
 use super::{DeviceSim, Ev, Trigger};
-use crate::engine::EventKey;
 use crate::engine::time::{SimDuration, SimTime};
 use crate::model::policy::chromium::WakeupReschedule;
 use crate::model::registration::{RegistrationsById, SyncKind};
 
 const KINDS: [SyncKind; 2] = [SyncKind::OneShot, SyncKind::Periodic];
 
+/// The event queue's lanes (see `engine::queue`): Chrome's in-process timer and the OS task of
+/// each sync type are re-armed at most reschedules, far more often than they fire.
+pub(super) const LANES: usize = 4;
+
+fn timer_lane(kind: SyncKind) -> usize {
+    kind as usize
+}
+
+fn task_lane(kind: SyncKind) -> usize {
+    2 + kind as usize
+}
+
 /// A wake-up task of one sync type, and Chrome's memory of it.
 #[derive(Clone, Copy, Debug, Default)]
 pub(super) struct Task {
-    /// The OS task: event, window start, cause.
-    pending: Option<(EventKey, SimTime, WakeCause)>,
+    /// The OS task (its event in the queue's lane `task_lane`): window start, cause.
+    pending: Option<(SimTime, WakeCause)>,
     /// Ran while offline (or while the browser could not start, or out of quota) and waits to
     /// run again: the window start it was asked for, and why.
     waiting: Option<(SimTime, WakeCause)>,
     /// `earlier_only`: the window Chrome last told the OS (`scheduled_wakeup_time_`), process
     /// memory.
     told: Option<SimTime>,
-    /// `earlier_only`: Chrome's in-process delayed-processing timer (event, when), process
-    /// memory.
-    timer: Option<(EventKey, SimTime)>,
+    /// `earlier_only`: Chrome's in-process delayed-processing timer (its event in the queue's
+    /// lane `timer_lane`): when, process memory.
+    timer: Option<SimTime>,
 }
 
 impl DeviceSim<'_> {
@@ -66,10 +77,10 @@ impl DeviceSim<'_> {
     /// offline, the task waits for connectivity.
     fn reschedule_always(&mut self, kind: SyncKind, want: Option<(SimTime, WakeCause)>) {
         let task = self.tasks[kind as usize];
-        if let (Some((key, at, _)), Some((want_at, cause))) = (task.pending, want)
+        if let (Some((at, _)), Some((want_at, cause))) = (task.pending, want)
             && at == want_at
         {
-            self.tasks[kind as usize].pending = Some((key, at, cause));
+            self.tasks[kind as usize].pending = Some((at, cause));
             return;
         }
         self.cancel_os_task(kind);
@@ -87,12 +98,12 @@ impl DeviceSim<'_> {
     /// only to an earlier window than the one last told.
     fn reschedule_earlier_only(&mut self, kind: SyncKind, want: Option<(SimTime, WakeCause)>) {
         let k = kind as usize;
-        let keep_timer = matches!((self.tasks[k].timer, want), (Some((_, due)), Some((at, _))) if due == at && at > self.now);
+        let keep_timer = matches!((self.tasks[k].timer, want), (Some(due), Some((at, _))) if due == at && at > self.now);
         if keep_timer {
             // The in-process timer already runs for this window (restarting it would change
             // nothing); only the OS side may need telling.
-        } else if let Some((key, due)) = self.tasks[k].timer.take() {
-            self.queue.cancel(key);
+        } else if let Some(due) = self.tasks[k].timer.take() {
+            self.queue.clear_lane(timer_lane(kind));
             if due <= self.now {
                 // It fires at this very instant, before the new window is computed: as in
                 // RunDelayedTaskAndPruneInfoMap, the wake-up it stood for is cancelled.
@@ -120,7 +131,9 @@ impl DeviceSim<'_> {
             return;
         }
         if !keep_timer {
-            self.tasks[k].timer = Some((self.queue.schedule(at, Ev::SyncTimer { kind }), at));
+            self.queue
+                .set_lane(timer_lane(kind), at, Ev::SyncTimer { kind });
+            self.tasks[k].timer = Some(at);
         }
         if self.tasks[k].told.is_some_and(|told| at >= told) {
             return; // an earlier wake-up is scheduled: the OS is not told
@@ -132,8 +145,8 @@ impl DeviceSim<'_> {
 
     fn cancel_os_task(&mut self, kind: SyncKind) {
         let task = &mut self.tasks[kind as usize];
-        if let Some((key, _, _)) = task.pending.take() {
-            self.queue.cancel(key);
+        if task.pending.take().is_some() {
+            self.queue.clear_lane(task_lane(kind));
         }
         task.waiting = None;
     }
@@ -143,10 +156,12 @@ impl DeviceSim<'_> {
             (Some(dist), Some(rng)) => dist.sample(rng),
             _ => 0,
         };
-        let key = self
-            .queue
-            .schedule(at.after(SimDuration::from_ms(latency)), Ev::Task { kind });
-        self.tasks[kind as usize].pending = Some((key, at, cause));
+        self.queue.set_lane(
+            task_lane(kind),
+            at.after(SimDuration::from_ms(latency)),
+            Ev::Task { kind },
+        );
+        self.tasks[kind as usize].pending = Some((at, cause));
     }
 
     /// Chrome's in-process timer fired in the running browser (RunDelayedTaskAndPruneInfoMap):
@@ -166,14 +181,14 @@ impl DeviceSim<'_> {
         for kind in KINDS {
             let task = &mut self.tasks[kind as usize];
             task.told = None;
-            if let Some((key, _)) = task.timer.take() {
-                self.queue.cancel(key);
+            if task.timer.take().is_some() {
+                self.queue.clear_lane(timer_lane(kind));
             }
         }
     }
 
     pub(super) fn task_fired(&mut self, kind: SyncKind) {
-        let Some((_, at, cause)) = self.tasks[kind as usize].pending.take() else {
+        let Some((at, cause)) = self.tasks[kind as usize].pending.take() else {
             return;
         };
         if !self.online() {

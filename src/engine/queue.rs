@@ -13,6 +13,14 @@
 //! payloads live in a slab of slots reused through a free list, so a warmed-up queue schedules and pops without allocating. Cancelling
 //! frees the slot at once; its heap key becomes stale and is skipped when it surfaces (the slot's
 //! sequence number no longer matches). Every operation is O(log n) or better.
+//!
+//! # Lanes
+//! A timer that is re-armed far more often than it fires (Chrome's in-process delayed-processing
+//! timer, the OS wake-up task) would leave a stale heap key at every re-arm. Such a timer gets a
+//! *lane* instead: a fixed place outside the heap holding at most one event. Arming a lane takes
+//! a sequence number from the same counter as `schedule`, and peeks compare the heap's top with
+//! the lanes by `(time, seq)`, so the order of events is exactly as if the lane's event had been
+//! scheduled (and its predecessor cancelled) in the heap.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -67,6 +75,11 @@ pub struct EventQueue<E> {
     free: Vec<u32>,
     next_seq: u64,
     live: usize,
+    /// Lane events: key (its slot bits unused) and event.
+    lanes: Vec<Option<(HeapKey, E)>>,
+    /// The lane with the earliest event and its key (kept as lanes change: peeks are far more
+    /// frequent than re-arms).
+    first_lane: Option<(usize, HeapKey)>,
 }
 
 impl<E> Default for EventQueue<E> {
@@ -77,13 +90,60 @@ impl<E> Default for EventQueue<E> {
 
 impl<E> EventQueue<E> {
     pub fn new() -> Self {
+        Self::with_lanes(0)
+    }
+
+    /// A queue with `lanes` timer lanes (see the module's doc), numbered from 0.
+    pub fn with_lanes(lanes: usize) -> Self {
         EventQueue {
             heap: BinaryHeap::new(),
             slots: Vec::new(),
             free: Vec::new(),
             next_seq: 0,
             live: 0,
+            lanes: std::iter::repeat_with(|| None).take(lanes).collect(),
+            first_lane: None,
         }
+    }
+
+    /// Arms lane `lane` with `event` at `time`, replacing (cancelling) what it held: ordered
+    /// like `cancel` of the old event followed by `schedule` of this one.
+    pub fn set_lane(&mut self, lane: usize, time: SimTime, event: E) {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        let key = HeapKey::new(time, seq, u32::MAX);
+        let old = self.lanes[lane].replace((key, event));
+        if old.is_none() {
+            self.live += 1;
+        }
+        match self.first_lane {
+            Some((first, _)) if first == lane => self.first_lane = self.earliest_lane(),
+            Some((_, k)) if k < key => {}
+            _ => self.first_lane = Some((lane, key)),
+        }
+    }
+
+    /// Empties lane `lane`; returns its event if it held one.
+    pub fn clear_lane(&mut self, lane: usize) -> Option<E> {
+        let (_, event) = self.lanes[lane].take()?;
+        self.live -= 1;
+        if self.first_lane.is_some_and(|(first, _)| first == lane) {
+            self.first_lane = self.earliest_lane();
+        }
+        Some(event)
+    }
+
+    /// The lane holding the earliest lane event, with its key.
+    fn earliest_lane(&self) -> Option<(usize, HeapKey)> {
+        let mut first: Option<(usize, HeapKey)> = None;
+        for (i, l) in self.lanes.iter().enumerate() {
+            if let Some((k, _)) = l
+                && first.is_none_or(|(_, f)| *k < f)
+            {
+                first = Some((i, *k));
+            }
+        }
+        first
     }
 
     /// Schedules `event` at `time`, after every event already scheduled for that same time.
@@ -126,23 +186,20 @@ impl<E> EventQueue<E> {
 
     /// Removes and returns the earliest live event with its time.
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
-        while let Some(Reverse(key)) = self.heap.pop() {
-            let s = &mut self.slots[key.slot() as usize];
-            if s.seq != key.seq() {
-                continue; // cancelled; the slot was reused or is free
-            }
-            if let Some(event) = s.event.take() {
-                self.free.push(key.slot());
-                self.live -= 1;
-                return Some((key.time(), event));
-            }
-        }
-        None
+        self.peek_time()?;
+        self.pop_peeked()
     }
 
     /// Removes and returns the earliest event, which [`EventQueue::peek_time`] has just found
-    /// live (the run loop peeks once, decides, then takes it without checking it again).
+    /// (the run loop peeks once, decides, then takes it without checking the heap's top again).
     pub fn pop_peeked(&mut self) -> Option<(SimTime, E)> {
+        let top = self.heap.peek().map(|Reverse(k)| *k);
+        if let Some((lane, key)) = self.first_lane
+            && top.is_none_or(|t| key < t)
+        {
+            let event = self.clear_lane(lane)?;
+            return Some((key.time(), event));
+        }
         let Reverse(key) = self.heap.pop()?;
         let s = &mut self.slots[key.slot() as usize];
         debug_assert_eq!(s.seq, key.seq(), "pop_peeked after peek_time only");
@@ -154,14 +211,21 @@ impl<E> EventQueue<E> {
 
     /// Time of the earliest live event, discarding stale keys on the way.
     pub fn peek_time(&mut self) -> Option<SimTime> {
-        while let Some(Reverse(key)) = self.heap.peek() {
+        let top = loop {
+            let Some(Reverse(key)) = self.heap.peek() else {
+                break None;
+            };
             let s = &self.slots[key.slot() as usize];
             if s.seq == key.seq() && s.event.is_some() {
-                return Some(key.time());
+                break Some(*key);
             }
             self.heap.pop();
+        };
+        let lane = self.first_lane.map(|(_, k)| k);
+        match (top, lane) {
+            (Some(t), Some(l)) => Some(t.min(l).time()),
+            (t, l) => t.or(l).map(HeapKey::time),
         }
-        None
     }
 
     /// Number of live (scheduled, not cancelled) events.
@@ -211,7 +275,60 @@ mod tests {
         );
     }
 
+    #[test]
+    fn lane_events_pop_as_if_scheduled_and_rearming_replaces() {
+        // Heap: 'a' at 5 (seq 0). Lane 0 armed with 'x' at 5 (seq 1), then re-armed with 'y'
+        // at 5 (seq 2): 'x' is gone. Heap: 'b' at 5 (seq 3). Lane 1: 'z' at 3 (seq 4), cleared.
+        // Lane 1: 'w' at 7 (seq 5). Order by (time, seq): a(5,0) y(5,2) b(5,3) w(7,5).
+        let mut q = EventQueue::with_lanes(2);
+        q.schedule(SimTime::from_ms(5), 'a');
+        q.set_lane(0, SimTime::from_ms(5), 'x');
+        q.set_lane(0, SimTime::from_ms(5), 'y');
+        q.schedule(SimTime::from_ms(5), 'b');
+        q.set_lane(1, SimTime::from_ms(3), 'z');
+        assert_eq!(q.peek_time(), Some(SimTime::from_ms(3)));
+        assert_eq!(q.clear_lane(1), Some('z'));
+        assert_eq!(q.clear_lane(1), None);
+        q.set_lane(1, SimTime::from_ms(7), 'w');
+        assert_eq!(q.len(), 4);
+        let order: Vec<(u64, char)> =
+            std::iter::from_fn(|| q.pop().map(|(t, e)| (t.ms(), e))).collect();
+        assert_eq!(order, vec![(5, 'a'), (5, 'y'), (5, 'b'), (7, 'w')]);
+        assert!(q.is_empty());
+    }
+
     proptest! {
+        /// Lanes against the same queue without them: re-arming a lane is cancelling its
+        /// previous event and scheduling the new one, so both pop the same sequence.
+        #[test]
+        fn lanes_match_cancel_and_schedule(ops in proptest::collection::vec((0u64..20, 0usize..4, any::<bool>()), 0..200)) {
+            // Lane ops: (time, lane 0–2 = arm that lane / 3 = schedule in the heap, clear?).
+            let mut lanes = EventQueue::with_lanes(3);
+            let mut plain = EventQueue::new();
+            let mut keys: [Option<EventKey>; 3] = [None; 3];
+            for (i, (t, lane, clear)) in ops.iter().enumerate() {
+                let at = SimTime::from_ms(*t);
+                if *lane == 3 {
+                    lanes.schedule(at, i);
+                    plain.schedule(at, i);
+                    continue;
+                }
+                if let Some(k) = keys[*lane].take() {
+                    plain.cancel(k);
+                }
+                if *clear {
+                    lanes.clear_lane(*lane);
+                } else {
+                    lanes.set_lane(*lane, at, i);
+                    keys[*lane] = Some(plain.schedule(at, i));
+                }
+                prop_assert_eq!(lanes.len(), plain.len());
+            }
+            let a: Vec<(SimTime, usize)> = std::iter::from_fn(|| lanes.pop()).collect();
+            let b: Vec<(SimTime, usize)> = std::iter::from_fn(|| plain.pop()).collect();
+            prop_assert_eq!(a, b);
+        }
+
         /// Against a sorted reference: pops come out by (time, insertion order), cancelled ones never.
         #[test]
         fn matches_sorted_reference(ops in proptest::collection::vec((0u64..20, any::<bool>()), 0..200)) {
