@@ -114,8 +114,8 @@ impl DeviceSim<'_> {
             if rebase && score.rebase(now, last, rebase_time).is_some() {
                 state.total_cache.set(None);
             }
-            if score.last_engagement().is_none() {
-                continue; // nothing stored: nothing to wipe
+            if score.surely_kept(now, &p) {
+                continue;
             }
             let total = self.total_score(o as u32);
             let state = &mut self.origins[o];

@@ -189,11 +189,28 @@ impl EngagementScore {
         let Some(last) = self.last_engagement else {
             return 0.0;
         };
-        let periods = now.saturating_sub(last) / p.decay_period;
+        self.decayed_after(now.saturating_sub(last) / p.decay_period, p)
+    }
+
+    /// DecayedScore after `periods` whole decay periods.
+    fn decayed_after(&self, periods: u64, p: &ScoreParams) -> f64 {
         // Chromium: `std::pow(kDecayProportion, periods)`; libm's pure-Rust pow gives the same
         // bits on every platform (`powi` has unspecified precision).
         let factor = decay_factor(p.decay_proportion, periods);
         (self.raw * factor - periods as f64 * p.decay_points).max(0.0)
+    }
+
+    /// Whether a cleanup at `now` surely keeps this score, from the decayed score alone: the
+    /// total adds a non-negative bonus and is capped at [`MAX_POINTS`], so a decayed score
+    /// above the threshold (below the cap) keeps it. The start-up cleanup asks this of every
+    /// origin at every browser start; the bonus and the cap are then not needed.
+    pub fn surely_kept(&self, now: u64, p: &ScoreParams) -> bool {
+        let Some(last) = self.last_engagement else {
+            return true; // nothing stored, nothing to wipe
+        };
+        p.score_cleanup_threshold < MAX_POINTS
+            && self.decayed_after(now.saturating_sub(last) / p.decay_period, p)
+                > p.score_cleanup_threshold
     }
 
     /// GetTotalScore: the decayed score plus the installed-app bonus, capped. A low score stays
@@ -349,6 +366,25 @@ mod score_tests {
         }
         assert!((s.total(8 * HOUR, false, &p) - 15.0).abs() < 1e-9);
         assert_eq!(s.level(8 * HOUR, false, &p), EngagementLevel::Medium);
+    }
+
+    #[test]
+    fn a_cleanup_surely_keeps_a_score_until_its_decay_reaches_the_threshold() {
+        // A score of 1 engaged at 0 decays by 0.984 per whole 2 h (no decay points): 0.984^p
+        // stays above the 0.5 cleanup threshold while p < ln 0.5 / ln 0.984 = 42.97, so after
+        // 42 periods (84 h) the cleanup surely keeps it; after 43 (86 h) 0.984^43 = 0.49981 is
+        // at or below it and the cleanup (no launch bonus) wipes it.
+        let p = p();
+        let mut s = EngagementScore::new(1.0);
+        assert!(s.surely_kept(42 * 2 * HOUR + (2 * HOUR - 1), &p));
+        assert!(!s.surely_kept(43 * 2 * HOUR, &p));
+        assert!(!s.clone().cleanup(42 * 2 * HOUR, false, &p));
+        assert!(s.cleanup(43 * 2 * HOUR, false, &p));
+        assert_eq!(s.last_engagement(), None);
+        assert!(
+            s.surely_kept(43 * 2 * HOUR, &p),
+            "nothing stored: nothing to wipe"
+        );
     }
 
     #[test]
