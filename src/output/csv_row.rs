@@ -17,6 +17,12 @@ impl CsvRows {
         &self.buf
     }
 
+    /// Empties the buffer (keeping its capacity) for rows of another batch.
+    pub fn clear(&mut self) {
+        self.buf.clear();
+        self.open = false;
+    }
+
     #[cfg(test)]
     fn into_bytes(self) -> Vec<u8> {
         self.buf

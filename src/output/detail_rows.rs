@@ -24,6 +24,10 @@ pub struct DetailRows {
     files: [BufWriter<File>; FILES],
     /// Where `timeline.csv` goes; taken once it is written (the first device with one).
     timeline_dir: Option<std::path::PathBuf>,
+    /// The formatting buffers of the last batch, cleared and reused by the next: a wave's rows
+    /// are tens of MB, and growing fresh buffers for every wave copied them over and over and
+    /// faulted their pages in again.
+    pool: Vec<Formatted>,
 }
 
 /// attempts, registrations, wakeups, fetches, energy.
@@ -32,6 +36,15 @@ const FILES: usize = 5;
 /// The rows of one or more devices, formatted, file by file (in `DetailRows::files` order).
 #[derive(Default)]
 struct Formatted([CsvRows; FILES]);
+
+impl Formatted {
+    /// Empties the rows, keeping the buffers' capacity.
+    fn clear(&mut self) {
+        for rows in &mut self.0 {
+            rows.clear();
+        }
+    }
+}
 
 fn create(dir: &Path, name: &str, header: &[&str]) -> Result<BufWriter<File>> {
     let path = dir.join(name);
@@ -122,6 +135,7 @@ impl DetailRows {
                 create(dir, "energy.csv", &energy_header)?,
             ],
             timeline_dir: Some(dir.to_path_buf()),
+            pool: Vec::new(),
         })
     }
 
@@ -136,19 +150,20 @@ impl DetailRows {
         }
         /// Devices formatted together by one worker.
         const PIECE: usize = 32;
-        let pieces: Vec<Formatted> = batch
-            .par_chunks(PIECE)
-            .map(|piece| {
-                let mut out = Formatted::default();
+        let mut pool = std::mem::take(&mut self.pool);
+        pool.resize_with(batch.len().div_ceil(PIECE), Formatted::default);
+        pool.par_iter_mut()
+            .zip(batch.par_chunks(PIECE))
+            .for_each(|(out, piece)| {
+                out.clear();
                 for (device, result) in piece {
-                    format_device(scenario, *device, result, &mut out);
+                    format_device(scenario, *device, result, out);
                 }
-                out
-            })
-            .collect();
-        for piece in &pieces {
+            });
+        for piece in &pool {
             self.write(piece)?;
         }
+        self.pool = pool;
         Ok(())
     }
 
