@@ -31,7 +31,7 @@ const HOLD_OPS: u64 = 100_000;
 
 /// Hold model: the queue holds `n` events; each operation pops the earliest and schedules a new
 /// one a random increment later.
-#[divan::bench(args = [1_000, 100_000])]
+#[divan::bench(args = [100, 1_000, 100_000])]
 fn hold_event_queue(bencher: Bencher, n: u64) {
     bencher
         .counter(ItemsCount::new(HOLD_OPS))
@@ -53,7 +53,7 @@ fn hold_event_queue(bencher: Bencher, n: u64) {
 }
 
 /// The same hold model on a bare `BinaryHeap<Reverse<(time, seq)>>`: the floor to compare with.
-#[divan::bench(args = [1_000, 100_000])]
+#[divan::bench(args = [100, 1_000, 100_000])]
 fn hold_bare_binary_heap(bencher: Bencher, n: u64) {
     bencher
         .counter(ItemsCount::new(HOLD_OPS))
