@@ -244,7 +244,7 @@ impl DeviceSim<'_> {
                             .power
                             .as_ref()
                             .and_then(|p| p.doze.light_steady_cycle(inputs.network))
-                        && limit.saturating_sub(c.alarm) / c.period >= 2
+                        && limit.saturating_sub(c.alarm) / c.period >= 1
                     {
                         self.skip_light_cycles(c, (limit - c.alarm) / c.period);
                         continue;
