@@ -116,7 +116,7 @@ impl DeviceSim<'_> {
         if self.power_marks_on {
             self.push_power_marks_at_start();
         }
-        self.sync_doze_alarms();
+        self.decide_doze_stepping();
     }
 
     fn push_power_marks_at_start(&mut self) {
@@ -146,8 +146,8 @@ impl DeviceSim<'_> {
         }
     }
 
-    /// Runs `change` on Doze, then brings the queue, the accounting and the app's network up
-    /// to date.
+    /// Runs `change` on Doze, then brings the stepping decisions, the accounting and the app's
+    /// network up to date.
     fn doze_step(&mut self, change: impl FnOnce(&mut Doze, u64, Inputs)) {
         if self.power.is_none() {
             return;
@@ -168,11 +168,11 @@ impl DeviceSim<'_> {
         let now = self.now.ms();
         let p = self.power.as_mut().expect("power management");
         if p.deep_lazy {
-            // The moving phone's unqueued deep alarms before now (see `deep_alarm_to_queue`).
+            // The moving phone's unstepped deep alarms before now (see `deep_alarm_to_step`).
             p.doze.catch_up_moving(now);
         }
         change(&mut p.doze, now, inputs);
-        self.sync_doze_alarms();
+        self.decide_doze_stepping();
         self.account_doze();
     }
 
@@ -180,11 +180,11 @@ impl DeviceSim<'_> {
     /// at all, light doze's quietly unless something could notice it (`light_doze_observed`).
     /// The alarms are not queued: the run loop runs every step due by the next event's time
     /// before popping it (`doze_due`), so a queued alarm would only be cancelled there.
-    fn sync_doze_alarms(&mut self) {
+    fn decide_doze_stepping(&mut self) {
         let light_want = self.power.as_ref().and_then(|p| p.doze.light_alarm);
         let light_want = light_want.filter(|&t| self.light_doze_observed(t));
         let Some(p) = self.power.as_mut() else { return };
-        let deep_want = p.doze.deep_alarm_to_queue(p.stationary);
+        let deep_want = p.doze.deep_alarm_to_step(p.stationary);
         p.deep_lazy = deep_want.is_none() && p.doze.deep_alarm.is_some();
         p.light_lazy = light_want.is_none() && p.doze.light_alarm.is_some();
     }
@@ -218,8 +218,7 @@ impl DeviceSim<'_> {
 
     /// Runs Doze's steps due by `until`, in time order. A step nothing observed (light doze's, see
     /// `light_doze_observed`) is replayed quietly with its own time; the others run in full
-    /// (the app's network may come or go), their queued alarms cancelled (they only stopped the
-    /// loop at this instant). Stops after the first full step (the loop then runs
+    /// (the app's network may come or go). Stops after the first full step (the loop then runs
     /// `after_event`, as for any event) and returns whether there was one.
     pub(super) fn run_doze_steps(&mut self, until: SimTime) -> bool {
         let until = until.ms();
@@ -253,7 +252,7 @@ impl DeviceSim<'_> {
                     p.doze.light_alarm_fired(l, inputs);
                     self.account_doze_at(l);
                     // Its successor is quiet too unless this step made it observed.
-                    self.sync_doze_alarms();
+                    self.decide_doze_stepping();
                 }
                 (_, Some(l)) => {
                     self.now = SimTime::from_ms(l);
@@ -282,10 +281,10 @@ impl DeviceSim<'_> {
                 day.doze_ms[DozeState::LightIdle as usize] += b - a - maint;
             }
         }
-        self.sync_doze_alarms();
+        self.decide_doze_stepping();
     }
 
-    /// After every event: queue light doze's next step if something now observes it.
+    /// After every event: light doze's next step runs in full if something now observes it.
     pub(super) fn resync_light_doze(&mut self) {
         if let Some(p) = self.power.as_ref()
             && p.light_lazy
@@ -293,7 +292,7 @@ impl DeviceSim<'_> {
                 .light_alarm
                 .is_some_and(|t| self.light_doze_observed(t))
         {
-            self.sync_doze_alarms();
+            self.decide_doze_stepping();
         }
     }
 

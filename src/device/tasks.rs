@@ -35,7 +35,9 @@ fn task_lane(kind: SyncKind) -> usize {
     2 + kind as usize
 }
 
-/// A wake-up task of one sync type, and Chrome's memory of it.
+/// A wake-up task of one sync type, and Chrome's memory of it. Chrome's in-process
+/// delayed-processing timer (`earlier_only`, process memory) is the queue's lane `timer_lane`
+/// itself: armed while that lane holds an event.
 #[derive(Clone, Copy, Debug, Default)]
 pub(super) struct Task {
     /// The OS task (its event in the queue's lane `task_lane`): window start, cause.
@@ -46,9 +48,6 @@ pub(super) struct Task {
     /// `earlier_only`: the window Chrome last told the OS (`scheduled_wakeup_time_`), process
     /// memory.
     told: Option<SimTime>,
-    /// `earlier_only`: Chrome's in-process delayed-processing timer (its event in the queue's
-    /// lane `timer_lane`): when, process memory.
-    timer: Option<SimTime>,
 }
 
 impl DeviceSim<'_> {
@@ -98,11 +97,13 @@ impl DeviceSim<'_> {
     /// only to an earlier window than the one last told.
     fn reschedule_earlier_only(&mut self, kind: SyncKind, want: Option<(SimTime, WakeCause)>) {
         let k = kind as usize;
-        let keep_timer = matches!((self.tasks[k].timer, want), (Some(due), Some((at, _))) if due == at && at > self.now);
+        let timer = self.queue.lane_time(timer_lane(kind));
+        let keep_timer =
+            matches!((timer, want), (Some(due), Some((at, _))) if due == at && at > self.now);
         if keep_timer {
             // The in-process timer already runs for this window (restarting it would change
             // nothing); only the OS side may need telling.
-        } else if let Some(due) = self.tasks[k].timer.take() {
+        } else if let Some(due) = timer {
             self.queue.clear_lane(timer_lane(kind));
             if due <= self.now {
                 // It fires at this very instant, before the new window is computed: as in
@@ -133,7 +134,6 @@ impl DeviceSim<'_> {
         if !keep_timer {
             self.queue
                 .set_lane(timer_lane(kind), at, Ev::SyncTimer { kind });
-            self.tasks[k].timer = Some(at);
         }
         if self.tasks[k].told.is_some_and(|told| at >= told) {
             return; // an earlier wake-up is scheduled: the OS is not told
@@ -168,7 +168,6 @@ impl DeviceSim<'_> {
     /// the wake-up it stood for is cancelled and forgotten, ready events fire, and the windows
     /// are computed afresh.
     pub(super) fn sync_timer_fired(&mut self, kind: SyncKind) {
-        self.tasks[kind as usize].timer = None;
         self.cancel_os_task(kind);
         self.tasks[kind as usize].told = None;
         self.tasks_dirty = true;
@@ -179,11 +178,8 @@ impl DeviceSim<'_> {
     /// tasks stay.
     pub(super) fn forget_wakeups(&mut self) {
         for kind in KINDS {
-            let task = &mut self.tasks[kind as usize];
-            task.told = None;
-            if task.timer.take().is_some() {
-                self.queue.clear_lane(timer_lane(kind));
-            }
+            self.tasks[kind as usize].told = None;
+            self.queue.clear_lane(timer_lane(kind));
         }
     }
 

@@ -123,6 +123,11 @@ impl<E> EventQueue<E> {
         }
     }
 
+    /// When lane `lane`'s event is due, if it holds one.
+    pub fn lane_time(&self, lane: usize) -> Option<SimTime> {
+        self.lanes[lane].as_ref().map(|(k, _)| k.time())
+    }
+
     /// Empties lane `lane`; returns its event if it held one.
     pub fn clear_lane(&mut self, lane: usize) -> Option<E> {
         let (_, event) = self.lanes[lane].take()?;

@@ -245,9 +245,9 @@ impl Doze {
 
     /// The deep alarm a moving device must still be woken for, if any. While the phone moves
     /// and deep doze is INACTIVE, every alarm only finds motion and starts the same 10-minute
-    /// cycle over (`handleMotionDetectedLocked`): nothing anyone can observe. Such alarms need
-    /// no event; [`Doze::catch_up_moving`] replays them when the phone comes to rest.
-    pub fn deep_alarm_to_queue(&self, stationary: bool) -> Option<u64> {
+    /// cycle over (`handleMotionDetectedLocked`): nothing anyone can observe. Such alarms are
+    /// not stepped; [`Doze::catch_up_moving`] replays them when the phone comes to rest.
+    pub fn deep_alarm_to_step(&self, stationary: bool) -> Option<u64> {
         if !stationary && self.deep == Deep::Inactive {
             None
         } else {
