@@ -271,6 +271,7 @@ impl<'a> DeviceSim<'a> {
         horizon: SimTime,
     ) -> Self {
         let days = horizon.ms().div_ceil(DAY) as usize;
+        let score_params = ScoreParams::from(params);
         let origins = spec
             .origins
             .iter()
@@ -286,7 +287,7 @@ impl<'a> DeviceSim<'a> {
                     let score = EngagementScore::new(*initial);
                     OriginState {
                         sync_allowed: o.background_sync_allowed,
-                        last_level: score.level(0, o.installed, &ScoreParams::from(params)),
+                        last_level: score.level(0, o.installed, &score_params),
                         score: Some(score),
                         visit_rng: None,
                         total_cache: Default::default(),
@@ -299,7 +300,7 @@ impl<'a> DeviceSim<'a> {
             policy: policy.device(),
             wakeup_rule: policy.wakeup_rule(),
             params,
-            score_params: ScoreParams::from(params),
+            score_params,
             profile_engaged: spec
                 .origins
                 .iter()

@@ -114,7 +114,6 @@ pub struct ScoreParams {
     pub first_daily_engagement_points: f64,
     pub max_points_per_day: f64,
     pub decay_period: u64,
-    pub decay_proportion: f64,
     pub decay_points: f64,
     pub score_cleanup_threshold: f64,
     pub web_app_installed_points: f64,
@@ -123,6 +122,8 @@ pub struct ScoreParams {
     pub high_boundary: f64,
     pub max_decays_per_score: u64,
     pub last_engagement_grace_period: u64,
+    /// The powers of `decay_proportion`.
+    pub decay: DecayTable,
 }
 
 impl ScoreParams {
@@ -147,7 +148,6 @@ impl From<&crate::model::params::Params> for ScoreParams {
             first_daily_engagement_points: p.first_daily_engagement_points,
             max_points_per_day: p.max_points_per_day,
             decay_period: p.decay_period.ms(),
-            decay_proportion: p.decay_proportion,
             decay_points: p.decay_points,
             score_cleanup_threshold: p.score_cleanup_threshold,
             web_app_installed_points: p.web_app_installed_points,
@@ -156,6 +156,7 @@ impl From<&crate::model::params::Params> for ScoreParams {
             high_boundary: p.engagement_high_boundary,
             max_decays_per_score: p.max_decays_per_score as u64,
             last_engagement_grace_period: p.last_engagement_grace_period.ms(),
+            decay: DecayTable::of(p.decay_proportion),
         }
     }
 }
@@ -196,7 +197,7 @@ impl EngagementScore {
     fn decayed_after(&self, periods: u64, p: &ScoreParams) -> f64 {
         // Chromium: `std::pow(kDecayProportion, periods)`; libm's pure-Rust pow gives the same
         // bits on every platform (`powi` has unspecified precision).
-        let factor = decay_factor(p.decay_proportion, periods);
+        let factor = p.decay.factor(periods);
         (self.raw * factor - periods as f64 * p.decay_points).max(0.0)
     }
 
@@ -315,32 +316,67 @@ impl EngagementScore {
     }
 }
 
-/// `libm::pow(proportion, periods)`, memoised per thread: the same proportion and small period
-/// counts recur on every level computation of every device (pow was 7.5 % of a fleet's run).
-/// The table holds exactly libm's values, so results are the same bits as calling it.
-fn decay_factor(proportion: f64, periods: u64) -> f64 {
-    const TABLE: usize = 1 << 16;
-    thread_local! {
-        static CACHE: std::cell::RefCell<(u64, Vec<f64>)> = const {
-            std::cell::RefCell::new((0, Vec::new()))
+/// Decay factors `libm::pow(proportion, n)` for `n < DecayTable::LEN`, shared by every device
+/// of a run: the same proportion and small period counts recur on every level computation
+/// (`pow` was 7.5 % of a fleet's run, a per-thread memo still 2 %). The table holds exactly
+/// libm's values, so results are the same bits as calling it; longer gaps call it.
+#[derive(Clone, Copy)]
+pub struct DecayTable {
+    proportion: f64,
+    factors: &'static [f64],
+}
+
+impl DecayTable {
+    /// 4,096 periods: 170 days of the default 1-hour decay period, 32 KiB.
+    const LEN: usize = 4096;
+    /// Distinct proportions whose tables live as long as the process (a sweep over the
+    /// proportion); past them `pow` is called directly, so the memory stays bounded (2 MiB).
+    const KEPT: usize = 64;
+
+    /// The process-wide table of this proportion.
+    pub fn of(proportion: f64) -> DecayTable {
+        static TABLES: std::sync::Mutex<Vec<(u64, &'static [f64])>> =
+            std::sync::Mutex::new(Vec::new());
+        let bits = proportion.to_bits();
+        let mut tables = TABLES.lock().unwrap_or_else(|e| e.into_inner());
+        let factors = match tables.iter().find(|(b, _)| *b == bits) {
+            Some(&(_, factors)) => factors,
+            None if tables.len() < Self::KEPT => {
+                let factors: &'static [f64] = Box::leak(
+                    (0..Self::LEN)
+                        .map(|n| libm::pow(proportion, n as f64))
+                        .collect(),
+                );
+                tables.push((bits, factors));
+                factors
+            }
+            None => &[],
         };
-    }
-    let k = periods as usize;
-    if k >= TABLE {
-        return libm::pow(proportion, periods as f64);
-    }
-    CACHE.with(|c| {
-        let mut c = c.borrow_mut();
-        if c.0 != proportion.to_bits() || c.1.is_empty() {
-            c.0 = proportion.to_bits();
-            c.1.clear();
+        DecayTable {
+            proportion,
+            factors,
         }
-        while c.1.len() <= k {
-            let n = c.1.len();
-            c.1.push(libm::pow(proportion, n as f64));
+    }
+
+    /// `libm::pow(proportion, periods)`.
+    fn factor(&self, periods: u64) -> f64 {
+        match self.factors.get(periods as usize) {
+            Some(&f) => f,
+            None => libm::pow(self.proportion, periods as f64),
         }
-        c.1[k]
-    })
+    }
+}
+
+impl PartialEq for DecayTable {
+    fn eq(&self, other: &Self) -> bool {
+        self.proportion.to_bits() == other.proportion.to_bits()
+    }
+}
+
+impl fmt::Debug for DecayTable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "DecayTable({})", self.proportion)
+    }
 }
 
 #[cfg(test)]
@@ -351,6 +387,24 @@ mod score_tests {
 
     fn p() -> ScoreParams {
         ScoreParams::from(&Params::default())
+    }
+
+    #[test]
+    fn decay_factors_are_libms_pow_in_and_past_the_table() {
+        // The table is a cache of libm::pow, never an approximation: bit-equal at 0, inside,
+        // at its last entry (4,095) and past it (4,096: computed directly). 0.984^0 = 1.
+        let t = DecayTable::of(0.984);
+        assert_eq!(t.factor(0), 1.0);
+        for n in [1, 2, 47, 4095, 4096, 100_000] {
+            assert_eq!(
+                t.factor(n).to_bits(),
+                libm::pow(0.984, n as f64).to_bits(),
+                "n = {n}"
+            );
+        }
+        // The same proportion gets the same process-wide table; another gets its own.
+        assert!(std::ptr::eq(t.factors, DecayTable::of(0.984).factors));
+        assert_eq!(DecayTable::of(0.5).factor(3), 0.125);
     }
 
     #[test]
