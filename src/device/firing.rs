@@ -24,12 +24,12 @@ impl DeviceSim<'_> {
             // S6: every running needs_network event ends now, in dispatch order.
             let lost: Vec<u32> = self
                 .running
-                .values()
+                .iter()
                 .filter(|r| r.needs_network)
                 .map(|r| r.row)
                 .collect();
             for row in lost {
-                if let Some(running) = self.running.remove(&row) {
+                if let Some(running) = self.running.remove(row) {
                     self.cancel_events(&running);
                     self.complete(running, Outcome::NetworkLost);
                 }
@@ -68,7 +68,7 @@ impl DeviceSim<'_> {
     /// Ends every running event as `interrupted` (S7): not counted, registration back to pending.
     pub(super) fn interrupt_all(&mut self) {
         let running = std::mem::take(&mut self.running);
-        for r in running.values() {
+        for r in running.iter() {
             self.cancel_events(r);
             self.end_row(r.row, Outcome::Interrupted);
             let reg = &mut self.out.registrations[r.reg as usize];
@@ -362,18 +362,15 @@ impl DeviceSim<'_> {
             }
         }
         let end_key = self.queue.schedule(end, Ev::AttemptEnd { row: row_id });
-        self.running.insert(
-            row_id,
-            Running {
-                row: row_id,
-                reg: id,
-                end: end_key,
-                crash,
-                outcome,
-                needs_network,
-                keep_alive,
-            },
-        );
+        self.running.insert(Running {
+            row: row_id,
+            reg: id,
+            end: end_key,
+            crash,
+            outcome,
+            needs_network,
+            keep_alive,
+        });
         self.day().sync_events += 1;
     }
 }

@@ -29,6 +29,7 @@ mod process;
 pub mod record;
 mod registry;
 mod result;
+mod running;
 mod tasks;
 mod timeline;
 
@@ -236,7 +237,7 @@ pub struct DeviceSim<'a> {
     /// Next arrival index and stream per (origin, registration entry), for Poisson arrivals.
     arrivals: BTreeMap<(u32, u32), (u64, Stream)>,
     /// Dispatches in progress by attempt row: row order is dispatch order (S6, S7).
-    running: BTreeMap<u32, Running>,
+    running: running::RunningSet,
     ready_buf: Vec<u32>,
     /// `(delay_until, id)` of registrations that may become due, earliest first: FireReadyEvents
     /// pops what is due instead of scanning every active registration (O(k log n) for k due).
@@ -329,7 +330,7 @@ impl<'a> DeviceSim<'a> {
             origins,
             active: active::ActiveSet::default(),
             arrivals: BTreeMap::new(),
-            running: BTreeMap::new(),
+            running: running::RunningSet::default(),
             ready_buf: Vec::new(),
             due: std::collections::BinaryHeap::new(),
             store: DurableStore::default(),
@@ -444,7 +445,7 @@ impl<'a> DeviceSim<'a> {
             Ev::Crash => self.crash(),
             Ev::EventCrash { row } => {
                 // Cancelled whenever the dispatch ends, so it is still running here.
-                debug_assert!(self.running.contains_key(&row));
+                debug_assert!(self.running.contains(row));
                 self.crash();
             }
             Ev::CrashProcess => {
@@ -512,7 +513,7 @@ impl<'a> DeviceSim<'a> {
             Ev::AttemptEnd { row } => {
                 let running = self
                     .running
-                    .remove(&row)
+                    .remove(row)
                     .expect("an attempt end for a running dispatch");
                 self.cancel_events(&running); // the end has run; its crash must not
                 self.complete(running, running.outcome);

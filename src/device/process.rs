@@ -107,7 +107,7 @@ impl DeviceSim<'_> {
                 self.start_process();
                 self.arm_idle_kill();
             }
-        } else if was && self.running.values().any(|r| r.keep_alive) {
+        } else if was && self.running.iter().any(|r| r.keep_alive) {
             // A one-shot fired right after registering holds a ScopedKeepAlive
             // (background_sync_delegate_impl.cc): the browser outlives its last window until
             // such events complete (`close_when_released`).
@@ -125,7 +125,7 @@ impl DeviceSim<'_> {
         if !self.android()
             && self.alive()
             && !self.in_session
-            && !self.running.values().any(|r| r.keep_alive)
+            && !self.running.iter().any(|r| r.keep_alive)
         {
             self.process = Process::SessionOnly;
             self.process_died(true);
