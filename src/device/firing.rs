@@ -3,7 +3,7 @@
 use super::record::WakeCause;
 use super::record::{AttemptRow, Invariant, Outcome};
 use super::{DeviceSim, Ev, Mark, Running, Trigger};
-use crate::engine::rng::{StreamId, StreamKey};
+use crate::engine::rng::{BlockCache, StreamId, StreamKey};
 use crate::engine::time::{SimDuration, SimTime};
 use crate::model::browser::Platform;
 use crate::model::handler::Settle;
@@ -288,7 +288,13 @@ impl DeviceSim<'_> {
                 call: reg.stream_b,
             },
         );
-        let (settle, duration) = handler.plan(&key, reg.dispatches as u64, reg.script_pos as usize);
+        if self.handler_blocks.len() <= id as usize {
+            self.handler_blocks
+                .resize_with(id as usize + 1, BlockCache::default);
+        }
+        let cache = &mut self.handler_blocks[id as usize];
+        let mut block = key.cached_block(reg.dispatches as u64, cache);
+        let (settle, duration) = handler.plan_from(&mut block, reg.script_pos as usize);
         reg.dispatches += 1;
         reg.script_pos += 1;
         reg.state = RegState::Firing;

@@ -35,7 +35,7 @@ mod timeline;
 
 use std::collections::BTreeMap;
 
-use crate::engine::rng::{Stream, StreamId, StreamKey};
+use crate::engine::rng::{BlockCache, Stream, StreamId, StreamKey};
 use crate::engine::time::{DAY, SimTime};
 use crate::engine::{EventKey, EventQueue};
 use crate::model::engagement::{EngagementLevel, EngagementScore, EngagementSpec, ScoreParams};
@@ -239,6 +239,8 @@ pub struct DeviceSim<'a> {
     /// Dispatches in progress by attempt row: row order is dispatch order (S6, S7).
     running: running::RunningSet,
     ready_buf: Vec<u32>,
+    /// Per registration id: its handler stream's blocks around its next dispatch.
+    handler_blocks: Vec<BlockCache>,
     /// `(delay_until, id)` of registrations that may become due, earliest first: FireReadyEvents
     /// pops what is due instead of scanning every active registration (O(k log n) for k due).
     /// Entries go stale when a registration fires, moves its delay or is removed; they are
@@ -332,6 +334,7 @@ impl<'a> DeviceSim<'a> {
             arrivals: BTreeMap::new(),
             running: running::RunningSet::default(),
             ready_buf: Vec::new(),
+            handler_blocks: Vec::new(),
             due: std::collections::BinaryHeap::new(),
             store: DurableStore::default(),
             fetch_store: DurableStore::default(),

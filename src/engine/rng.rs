@@ -7,8 +7,11 @@
 //!
 //! Streams that must answer "the k-th draw" regardless of history (a registration's k-th
 //! dispatch) use [`StreamKey::block`], which jumps to a fixed window of the ChaCha keystream.
+//! [`StreamKey::cached_block`] gives the same numbers from a [`BlockCache`]: ChaCha computes
+//! four blocks at a time, and a registration's dispatches ask for blocks 0, 1, 2, ... in turn.
 
-use rand::{Rng, RngCore, SeedableRng};
+pub use rand::RngCore;
+use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use super::time::SimDuration;
@@ -75,6 +78,19 @@ pub struct StreamKey {
 /// 32-bit words reserved for one block: enough for every draw of a single dispatch.
 const BLOCK_WORDS: u128 = 16;
 
+/// Blocks a [`BlockCache`] holds: what one ChaCha refill computes (rand_chacha's wide refill).
+const CACHED_BLOCKS: u64 = 4;
+const CACHED_BYTES: usize = CACHED_BLOCKS as usize * BLOCK_WORDS as usize * 4;
+
+/// Four consecutive blocks of one stream's keystream, starting at a multiple of four, kept
+/// between the dispatches of one registration so that three in four need no ChaCha refill.
+#[derive(Debug, Default)]
+pub struct BlockCache {
+    /// The stream and first block held, once filled.
+    held: Option<(StreamKey, u64)>,
+    bytes: Option<Box<[u8; CACHED_BYTES]>>,
+}
+
 impl StreamKey {
     pub fn new(seed: u64, device: u64, id: StreamId) -> StreamKey {
         StreamKey { seed, device, id }
@@ -109,13 +125,78 @@ impl StreamKey {
         rng.set_word_pos(index as u128 * BLOCK_WORDS);
         Stream(rng)
     }
+
+    /// [`StreamKey::block`]'s numbers, read from `cache`, which is refilled when it does not
+    /// hold block `index` of this stream.
+    pub fn cached_block<'c>(&self, index: u64, cache: &'c mut BlockCache) -> Stream<Window<'c>> {
+        let first = index - index % CACHED_BLOCKS;
+        if cache.held != Some((*self, first)) || cache.bytes.is_none() {
+            let mut rng = ChaCha8Rng::from_seed(self.key_bytes());
+            rng.set_word_pos(first as u128 * BLOCK_WORDS);
+            let bytes = cache
+                .bytes
+                .get_or_insert_with(|| Box::new([0; CACHED_BYTES]));
+            rng.fill_bytes(&mut bytes[..]);
+            cache.held = Some((*self, first));
+        }
+        let bytes: &[u8; CACHED_BYTES] = cache.bytes.as_deref().expect("filled above");
+        Stream(Window {
+            key: *self,
+            bytes,
+            word: ((index - first) as u128 * BLOCK_WORDS) as usize,
+            first_word: first as u128 * BLOCK_WORDS,
+            rest: None,
+        })
+    }
+}
+
+/// The keystream from a [`BlockCache`], word by word exactly as `ChaCha8Rng` hands it out
+/// (`next_u64` is the low word then the high word). Reading past the cached blocks (no
+/// dispatch draws that much) continues from a generator positioned there.
+pub struct Window<'c> {
+    key: StreamKey,
+    bytes: &'c [u8; CACHED_BYTES],
+    /// The next word to read, counted from the cache's first word.
+    word: usize,
+    /// The stream position of the cache's first word.
+    first_word: u128,
+    rest: Option<Box<ChaCha8Rng>>,
+}
+
+impl RngCore for Window<'_> {
+    fn next_u32(&mut self) -> u32 {
+        if let Some(rng) = self.rest.as_mut() {
+            return rng.next_u32();
+        }
+        match self.bytes.get(self.word * 4..self.word * 4 + 4) {
+            Some(b) => {
+                self.word += 1;
+                u32::from_le_bytes(b.try_into().expect("four bytes"))
+            }
+            None => {
+                let mut rng = ChaCha8Rng::from_seed(self.key.key_bytes());
+                rng.set_word_pos(self.first_word + self.word as u128);
+                self.rest.insert(Box::new(rng)).next_u32()
+            }
+        }
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        let low = self.next_u32() as u64;
+        let high = self.next_u32() as u64;
+        (high << 32) | low
+    }
+
+    fn fill_bytes(&mut self, dst: &mut [u8]) {
+        rand::rand_core::impls::fill_bytes_via_next(self, dst)
+    }
 }
 
 /// A random stream with the few draws the model needs, each with a fixed consumption of words so
 /// results are reproducible across platforms.
-pub struct Stream(ChaCha8Rng);
+pub struct Stream<R = ChaCha8Rng>(R);
 
-impl Stream {
+impl<R: RngCore> Stream<R> {
     /// Uniform in `[0, 1)` with 53 bits of precision (two words).
     pub fn unit(&mut self) -> f64 {
         self.0.random::<f64>()
@@ -186,6 +267,36 @@ mod tests {
         b4.unit();
         assert_eq!(k.block(5).unit(), direct);
         assert_ne!(k.block(4).unit(), direct);
+    }
+
+    #[test]
+    fn cached_blocks_draw_what_blocks_draw() {
+        // Blocks 5, 6, 3, 9 of one stream, then block 6 of another through the same cache: the
+        // cache holds 4, 5, 6, 7 (refilled for 3 → 0..3, 9 → 8..11, the other stream's 6), and
+        // every draw equals the uncached block's. Block 7's 40 words run 24 words past the
+        // cache's end (64 words) into block 8's keystream, as ChaCha8Rng itself continues.
+        let k = key(3, StreamId::Handler { origin: 0, call: 0 });
+        let other = key(3, StreamId::Handler { origin: 1, call: 0 });
+        let mut cache = BlockCache::default();
+        for (key, index, words) in [
+            (k, 5, 8),
+            (k, 6, 8),
+            (k, 3, 8),
+            (k, 9, 8),
+            (other, 6, 8),
+            (k, 7, 40),
+        ] {
+            let mut cached = key.cached_block(index, &mut cache);
+            let mut direct = key.block(index);
+            for w in 0..words / 2 {
+                assert_eq!(
+                    cached.unit(),
+                    direct.unit(),
+                    "block {index}, word {}",
+                    2 * w
+                );
+            }
+        }
     }
 
     #[test]

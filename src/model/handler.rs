@@ -3,7 +3,7 @@
 //! Outcomes are a pure function of (handler, the registration's random stream, dispatch ordinal,
 //! script position), so every policy sees the same k-th outcome for the same registration.
 
-use crate::engine::rng::{Stream, StreamKey};
+use crate::engine::rng::{RngCore, Stream, StreamKey};
 use crate::engine::time::SimDuration;
 
 /// How a handler's event settles, before the policy's timeout is applied.
@@ -34,7 +34,7 @@ pub enum DurationDist {
 
 impl DurationDist {
     /// One draw, in ms, with a fixed consumption of the stream per distribution.
-    pub fn sample(&self, s: &mut Stream) -> u64 {
+    pub fn sample(&self, s: &mut Stream<impl RngCore>) -> u64 {
         match self {
             DurationDist::Fixed(ms) => *ms,
             DurationDist::Uniform(lo, hi) => s.range_inclusive(*lo, *hi),
@@ -69,8 +69,17 @@ impl HandlerSpec {
     /// `script_pos` entries of the outcome script already consumed. Returns how the handler
     /// settles and after how many ms (the duration of a hang is irrelevant and returned as 0).
     pub fn plan(&self, key: &StreamKey, ordinal: u64, script_pos: usize) -> (Settle, SimDuration) {
+        self.plan_from(&mut key.block(ordinal), script_pos)
+    }
+
+    /// [`HandlerSpec::plan`] from the dispatch's block already found (e.g. in a
+    /// [`crate::engine::rng::BlockCache`]).
+    pub fn plan_from(
+        &self,
+        s: &mut Stream<impl RngCore>,
+        script_pos: usize,
+    ) -> (Settle, SimDuration) {
         // Fixed word layout per dispatch: hang draw, success draw, then the duration's draws.
-        let mut s = key.block(ordinal);
         let u_hang = s.unit();
         let u_success = s.unit();
         let settle = match self.outcomes.get(script_pos) {
@@ -79,7 +88,7 @@ impl HandlerSpec {
             None if u_success < self.success_probability => Settle::Success,
             None => Settle::Fail,
         };
-        let duration = self.duration.sample(&mut s);
+        let duration = self.duration.sample(s);
         let ms = if settle == Settle::Hang { 0 } else { duration };
         (settle, SimDuration::from_ms(ms))
     }
