@@ -18,6 +18,9 @@ pub struct ActiveSet {
     /// every registration of a kind, while the set changes far less often.
     flat: [Vec<u32>; 2],
     stale: [bool; 2],
+    /// Per kind, how many times its membership changed (a known wake-up window is only good
+    /// for the membership it was computed from).
+    changes: [u64; 2],
 }
 
 impl ActiveSet {
@@ -27,7 +30,7 @@ impl ActiveSet {
 
     /// Inserts or replaces the entry of `(kind, origin, tag)`.
     pub fn insert(&mut self, kind: SyncKind, origin: u32, tag: Arc<str>, id: u32) {
-        self.stale[kind as usize] = true;
+        self.changed(kind);
         self.map.entry((kind, origin)).or_default().insert(tag, id);
     }
 
@@ -37,13 +40,14 @@ impl ActiveSet {
         if tags.is_empty() {
             self.map.remove(&(kind, origin));
         }
-        self.stale[kind as usize] = true;
+        self.changed(kind);
         id
     }
 
     /// Removes every registration of an origin (both kinds), returning their ids in order.
     pub fn remove_origin(&mut self, origin: u32) -> Vec<u32> {
-        self.stale = [true; 2];
+        self.changed(SyncKind::OneShot);
+        self.changed(SyncKind::Periodic);
         [SyncKind::OneShot, SyncKind::Periodic]
             .into_iter()
             .filter_map(|kind| self.map.remove(&(kind, origin)))
@@ -52,8 +56,19 @@ impl ActiveSet {
     }
 
     pub fn clear(&mut self) {
-        self.stale = [true; 2];
+        self.changed(SyncKind::OneShot);
+        self.changed(SyncKind::Periodic);
         self.map.clear();
+    }
+
+    fn changed(&mut self, kind: SyncKind) {
+        self.stale[kind as usize] = true;
+        self.changes[kind as usize] += 1;
+    }
+
+    /// How many times the membership of `kind` changed so far.
+    pub fn changes(&self, kind: SyncKind) -> u64 {
+        self.changes[kind as usize]
     }
 
     /// Brings the flat lists up to date (call before [`ActiveSet::flat`]).

@@ -228,6 +228,8 @@ pub struct DeviceSim<'a> {
     session_linger: Option<(SimTime, SimTime)>,
     // Wake-up tasks (android).
     tasks: [Task; 2],
+    /// Per sync type, its last wake-up window while it is known to hold (`tasks.rs`).
+    known_windows: [Option<tasks::KnownWindow>; 2],
     task_rng: Option<Stream>,
     last_periodic_cause_wakeup: Option<SimTime>,
     origins: Vec<OriginState>,
@@ -327,6 +329,7 @@ impl<'a> DeviceSim<'a> {
             awake_since: None,
             session_linger: None,
             tasks: [Task::default(); 2],
+            known_windows: [None; 2],
             task_rng: None,
             last_periodic_cause_wakeup: None,
             origins,

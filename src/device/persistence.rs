@@ -10,7 +10,7 @@ use super::DeviceSim;
 use super::record::Invariant;
 use crate::engine::time::SimTime;
 use crate::model::policy::PolicyRecord;
-use crate::model::registration::{FinalState, RegState};
+use crate::model::registration::{FinalState, RegState, SyncKind};
 use crate::model::store::{RegKey, StoredRegistration};
 
 impl DeviceSim<'_> {
@@ -103,6 +103,8 @@ impl DeviceSim<'_> {
             .map(|id| (id, self.out.registrations[id as usize].delay_until))
             .collect();
         self.active.clear();
+        self.touch_window(SyncKind::OneShot);
+        self.touch_window(SyncKind::Periodic);
         let records: Vec<(RegKey, StoredRegistration)> = self
             .store
             .committed()

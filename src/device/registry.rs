@@ -87,6 +87,7 @@ impl DeviceSim<'_> {
         }
         let existing = self.active.get(kind, origin, &reg.tag);
         let mut create = true;
+        self.touch_window(kind);
         if let Some(id) = existing {
             let old = &mut self.out.registrations[id as usize];
             if kind == SyncKind::OneShot || old.min_interval == reg.min_interval {
@@ -137,6 +138,7 @@ impl DeviceSim<'_> {
         }
         reg.resolved = true;
         let kind = reg.kind;
+        self.touch_window(kind);
         self.tasks_dirty = true;
         self.mark_due(id);
         if self.policy.fires_on_register(kind) {
@@ -157,12 +159,15 @@ impl DeviceSim<'_> {
         }
         match action {
             OriginAction::Unregister { kind, tag } => {
+                self.touch_window(*kind);
                 if let Some(id) = self.active.remove(*kind, origin, tag) {
                     self.out.registrations[id as usize].removed = Some(FinalState::Unregistered);
                     self.unpersist(id);
                 }
             }
             OriginAction::ClearSiteData | OriginAction::UnregisterServiceWorker => {
+                self.touch_window(SyncKind::OneShot);
+                self.touch_window(SyncKind::Periodic);
                 for id in self.active.remove_origin(origin) {
                     self.out.registrations[id as usize].removed = Some(FinalState::Unregistered);
                     self.unpersist(id);

@@ -50,23 +50,74 @@ pub(super) struct Task {
     told: Option<SimTime>,
 }
 
+/// A wake-up window the policy called stable (`DevicePolicy::wake_window_if_stable`), with the
+/// membership of its kind it was computed from. Dropped whenever a registration of that kind
+/// changes ([`DeviceSim::touch_window`]).
+#[derive(Clone, Copy, Debug)]
+pub(super) struct KnownWindow {
+    want: Option<(SimTime, WakeCause)>,
+    members: u64,
+}
+
 impl DeviceSim<'_> {
     /// The policy's wake-up window for one sync type: when the browser should next be started
-    /// and why, or `None` to cancel the task.
-    fn wake_window(&self, kind: SyncKind) -> Option<(SimTime, WakeCause)> {
+    /// and why, or `None` to cancel the task; and whether it is stable.
+    fn wake_window(&self, kind: SyncKind) -> (Option<(SimTime, WakeCause)>, bool) {
         let active = RegistrationsById::new(&self.out.registrations, self.active.flat(kind));
-        self.policy.wake_window(kind, self.now, active)
+        self.policy.wake_window_if_stable(kind, self.now, active)
+    }
+
+    /// A registration of `kind` changed (or what the policy keeps about it): its wake-up
+    /// window must be computed afresh.
+    pub(super) fn touch_window(&mut self, kind: SyncKind) {
+        self.known_windows[kind as usize] = None;
     }
 
     /// Hands the policy's current wake-up windows to the task scheduler (called while the
-    /// browser runs, after anything they depend on changed).
+    /// browser runs, after anything they depend on changed). A kind whose known window still
+    /// holds, with the timer and task already as it asks, is left alone: recomputing it would
+    /// change nothing (Chrome's ScheduleOrCancelDelayedProcessing would re-arm the same time).
     pub(super) fn reschedule_tasks(&mut self) {
         self.active.refresh();
         for kind in KINDS {
-            let want = self.wake_window(kind);
+            if let Some(known) = self.known_windows[kind as usize]
+                && self.window_still_applied(kind, known)
+            {
+                debug_assert_eq!(self.wake_window(kind).0, known.want, "{kind:?} moved");
+                continue;
+            }
+            let (want, stable) = self.wake_window(kind);
+            self.known_windows[kind as usize] = stable.then_some(KnownWindow {
+                want,
+                members: self.active.changes(kind),
+            });
             match self.policy.wakeup_reschedule() {
                 WakeupReschedule::EarlierOnly => self.reschedule_earlier_only(kind, want),
                 _ => self.reschedule_always(kind, want),
+            }
+        }
+    }
+
+    /// Whether `known` is still the window of `kind` and the timer and task are as handing it
+    /// over again would leave them (each `reschedule_*` returns without a change then).
+    fn window_still_applied(&self, kind: SyncKind, known: KnownWindow) -> bool {
+        if known.members != self.active.changes(kind) {
+            return false;
+        }
+        let task = &self.tasks[kind as usize];
+        let earlier_only = self.policy.wakeup_reschedule() == WakeupReschedule::EarlierOnly;
+        match known.want {
+            Some((at, _)) if at <= self.now => false,
+            Some((at, _)) if earlier_only => {
+                self.queue.lane_time(timer_lane(kind)) == Some(at)
+                    && task.told.is_some_and(|told| told <= at)
+            }
+            Some((at, cause)) => task.pending == Some((at, cause)),
+            None => {
+                task.pending.is_none()
+                    && task.waiting.is_none()
+                    && (!earlier_only
+                        || task.told.is_none() && self.queue.lane_time(timer_lane(kind)).is_none())
             }
         }
     }
@@ -224,6 +275,7 @@ impl DeviceSim<'_> {
         self.job_started();
         self.tasks[kind as usize].waiting = None;
         self.policy.on_wakeup_task(kind, self.now);
+        self.touch_window(kind);
         if !self.browser_running() {
             // A wake-up. Starting, the browser fires every ready registration; one that finds
             // none was woken for nothing.

@@ -129,13 +129,30 @@ impl DevicePolicy for ChromiumDevice<'_> {
         now: SimTime,
         active: RegistrationsById<'_>,
     ) -> Option<(SimTime, WakeCause)> {
+        self.wake_window_if_stable(kind, now, active).0
+    }
+
+    /// Stable unless the delta is measured from `now` (the recovery time of a firing event, the
+    /// unresolved one-shots' minimum, a registration already due) or the wake-up spacing moved
+    /// it. A spacing that does not bind now never binds later: it binds while
+    /// `now < last + spacing` and `last + spacing > delay_until`, and `now` only grows.
+    fn wake_window_if_stable(
+        &self,
+        kind: SyncKind,
+        now: SimTime,
+        active: RegistrationsById<'_>,
+    ) -> (Option<(SimTime, WakeCause)>, bool) {
         let soonest = soonest_wakeup(self.params, kind, now, active);
         let mut delta = soonest.delta;
         if kind == SyncKind::Periodic && !soonest.need_retries {
             delta =
                 delta.map(|d| apply_wakeup_spacing(self.params, d, now, self.last_periodic_wakeup));
         }
-        delta.map(|d| (now.after(SimDuration::from_ms(d)), soonest.cause))
+        let stable = !soonest.from_now && delta == soonest.delta;
+        (
+            delta.map(|d| (now.after(SimDuration::from_ms(d)), soonest.cause)),
+            stable,
+        )
     }
 
     fn on_wakeup_task(&mut self, kind: SyncKind, now: SimTime) {
@@ -234,6 +251,10 @@ pub struct Soonest {
     pub cause: WakeCause,
     /// A registration has retries pending (the periodic wake-up limit is waived then).
     pub need_retries: bool,
+    /// The delta is, or may later be, counted from `now` rather than from a registration's
+    /// `delay_until` (the recovery time, the unresolved one-shots' minimum, a registration
+    /// already due): the window moves with the clock.
+    pub from_now: bool,
 }
 
 /// GetSoonestWakeupDelta (background_sync_manager.cc): the soonest pending `delay_until`, or
@@ -276,14 +297,21 @@ pub fn soonest_wakeup(
         None => (None, base),
     };
     let recovery = params.min_sync_recovery_time.ms();
+    let mut from_now = delta == Some(0);
     if firing && delta.is_none_or(|d| d > recovery) {
         delta = Some(recovery);
         cause = WakeCause::Recovery;
+        from_now = true;
     }
     // "If we're still waiting for registrations to be resolved, don't schedule a wake up task
     // eagerly" (one-shot: at least the recovery time while every registration is unresolved).
-    if kind == SyncKind::OneShot && all_unresolved && delta.is_some_and(|d| d < recovery) {
-        delta = Some(recovery);
+    // (While every one is unresolved the window moves with the clock once its delta falls
+    // below the recovery time: it is never stable.)
+    if kind == SyncKind::OneShot && all_unresolved && delta.is_some() {
+        from_now = true;
+        if delta.is_some_and(|d| d < recovery) {
+            delta = Some(recovery);
+        }
     }
     if kind == SyncKind::Periodic && need_retries && cause == WakeCause::Periodic {
         cause = WakeCause::Retry;
@@ -292,6 +320,7 @@ pub fn soonest_wakeup(
         delta,
         cause,
         need_retries: kind == SyncKind::Periodic && need_retries,
+        from_now,
     }
 }
 
@@ -317,7 +346,134 @@ pub fn apply_wakeup_spacing(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::time::HOUR;
+    use crate::engine::time::{HOUR, MINUTE};
+
+    fn reg(kind: SyncKind, state: RegState, delay_until: u64, resolved: bool) -> Registration {
+        Registration {
+            origin: 0,
+            spec: 0,
+            tag: "t".into(),
+            kind,
+            min_interval: 0,
+            state,
+            removed: None,
+            num_attempts: 0,
+            max_attempts: 3,
+            delay_until: SimTime::from_ms(delay_until),
+            registered: SimTime::ZERO,
+            first_fire: None,
+            completed: None,
+            counted_attempts: 0,
+            dispatches: 0,
+            script_pos: 0,
+            stream_b: 0,
+            running: 0,
+            last_period_start: None,
+            scheduled_level: None,
+            redo: false,
+            resolved,
+        }
+    }
+
+    /// `wake_window_if_stable` of `regs` at `now` (ms), with the last periodic wake-up `last`.
+    fn window(
+        p: &Params,
+        kind: SyncKind,
+        regs: &[Registration],
+        now: u64,
+        last: Option<u64>,
+    ) -> (Option<u64>, bool) {
+        let ids: Vec<u32> = (0..regs.len() as u32).collect();
+        let device = ChromiumDevice {
+            params: p,
+            last_periodic_wakeup: last.map(SimTime::from_ms),
+        };
+        let active = RegistrationsById::new(regs, &ids);
+        let (w, stable) = device.wake_window_if_stable(kind, SimTime::from_ms(now), active);
+        (w.map(|(at, _)| at.ms()), stable)
+    }
+
+    // DESIGN §5: a window the device may keep without recomputing it.
+
+    #[test]
+    fn a_window_from_a_delay_is_stable_until_it_opens() {
+        // A resolved one-shot due at 10 min: at t = 0 the window is its delay_until, 10 min,
+        // the same at any t < 10 min (stable); at 10 min it is due now (delta 0): the window is
+        // `now`, which moves with the clock.
+        let p = Params::default();
+        let regs = [reg(SyncKind::OneShot, RegState::Pending, 10 * MINUTE, true)];
+        assert_eq!(
+            window(&p, SyncKind::OneShot, &regs, 0, None),
+            (Some(10 * MINUTE), true)
+        );
+        assert_eq!(
+            window(&p, SyncKind::OneShot, &regs, 10 * MINUTE, None),
+            (Some(10 * MINUTE), false)
+        );
+        // No registration: no window, and that holds until one changes.
+        assert_eq!(window(&p, SyncKind::OneShot, &[], 0, None), (None, true));
+    }
+
+    #[test]
+    fn a_firing_event_moves_the_window_with_the_clock() {
+        // Firing beside a periodic due in 1 h: the 6-minute recovery time wins, counted from
+        // now (t = 0 → 6 min): not stable. Due in 2 min instead (< 6 min): the delay wins and
+        // stays ahead of the recovery time as the clock runs: stable at 2 min.
+        let p = Params::default();
+        let firing = reg(SyncKind::Periodic, RegState::Firing, 0, true);
+        let late = reg(SyncKind::Periodic, RegState::Pending, HOUR, true);
+        let soon = reg(SyncKind::Periodic, RegState::Pending, 2 * MINUTE, true);
+        assert_eq!(
+            window(&p, SyncKind::Periodic, &[firing.clone(), late], 0, None),
+            (Some(6 * MINUTE), false)
+        );
+        assert_eq!(
+            window(&p, SyncKind::Periodic, &[firing, soon], 0, None),
+            (Some(2 * MINUTE), true)
+        );
+    }
+
+    #[test]
+    fn unresolved_one_shots_give_no_stable_window() {
+        // Every one-shot unresolved, due at 10 min: at t = 0 the window is 10 min (≥ the 6-min
+        // minimum) but not stable: at t = 5 min the delta (5 min) is raised to 6 min, 11 min.
+        let p = Params::default();
+        let regs = [reg(
+            SyncKind::OneShot,
+            RegState::Pending,
+            10 * MINUTE,
+            false,
+        )];
+        assert_eq!(
+            window(&p, SyncKind::OneShot, &regs, 0, None),
+            (Some(10 * MINUTE), false)
+        );
+        assert_eq!(
+            window(&p, SyncKind::OneShot, &regs, 5 * MINUTE, None),
+            (Some(11 * MINUTE), false)
+        );
+    }
+
+    #[test]
+    fn a_binding_wakeup_spacing_is_not_stable() {
+        // Spacing 12 h, periodic due at 14 h, now 13 h. Last wake-up at 10 h: 3 h since, so the
+        // window is 13 h + max(1 h, 12 h − 3 h) = 22 h, moved by the spacing: not stable. Last
+        // wake-up at 0 h: 13 h since ≥ 12 h, the spacing does not bind (and never will), the
+        // window is the delay, 14 h: stable.
+        let p = Params {
+            periodic_wakeup_min_spacing: SimDuration::from_ms(12 * HOUR),
+            ..Params::default()
+        };
+        let regs = [reg(SyncKind::Periodic, RegState::Pending, 14 * HOUR, true)];
+        assert_eq!(
+            window(&p, SyncKind::Periodic, &regs, 13 * HOUR, Some(10 * HOUR)),
+            (Some(22 * HOUR), false)
+        );
+        assert_eq!(
+            window(&p, SyncKind::Periodic, &regs, 13 * HOUR, Some(0)),
+            (Some(14 * HOUR), true)
+        );
+    }
 
     #[test]
     fn soonest_wakeup_delta_applies_browser_wakeup_limit() {

@@ -136,6 +136,19 @@ pub trait DevicePolicy {
         None
     }
 
+    /// [`DevicePolicy::wake_window`], and whether that answer holds at every later time before
+    /// the window's start for as long as no registration of `kind` (and nothing this policy
+    /// keeps) changes: it does not move with `now`. The device then skips recomputing it. The
+    /// default never claims so.
+    fn wake_window_if_stable(
+        &self,
+        kind: SyncKind,
+        now: SimTime,
+        active: RegistrationsById<'_>,
+    ) -> (Option<(SimTime, WakeCause)>, bool) {
+        (self.wake_window(kind, now, active), false)
+    }
+
     /// How the browser's wake-up windows reach the OS task (`BackgroundSyncScheduler`).
     fn wakeup_reschedule(&self) -> chromium::WakeupReschedule {
         chromium::WakeupReschedule::Always
