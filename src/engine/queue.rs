@@ -106,6 +106,18 @@ impl<E> EventQueue<E> {
         }
     }
 
+    /// Makes room for `additional` more scheduled events without reallocating.
+    pub fn reserve(&mut self, additional: usize) {
+        self.heap.reserve(additional);
+        self.slots.reserve(additional);
+        self.free.reserve(additional);
+    }
+
+    /// How many events the heap holds room for (stale keys included).
+    pub fn capacity(&self) -> usize {
+        self.heap.capacity()
+    }
+
     /// Arms lane `lane` with `event` at `time`, replacing (cancelling) what it held: ordered
     /// like `cancel` of the old event followed by `schedule` of this one.
     pub fn set_lane(&mut self, lane: usize, time: SimTime, event: E) {
