@@ -293,13 +293,18 @@ impl DeviceSim<'_> {
                 call: reg.stream_b,
             },
         );
-        if self.handler_blocks.len() <= id as usize {
-            self.handler_blocks
-                .resize_with(id as usize + 1, BlockCache::default);
-        }
-        let cache = &mut self.handler_blocks[id as usize];
-        let mut block = key.cached_block(reg.dispatches as u64, cache);
-        let (settle, duration) = handler.plan_from(&mut block, reg.script_pos as usize);
+        let (ordinal, script_pos) = (reg.dispatches as u64, reg.script_pos as usize);
+        let (settle, duration) = if ordinal == 0 {
+            // Most registrations (one-shots) are dispatched once: a cache would not pay.
+            handler.plan(&key, ordinal, script_pos)
+        } else {
+            if self.handler_blocks.len() <= id as usize {
+                self.handler_blocks
+                    .resize_with(id as usize + 1, BlockCache::default);
+            }
+            let cache = &mut self.handler_blocks[id as usize];
+            handler.plan_from(&mut key.cached_block(ordinal, cache), script_pos)
+        };
         reg.dispatches += 1;
         reg.script_pos += 1;
         reg.state = RegState::Firing;
