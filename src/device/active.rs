@@ -10,6 +10,9 @@ use std::sync::Arc;
 
 use crate::model::registration::SyncKind;
 
+/// Emptied tag maps an [`ActiveSet`] keeps for reuse.
+const SPARE_MAPS: usize = 16;
+
 #[derive(Clone, Debug, Default)]
 pub struct ActiveSet {
     map: BTreeMap<(SyncKind, u32), BTreeMap<Arc<str>, u32>>,
@@ -18,6 +21,10 @@ pub struct ActiveSet {
     /// every registration of a kind, while the set changes far less often.
     flat: [Vec<u32>; 2],
     stale: [bool; 2],
+    /// Emptied tag maps kept for the next (kind, origin) to use: an origin whose one-shots
+    /// come and go one at a time would otherwise allocate and free a map node each time (a
+    /// map keeps its node when emptied).
+    spare: Vec<BTreeMap<Arc<str>, u32>>,
     /// Per kind, how many times its membership changed (a known wake-up window is only good
     /// for the membership it was computed from).
     changes: [u64; 2],
@@ -31,14 +38,21 @@ impl ActiveSet {
     /// Inserts or replaces the entry of `(kind, origin, tag)`.
     pub fn insert(&mut self, kind: SyncKind, origin: u32, tag: Arc<str>, id: u32) {
         self.changed(kind);
-        self.map.entry((kind, origin)).or_default().insert(tag, id);
+        let spare = &mut self.spare;
+        self.map
+            .entry((kind, origin))
+            .or_insert_with(|| spare.pop().unwrap_or_default())
+            .insert(tag, id);
     }
 
     pub fn remove(&mut self, kind: SyncKind, origin: u32, tag: &str) -> Option<u32> {
         let tags = self.map.get_mut(&(kind, origin))?;
         let id = tags.remove(tag);
-        if tags.is_empty() {
-            self.map.remove(&(kind, origin));
+        if tags.is_empty()
+            && let Some(empty) = self.map.remove(&(kind, origin))
+            && self.spare.len() < SPARE_MAPS
+        {
+            self.spare.push(empty);
         }
         self.changed(kind);
         id

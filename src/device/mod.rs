@@ -34,6 +34,7 @@ mod tasks;
 mod timeline;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use crate::engine::rng::{BlockCache, Stream, StreamId, StreamKey};
 use crate::engine::time::{DAY, SimTime};
@@ -259,6 +260,8 @@ pub struct DeviceSim<'a> {
     /// Dispatches in progress by attempt row: row order is dispatch order (S6, S7).
     running: running::RunningSet,
     ready_buf: Vec<u32>,
+    /// The tag of the arrival being registered (one buffer for all).
+    tag_buf: String,
     /// Per registration id: its handler stream's blocks around its next dispatch.
     handler_blocks: Vec<BlockCache>,
     /// `(delay_until, id)` of registrations that may become due, earliest first: FireReadyEvents
@@ -355,6 +358,7 @@ impl<'a> DeviceSim<'a> {
             arrivals: BTreeMap::new(),
             running: running::RunningSet::default(),
             ready_buf: Vec::new(),
+            tag_buf: String::new(),
             handler_blocks: Vec::new(),
             due: std::collections::BinaryHeap::new(),
             store: DurableStore::default(),
@@ -486,9 +490,11 @@ impl<'a> DeviceSim<'a> {
                 self.screen_changed();
             }
             Ev::Register { origin, spec } => {
-                let tag = self.spec.origins[origin as usize].registrations[spec as usize]
-                    .tag
-                    .clone();
+                let tag = Arc::from(
+                    self.spec.origins[origin as usize].registrations[spec as usize]
+                        .tag
+                        .as_str(),
+                );
                 self.register(origin, spec, tag, (spec as u64) << 32);
             }
             Ev::Arrival { origin, spec } => {
@@ -507,7 +513,8 @@ impl<'a> DeviceSim<'a> {
                 let n = *counter;
                 *counter += 1;
                 let gap = rng.exp_gap(mean_interval);
-                let tag = reg_spec.tag_for(n);
+                reg_spec.write_tag(n, &mut self.tag_buf);
+                let tag = Arc::from(self.tag_buf.as_str());
                 if let Some(at) = self.arrival_time(self.now, gap, during) {
                     self.queue.schedule(at, Ev::Arrival { origin, spec });
                 }

@@ -36,14 +36,14 @@ impl DeviceSim<'_> {
         }
     }
 
-    pub(super) fn register(&mut self, origin: u32, spec_idx: u32, tag: String, stream_b: u64) {
+    pub(super) fn register(&mut self, origin: u32, spec_idx: u32, tag: Arc<str>, stream_b: u64) {
         let o = &self.spec.origins[origin as usize];
         let rs = &o.registrations[spec_idx as usize];
         let kind = rs.kind;
         let mut reg = Registration {
             origin,
             spec: spec_idx,
-            tag: Arc::from(tag),
+            tag,
             kind,
             min_interval: rs.min_interval,
             state: RegState::Pending,

@@ -109,12 +109,19 @@ pub struct RegistrationSpec {
 }
 
 impl RegistrationSpec {
-    /// The tag of the `n`-th arrival (or the fixed tag): every `{n}` replaced by `n`, built in
-    /// one allocation (an arrival-heavy fleet makes one per register call).
+    /// The tag of the `n`-th arrival (or the fixed tag): every `{n}` replaced by `n`.
     pub fn tag_for(&self, n: u64) -> String {
+        let mut out = String::new();
+        self.write_tag(n, &mut out);
+        out
+    }
+
+    /// [`RegistrationSpec::tag_for`] into `out` (cleared first), so that a caller making one
+    /// per register call (an arrival-heavy fleet) reuses one buffer.
+    pub fn write_tag(&self, n: u64, out: &mut String) {
         let mut num = itoa::Buffer::new();
         let num = num.format(n);
-        let mut out = String::with_capacity(self.tag.len() + num.len());
+        out.clear();
         let mut rest = self.tag.as_str();
         // A byte search, not `str::find` with a pattern: tags are a few bytes and building a
         // substring searcher per call cost more than the copy.
@@ -124,7 +131,6 @@ impl RegistrationSpec {
             rest = &rest[i + 3..];
         }
         out.push_str(rest);
-        out
     }
 }
 
