@@ -141,6 +141,20 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_reused_tag_map_holds_only_its_new_origin() {
+        // Origin 0's map empties (its one tag removed) and is reused for origin 1: origin 1
+        // holds "x" only, origin 0 nothing, and the one-shot order is (1, x) then (2, y).
+        let mut a = ActiveSet::default();
+        a.insert(SyncKind::OneShot, 0, Arc::from("a"), 1);
+        assert_eq!(a.remove(SyncKind::OneShot, 0, "a"), Some(1));
+        a.insert(SyncKind::OneShot, 2, Arc::from("y"), 3);
+        a.insert(SyncKind::OneShot, 1, Arc::from("x"), 2);
+        assert_eq!(a.of_origin(SyncKind::OneShot, 0).count(), 0);
+        assert_eq!(a.get(SyncKind::OneShot, 1, "a"), None);
+        assert_eq!(a.of_kind(SyncKind::OneShot).collect::<Vec<_>>(), vec![2, 3]);
+    }
+
+    #[test]
     fn iteration_is_dispatch_order() {
         let mut a = ActiveSet::default();
         a.insert(SyncKind::Periodic, 0, Arc::from("p"), 1);
