@@ -294,8 +294,9 @@ impl DeviceSim<'_> {
             },
         );
         let (ordinal, script_pos) = (reg.dispatches as u64, reg.script_pos as usize);
-        let (settle, duration) = if ordinal == 0 {
-            // Most registrations (one-shots) are dispatched once: a cache would not pay.
+        let (settle, duration) = if ordinal == 0 || reg.kind == SyncKind::OneShot {
+            // A one-shot is dispatched a few times at most (most once): a cache would not pay.
+            // A periodic registration fires every period, its blocks in turn.
             handler.plan(&key, ordinal, script_pos)
         } else {
             if self.handler_blocks.len() <= id as usize {
