@@ -96,6 +96,9 @@ impl<K: Ord, V> DurableStore<K, V> {
 
     /// Commits every write whose commit time is ≤ `now`.
     pub fn settle(&mut self, now: SimTime) {
+        if self.pending.is_empty() {
+            return; // the usual case: writes commit at once (no write latency)
+        }
         let n = self.pending.partition_point(|(t, _, _)| *t <= now);
         for (_, key, value) in self.pending.drain(..n) {
             Self::apply(&mut self.committed, key, value);
