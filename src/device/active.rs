@@ -6,16 +6,15 @@
 //! sorted vector shifted its tail on every change: quadratic with 100,000 origins).
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
-use crate::model::registration::SyncKind;
+use crate::model::registration::{SyncKind, Tag};
 
 /// Emptied tag maps an [`ActiveSet`] keeps for reuse.
 const SPARE_MAPS: usize = 16;
 
 #[derive(Clone, Debug, Default)]
 pub struct ActiveSet {
-    map: BTreeMap<(SyncKind, u32), BTreeMap<Arc<str>, u32>>,
+    map: BTreeMap<(SyncKind, u32), BTreeMap<Tag, u32>>,
     /// Per kind, the ids in dispatch order as a flat list, rebuilt after a change
     /// ([`ActiveSet::flat`]): the wake-up windows are recomputed after most events and scan
     /// every registration of a kind, while the set changes far less often.
@@ -24,7 +23,7 @@ pub struct ActiveSet {
     /// Emptied tag maps kept for the next (kind, origin) to use: an origin whose one-shots
     /// come and go one at a time would otherwise allocate and free a map node each time (a
     /// map keeps its node when emptied).
-    spare: Vec<BTreeMap<Arc<str>, u32>>,
+    spare: Vec<BTreeMap<Tag, u32>>,
     /// Per kind, how many times its membership changed (a known wake-up window is only good
     /// for the membership it was computed from).
     changes: [u64; 2],
@@ -36,7 +35,7 @@ impl ActiveSet {
     }
 
     /// Inserts or replaces the entry of `(kind, origin, tag)`.
-    pub fn insert(&mut self, kind: SyncKind, origin: u32, tag: Arc<str>, id: u32) {
+    pub fn insert(&mut self, kind: SyncKind, origin: u32, tag: Tag, id: u32) {
         self.changed(kind);
         let spare = &mut self.spare;
         self.map
@@ -124,11 +123,7 @@ impl ActiveSet {
     }
 
     /// `(tag, id)` of one kind and origin, by tag.
-    pub fn of_origin(
-        &self,
-        kind: SyncKind,
-        origin: u32,
-    ) -> impl Iterator<Item = (&Arc<str>, u32)> + '_ {
+    pub fn of_origin(&self, kind: SyncKind, origin: u32) -> impl Iterator<Item = (&Tag, u32)> + '_ {
         self.map
             .get(&(kind, origin))
             .into_iter()
@@ -145,10 +140,10 @@ mod tests {
         // Origin 0's map empties (its one tag removed) and is reused for origin 1: origin 1
         // holds "x" only, origin 0 nothing, and the one-shot order is (1, x) then (2, y).
         let mut a = ActiveSet::default();
-        a.insert(SyncKind::OneShot, 0, Arc::from("a"), 1);
+        a.insert(SyncKind::OneShot, 0, Tag::from("a"), 1);
         assert_eq!(a.remove(SyncKind::OneShot, 0, "a"), Some(1));
-        a.insert(SyncKind::OneShot, 2, Arc::from("y"), 3);
-        a.insert(SyncKind::OneShot, 1, Arc::from("x"), 2);
+        a.insert(SyncKind::OneShot, 2, Tag::from("y"), 3);
+        a.insert(SyncKind::OneShot, 1, Tag::from("x"), 2);
         assert_eq!(a.of_origin(SyncKind::OneShot, 0).count(), 0);
         assert_eq!(a.get(SyncKind::OneShot, 1, "a"), None);
         assert_eq!(a.of_kind(SyncKind::OneShot).collect::<Vec<_>>(), vec![2, 3]);
@@ -157,10 +152,10 @@ mod tests {
     #[test]
     fn iteration_is_dispatch_order() {
         let mut a = ActiveSet::default();
-        a.insert(SyncKind::Periodic, 0, Arc::from("p"), 1);
-        a.insert(SyncKind::OneShot, 1, Arc::from("a"), 2);
-        a.insert(SyncKind::OneShot, 0, Arc::from("b"), 3);
-        a.insert(SyncKind::OneShot, 0, Arc::from("a"), 4);
+        a.insert(SyncKind::Periodic, 0, Tag::from("p"), 1);
+        a.insert(SyncKind::OneShot, 1, Tag::from("a"), 2);
+        a.insert(SyncKind::OneShot, 0, Tag::from("b"), 3);
+        a.insert(SyncKind::OneShot, 0, Tag::from("a"), 4);
         // One-shots first, then origin, then tag: (0,a) (0,b) (1,a), then periodic.
         assert_eq!(a.ids().collect::<Vec<_>>(), vec![4, 3, 2, 1]);
         assert_eq!(

@@ -34,7 +34,6 @@ mod tasks;
 mod timeline;
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use crate::engine::rng::{BlockCache, Stream, StreamId, StreamKey};
 use crate::engine::time::{DAY, SimTime};
@@ -42,7 +41,7 @@ use crate::engine::{EventKey, EventQueue};
 use crate::model::engagement::{EngagementLevel, EngagementScore, EngagementSpec, ScoreParams};
 use crate::model::params::Params;
 use crate::model::policy::{DevicePolicy, Policy, WakeupRule};
-use crate::model::registration::SyncKind;
+use crate::model::registration::{SyncKind, Tag};
 use crate::model::store::DurableStore;
 use crate::model::timeline::Windows;
 use crate::model::world::{DeviceSpec, RegisterWhen};
@@ -490,7 +489,7 @@ impl<'a> DeviceSim<'a> {
                 self.screen_changed();
             }
             Ev::Register { origin, spec } => {
-                let tag = Arc::from(
+                let tag = Tag::from(
                     self.spec.origins[origin as usize].registrations[spec as usize]
                         .tag
                         .as_str(),
@@ -514,7 +513,7 @@ impl<'a> DeviceSim<'a> {
                 *counter += 1;
                 let gap = rng.exp_gap(mean_interval);
                 reg_spec.write_tag(n, &mut self.tag_buf);
-                let tag = Arc::from(self.tag_buf.as_str());
+                let tag = Tag::from(self.tag_buf.as_str());
                 if let Some(at) = self.arrival_time(self.now, gap, during) {
                     self.queue.schedule(at, Ev::Arrival { origin, spec });
                 }

@@ -1,11 +1,9 @@
 //! Register, re-register, unregister and origin actions (SEMANTICS S8, S9, S12).
 
-use std::sync::Arc;
-
 use super::record::RejectReason;
 use super::{DeviceSim, Ev, Trigger};
 use crate::model::policy::{Context, Reregister};
-use crate::model::registration::{FinalState, RegState, Registration, SyncKind};
+use crate::model::registration::{FinalState, RegState, Registration, SyncKind, Tag};
 use crate::model::world::OriginAction;
 
 impl DeviceSim<'_> {
@@ -36,7 +34,7 @@ impl DeviceSim<'_> {
         }
     }
 
-    pub(super) fn register(&mut self, origin: u32, spec_idx: u32, tag: Arc<str>, stream_b: u64) {
+    pub(super) fn register(&mut self, origin: u32, spec_idx: u32, tag: Tag, stream_b: u64) {
         let o = &self.spec.origins[origin as usize];
         let rs = &o.registrations[spec_idx as usize];
         let kind = rs.kind;
@@ -182,7 +180,7 @@ impl DeviceSim<'_> {
                 self.origins[origin as usize].sync_allowed = allowed;
                 if !allowed {
                     // OnContentSettingChanged: a blocked origin's periodic registrations go.
-                    let periodic: Vec<(std::sync::Arc<str>, u32)> = self
+                    let periodic: Vec<(Tag, u32)> = self
                         .active
                         .of_origin(SyncKind::Periodic, origin)
                         .map(|(tag, id)| (tag.clone(), id))

@@ -10,9 +10,12 @@
 //! ```
 //! The firing states live only in memory: nothing here is ever persisted as "firing" (chromium).
 
-use std::sync::Arc;
-
 use crate::engine::time::SimTime;
+
+/// A registration's tag. Tags up to 23 bytes (`send-42`) are stored inline and longer ones
+/// shared, so creating and cloning one (the registration, its active-set entry, its store key)
+/// allocates at most once: an arrival-heavy fleet registers millions.
+pub type Tag = smol_str::SmolStr;
 
 /// One-shot or periodic (fetch arrives with Background Fetch).
 #[derive(
@@ -83,7 +86,7 @@ pub struct Registration {
     /// Index of the scenario registration entry that created it (handler and tag source).
     pub spec: u32,
     /// The registration's tag (arrival templates already expanded).
-    pub tag: Arc<str>,
+    pub tag: Tag,
     pub kind: SyncKind,
     /// Periodic only: the requested minimum interval.
     pub min_interval: u64,

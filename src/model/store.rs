@@ -9,18 +9,17 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::sync::Arc;
 
 use crate::engine::time::SimTime;
 use crate::model::policy::PolicyRecord;
-use crate::model::registration::SyncKind;
+use crate::model::registration::{SyncKind, Tag};
 
 /// The key of one persisted sync registration: (origin index, kind, tag).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct RegKey {
     pub origin: u32,
     pub kind: SyncKind,
-    pub tag: Arc<str>,
+    pub tag: Tag,
 }
 
 impl fmt::Display for RegKey {
@@ -133,7 +132,7 @@ mod tests {
         RegKey {
             origin,
             kind: SyncKind::OneShot,
-            tag: Arc::from(tag),
+            tag: Tag::from(tag),
         }
     }
 
