@@ -214,10 +214,13 @@ fn format_device(scenario: &Scenario, device: u64, result: &DeviceResult, out: &
         .iter()
         .map(|o| CsvRows::field_bytes(&o.name))
         .collect();
+    // And every row starts with the device's index: formatted once.
+    let device = itoa::Buffer::new().format(device).as_bytes().to_vec();
+    let device = device.as_slice();
     for row in &result.attempts {
         let reg = &result.registrations[row.reg as usize];
         attempts
-            .num(device)
+            .raw(device)
             .raw(&names[reg.origin as usize])
             .text(&reg.tag)
             .raw(reg.kind.name().as_bytes())
@@ -237,7 +240,7 @@ fn format_device(scenario: &Scenario, device: u64, result: &DeviceResult, out: &
             _ => None,
         };
         registrations
-            .num(device)
+            .raw(device)
             .raw(&names[reg.origin as usize])
             .text(&reg.tag)
             .raw(reg.kind.name().as_bytes())
@@ -252,7 +255,7 @@ fn format_device(scenario: &Scenario, device: u64, result: &DeviceResult, out: &
     if spec.platform == crate::model::browser::Platform::Android {
         // Battery cost per device-day (DESIGN §13); desktop runs on mains.
         for (d, day) in result.days.iter().enumerate() {
-            energy.num(device).num(d).milli(day.energy_uah.iter().sum());
+            energy.raw(device).num(d).milli(day.energy_uah.iter().sum());
             for &u in &day.energy_uah {
                 energy.milli(u);
             }
@@ -261,7 +264,7 @@ fn format_device(scenario: &Scenario, device: u64, result: &DeviceResult, out: &
     }
     for row in &result.wakeups {
         wakeups
-            .num(device)
+            .raw(device)
             .num(row.requested.ms())
             .num(row.ran.ms())
             .raw(row.cause.name().as_bytes())
@@ -269,7 +272,7 @@ fn format_device(scenario: &Scenario, device: u64, result: &DeviceResult, out: &
     }
     for f in &result.fetches {
         fetches
-            .num(device)
+            .raw(device)
             .raw(&names[f.origin as usize])
             .text(&f.developer_id)
             .text(&f.unique_id)
