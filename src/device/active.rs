@@ -24,9 +24,6 @@ pub struct ActiveSet {
     /// come and go one at a time would otherwise allocate and free a map node each time (a
     /// map keeps its node when emptied).
     spare: Vec<BTreeMap<Tag, u32>>,
-    /// Per kind, how many times its membership changed (a known wake-up window is only good
-    /// for the membership it was computed from).
-    changes: [u64; 2],
 }
 
 impl ActiveSet {
@@ -36,7 +33,7 @@ impl ActiveSet {
 
     /// Inserts or replaces the entry of `(kind, origin, tag)`.
     pub fn insert(&mut self, kind: SyncKind, origin: u32, tag: Tag, id: u32) {
-        self.changed(kind);
+        self.stale[kind as usize] = true;
         let spare = &mut self.spare;
         self.map
             .entry((kind, origin))
@@ -53,14 +50,13 @@ impl ActiveSet {
         {
             self.spare.push(empty);
         }
-        self.changed(kind);
+        self.stale[kind as usize] = true;
         id
     }
 
     /// Removes every registration of an origin (both kinds), returning their ids in order.
     pub fn remove_origin(&mut self, origin: u32) -> Vec<u32> {
-        self.changed(SyncKind::OneShot);
-        self.changed(SyncKind::Periodic);
+        self.stale = [true; 2];
         [SyncKind::OneShot, SyncKind::Periodic]
             .into_iter()
             .filter_map(|kind| self.map.remove(&(kind, origin)))
@@ -69,19 +65,8 @@ impl ActiveSet {
     }
 
     pub fn clear(&mut self) {
-        self.changed(SyncKind::OneShot);
-        self.changed(SyncKind::Periodic);
+        self.stale = [true; 2];
         self.map.clear();
-    }
-
-    fn changed(&mut self, kind: SyncKind) {
-        self.stale[kind as usize] = true;
-        self.changes[kind as usize] += 1;
-    }
-
-    /// How many times the membership of `kind` changed so far.
-    pub fn changes(&self, kind: SyncKind) -> u64 {
-        self.changes[kind as usize]
     }
 
     /// Brings the flat lists up to date (call before [`ActiveSet::flat`]).

@@ -351,7 +351,7 @@ impl DeviceSim<'_> {
             let inv = &mut self.out.invariants;
             inv.record(Invariant::AttemptsOverMax, now, Some(id));
         }
-        let (ordinal, stream_b, origin) = (reg.dispatches as u64 - 1, reg.stream_b, reg.origin);
+        let (stream_b, origin) = (reg.stream_b, reg.origin);
         if persist {
             self.persist(id); // Firefox persists its online attempts (and maybe firing) now
         }

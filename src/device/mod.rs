@@ -246,8 +246,9 @@ pub struct DeviceSim<'a> {
     session_linger: Option<(SimTime, SimTime)>,
     // Wake-up tasks (android).
     tasks: [Task; 2],
-    /// Per sync type, its last wake-up window while it is known to hold (`tasks.rs`).
-    known_windows: [Option<tasks::KnownWindow>; 2],
+    /// Per sync type, its last wake-up window while it is known to hold: computed stable and
+    /// no registration of that type touched since (`tasks.rs`).
+    known_windows: [Option<Option<(SimTime, WakeCause)>>; 2],
     task_rng: Option<Stream>,
     last_periodic_cause_wakeup: Option<SimTime>,
     origins: Vec<OriginState>,

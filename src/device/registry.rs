@@ -185,6 +185,7 @@ impl DeviceSim<'_> {
                         .of_origin(SyncKind::Periodic, origin)
                         .map(|(tag, id)| (tag.clone(), id))
                         .collect();
+                    self.touch_window(SyncKind::Periodic);
                     for (tag, id) in periodic {
                         self.active.remove(SyncKind::Periodic, origin, &tag);
                         self.out.registrations[id as usize].removed =

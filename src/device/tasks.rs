@@ -18,6 +18,7 @@
 use super::record::WakeCause;
 use super::{DeviceSim, Ev, Trigger};
 use crate::engine::time::{SimDuration, SimTime};
+use crate::model::policy::WakeWindow;
 use crate::model::policy::chromium::WakeupReschedule;
 use crate::model::registration::{RegistrationsById, SyncKind};
 
@@ -50,25 +51,17 @@ pub(super) struct Task {
     told: Option<SimTime>,
 }
 
-/// A wake-up window the policy called stable (`DevicePolicy::wake_window_if_stable`), with the
-/// membership of its kind it was computed from. Dropped whenever a registration of that kind
-/// changes ([`DeviceSim::touch_window`]).
-#[derive(Clone, Copy, Debug)]
-pub(super) struct KnownWindow {
-    want: Option<(SimTime, WakeCause)>,
-    members: u64,
-}
-
 impl DeviceSim<'_> {
     /// The policy's wake-up window for one sync type: when the browser should next be started
-    /// and why, or `None` to cancel the task; and whether it is stable.
-    fn wake_window(&self, kind: SyncKind) -> (Option<(SimTime, WakeCause)>, bool) {
+    /// and why (`None` to cancel the task), and whether it is stable.
+    fn wake_window(&self, kind: SyncKind) -> WakeWindow {
         let active = RegistrationsById::new(&self.out.registrations, self.active.flat(kind));
-        self.policy.wake_window_if_stable(kind, self.now, active)
+        self.policy.wake_window(kind, self.now, active)
     }
 
-    /// A registration of `kind` changed (or what the policy keeps about it): its wake-up
-    /// window must be computed afresh.
+    /// A registration of `kind` changed, joined or left the active set (or what the policy
+    /// keeps about it changed): its wake-up window must be computed afresh. Every such change
+    /// calls this; debug builds check it (`reschedule_tasks`).
     pub(super) fn touch_window(&mut self, kind: SyncKind) {
         self.known_windows[kind as usize] = None;
     }
@@ -83,14 +76,14 @@ impl DeviceSim<'_> {
             if let Some(known) = self.known_windows[kind as usize]
                 && self.window_still_applied(kind, known)
             {
-                debug_assert_eq!(self.wake_window(kind).0, known.want, "{kind:?} moved");
+                debug_assert_eq!(self.wake_window(kind).window, known, "{kind:?} moved");
                 continue;
             }
-            let (want, stable) = self.wake_window(kind);
-            self.known_windows[kind as usize] = stable.then_some(KnownWindow {
-                want,
-                members: self.active.changes(kind),
-            });
+            let WakeWindow {
+                window: want,
+                stable,
+            } = self.wake_window(kind);
+            self.known_windows[kind as usize] = stable.then_some(want);
             match self.policy.wakeup_reschedule() {
                 WakeupReschedule::EarlierOnly => self.reschedule_earlier_only(kind, want),
                 _ => self.reschedule_always(kind, want),
@@ -98,15 +91,13 @@ impl DeviceSim<'_> {
         }
     }
 
-    /// Whether `known` is still the window of `kind` and the timer and task are as handing it
-    /// over again would leave them (each `reschedule_*` returns without a change then).
-    fn window_still_applied(&self, kind: SyncKind, known: KnownWindow) -> bool {
-        if known.members != self.active.changes(kind) {
-            return false;
-        }
+    /// Whether the known stable window `known` still holds and the timer and task are as
+    /// handing it over again would leave them (each `reschedule_*` returns without a change
+    /// then).
+    fn window_still_applied(&self, kind: SyncKind, known: Option<(SimTime, WakeCause)>) -> bool {
         let task = &self.tasks[kind as usize];
         let earlier_only = self.policy.wakeup_reschedule() == WakeupReschedule::EarlierOnly;
-        match known.want {
+        match known {
             Some((at, _)) if at <= self.now => false,
             Some((at, _)) if earlier_only => {
                 self.queue.lane_time(timer_lane(kind)) == Some(at)

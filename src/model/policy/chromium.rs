@@ -7,7 +7,8 @@
 //! content/public/browser/background_sync_parameters.cc (the defaults of `PARAMS`).
 
 use super::{
-    Completion, Context, DevicePolicy, Policy, RejectReason, Reregister, WakeCause, WakeupRule,
+    Completion, Context, DevicePolicy, Policy, RejectReason, Reregister, WakeCause, WakeWindow,
+    WakeupRule,
 };
 use crate::engine::time::{SimDuration, SimTime};
 use crate::model::backoff::retry_delay;
@@ -123,36 +124,26 @@ impl DevicePolicy for ChromiumDevice<'_> {
         })
     }
 
+    /// Stable unless the delta is measured from `now` (the recovery time of a firing event, the
+    /// unresolved one-shots' minimum, a registration already due) or the wake-up spacing moved
+    /// it. A spacing that does not bind now never binds later: it binds while
+    /// `now < last + spacing` and `last + spacing > delay_until`, and `now` only grows.
     fn wake_window(
         &self,
         kind: SyncKind,
         now: SimTime,
         active: RegistrationsById<'_>,
-    ) -> Option<(SimTime, WakeCause)> {
-        self.wake_window_if_stable(kind, now, active).0
-    }
-
-    /// Stable unless the delta is measured from `now` (the recovery time of a firing event, the
-    /// unresolved one-shots' minimum, a registration already due) or the wake-up spacing moved
-    /// it. A spacing that does not bind now never binds later: it binds while
-    /// `now < last + spacing` and `last + spacing > delay_until`, and `now` only grows.
-    fn wake_window_if_stable(
-        &self,
-        kind: SyncKind,
-        now: SimTime,
-        active: RegistrationsById<'_>,
-    ) -> (Option<(SimTime, WakeCause)>, bool) {
+    ) -> WakeWindow {
         let soonest = soonest_wakeup(self.params, kind, now, active);
         let mut delta = soonest.delta;
         if kind == SyncKind::Periodic && !soonest.need_retries {
             delta =
                 delta.map(|d| apply_wakeup_spacing(self.params, d, now, self.last_periodic_wakeup));
         }
-        let stable = !soonest.from_now && delta == soonest.delta;
-        (
-            delta.map(|d| (now.after(SimDuration::from_ms(d)), soonest.cause)),
-            stable,
-        )
+        WakeWindow {
+            window: delta.map(|d| (now.after(SimDuration::from_ms(d)), soonest.cause)),
+            stable: !soonest.from_now && delta == soonest.delta,
+        }
     }
 
     fn on_wakeup_task(&mut self, kind: SyncKind, now: SimTime) {
@@ -375,7 +366,7 @@ mod tests {
         }
     }
 
-    /// `wake_window_if_stable` of `regs` at `now` (ms), with the last periodic wake-up `last`.
+    /// `wake_window` of `regs` at `now` (ms), with the last periodic wake-up `last`.
     fn window(
         p: &Params,
         kind: SyncKind,
@@ -389,8 +380,8 @@ mod tests {
             last_periodic_wakeup: last.map(SimTime::from_ms),
         };
         let active = RegistrationsById::new(regs, &ids);
-        let (w, stable) = device.wake_window_if_stable(kind, SimTime::from_ms(now), active);
-        (w.map(|(at, _)| at.ms()), stable)
+        let w = device.wake_window(kind, SimTime::from_ms(now), active);
+        (w.window.map(|(at, _)| at.ms()), w.stable)
     }
 
     // DESIGN §5: a window the device may keep without recomputing it.

@@ -130,6 +130,26 @@ impl RejectReason {
     }
 }
 
+/// A policy's browser wake-up for one sync type (`window`: when and why, `None` for no task),
+/// and whether it is `stable`: the same at every later time before its start for as long as no
+/// registration of that type (and nothing the policy keeps) changes — it does not move with
+/// the clock, so the device need not recompute it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WakeWindow {
+    pub window: Option<(SimTime, WakeCause)>,
+    pub stable: bool,
+}
+
+impl WakeWindow {
+    /// A window that may move with the clock: recomputed whenever asked.
+    pub fn unstable(window: Option<(SimTime, WakeCause)>) -> Self {
+        WakeWindow {
+            window,
+            stable: false,
+        }
+    }
+}
+
 /// Why the browser was woken (DESIGN §5).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]

@@ -7,7 +7,8 @@
 //! "multiple of the wake-up period" per engagement tier.
 
 use super::{
-    Completion, Context, DevicePolicy, Policy, RejectReason, WakeCause, WakeupRule, chromium,
+    Completion, Context, DevicePolicy, Policy, RejectReason, WakeCause, WakeWindow, WakeupRule,
+    chromium,
 };
 use crate::engine::time::{DAY, SimDuration, SimTime};
 use crate::model::engagement::EngagementLevel;
@@ -123,8 +124,8 @@ impl DevicePolicy for Design2019Device<'_> {
         kind: SyncKind,
         now: SimTime,
         active: RegistrationsById<'_>,
-    ) -> Option<(SimTime, WakeCause)> {
-        match kind {
+    ) -> WakeWindow {
+        WakeWindow::unstable(match kind {
             SyncKind::Periodic => self.schedule.map(|s| {
                 (
                     SimTime::from_ms(s.kth_after(now.ms(), 1)),
@@ -137,7 +138,7 @@ impl DevicePolicy for Design2019Device<'_> {
                     .delta
                     .map(|d| (now.after(SimDuration::from_ms(d)), soonest.cause))
             }
-        }
+        })
     }
 
     fn wakeup_reschedule(&self) -> chromium::WakeupReschedule {

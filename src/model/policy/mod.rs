@@ -25,7 +25,7 @@ use crate::model::registration::{Outcome, Registration, RegistrationsById, SyncK
 
 pub use decision::{
     Completion, Context, PolicyRecord, PolicyTotals, Ready, RejectReason, Reregister, WakeCause,
-    WakeupRule,
+    WakeWindow, WakeupRule,
 };
 
 /// A scheduling policy with its resolved parameters: shared by every device of a run.
@@ -123,30 +123,17 @@ pub trait DevicePolicy {
         false
     }
 
-    /// The browser wake-up the policy asks Android's task scheduler for, for one sync type: when
-    /// and why, or `None` for no task. `active` yields the active registrations of that kind in
-    /// dispatch order.
+    /// The browser wake-up the policy asks Android's task scheduler for, for one sync type, and
+    /// whether it is stable (see [`WakeWindow`]). `active` yields the active registrations of
+    /// that kind in dispatch order.
     fn wake_window(
         &self,
         kind: SyncKind,
         now: SimTime,
         active: RegistrationsById<'_>,
-    ) -> Option<(SimTime, WakeCause)> {
+    ) -> WakeWindow {
         let _ = (kind, now, active);
-        None
-    }
-
-    /// [`DevicePolicy::wake_window`], and whether that answer holds at every later time before
-    /// the window's start for as long as no registration of `kind` (and nothing this policy
-    /// keeps) changes: it does not move with `now`. The device then skips recomputing it. The
-    /// default never claims so.
-    fn wake_window_if_stable(
-        &self,
-        kind: SyncKind,
-        now: SimTime,
-        active: RegistrationsById<'_>,
-    ) -> (Option<(SimTime, WakeCause)>, bool) {
-        (self.wake_window(kind, now, active), false)
+        WakeWindow::unstable(None)
     }
 
     /// How the browser's wake-up windows reach the OS task (`BackgroundSyncScheduler`).
