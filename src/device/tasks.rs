@@ -72,9 +72,10 @@ impl DeviceSim<'_> {
     /// change nothing (Chrome's ScheduleOrCancelDelayedProcessing would re-arm the same time).
     pub(super) fn reschedule_tasks(&mut self) {
         self.active.refresh();
+        let mode = self.policy.wakeup_reschedule();
         for kind in KINDS {
             if let Some(known) = self.known_windows[kind as usize]
-                && self.window_still_applied(kind, known)
+                && self.window_still_applied(kind, known, mode)
             {
                 debug_assert_eq!(self.wake_window(kind).window, known, "{kind:?} moved");
                 continue;
@@ -84,7 +85,7 @@ impl DeviceSim<'_> {
                 stable,
             } = self.wake_window(kind);
             self.known_windows[kind as usize] = stable.then_some(want);
-            match self.policy.wakeup_reschedule() {
+            match mode {
                 WakeupReschedule::EarlierOnly => self.reschedule_earlier_only(kind, want),
                 _ => self.reschedule_always(kind, want),
             }
@@ -94,9 +95,14 @@ impl DeviceSim<'_> {
     /// Whether the known stable window `known` still holds and the timer and task are as
     /// handing it over again would leave them (each `reschedule_*` returns without a change
     /// then).
-    fn window_still_applied(&self, kind: SyncKind, known: Option<(SimTime, WakeCause)>) -> bool {
+    fn window_still_applied(
+        &self,
+        kind: SyncKind,
+        known: Option<(SimTime, WakeCause)>,
+        mode: WakeupReschedule,
+    ) -> bool {
         let task = &self.tasks[kind as usize];
-        let earlier_only = self.policy.wakeup_reschedule() == WakeupReschedule::EarlierOnly;
+        let earlier_only = mode == WakeupReschedule::EarlierOnly;
         match known {
             Some((at, _)) if at <= self.now => false,
             Some((at, _)) if earlier_only => {

@@ -86,7 +86,7 @@ const CACHED_BYTES: usize = CACHED_BLOCKS as usize * BLOCK_WORDS as usize * 4;
 /// between the dispatches of one registration so that three in four need no ChaCha refill.
 #[derive(Debug, Default)]
 pub struct BlockCache {
-    /// The stream and first block held, once filled.
+    /// The stream and first block `bytes` hold (`None` until first filled).
     held: Option<(StreamKey, u64)>,
     bytes: Option<Box<[u8; CACHED_BYTES]>>,
 }
@@ -130,7 +130,7 @@ impl StreamKey {
     /// hold block `index` of this stream.
     pub fn cached_block<'c>(&self, index: u64, cache: &'c mut BlockCache) -> Stream<Window<'c>> {
         let first = index - index % CACHED_BLOCKS;
-        if cache.held != Some((*self, first)) || cache.bytes.is_none() {
+        if cache.held != Some((*self, first)) {
             let mut rng = ChaCha8Rng::from_seed(self.key_bytes());
             rng.set_word_pos(first as u128 * BLOCK_WORDS);
             let bytes = cache

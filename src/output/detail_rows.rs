@@ -215,8 +215,8 @@ fn format_device(scenario: &Scenario, device: u64, result: &DeviceResult, out: &
         .map(|o| CsvRows::field_bytes(&o.name))
         .collect();
     // And every row starts with the device's index: formatted once.
-    let device = itoa::Buffer::new().format(device).as_bytes().to_vec();
-    let device = device.as_slice();
+    let mut index = itoa::Buffer::new();
+    let device = index.format(device).as_bytes();
     for row in &result.attempts {
         let reg = &result.registrations[row.reg as usize];
         attempts
