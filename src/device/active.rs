@@ -1,86 +1,96 @@
 //! The active registrations of a device, in dispatch order.
 //!
-//! `(kind, origin) → (tag → registration id)`: iterating it front to back is exactly SEMANTICS
-//! S3's dispatch order (one-shots first, then by origin index, then tag by code point). Ordered
-//! maps keep every insert, lookup and removal O(log n) whatever the number of registrations (a
-//! sorted vector shifted its tail on every change: quadratic with 100,000 origins).
+//! Per origin index and kind, `tag → registration id`, and per kind the origins that hold any:
+//! iterating kinds, then those origins in ascending order, then tags is exactly SEMANTICS S3's
+//! dispatch order (one-shots first, then by origin index, then tag by code point). Ordered maps
+//! keep every insert, lookup and removal O(log n) whatever the number of registrations (a sorted
+//! vector shifted its tail on every change: quadratic with 100,000 origins), and indexing the
+//! origin directly spares each one-shot's register and completion a search and an insert or
+//! removal in an outer map keyed by `(kind, origin)` (bench-desktop: 69,127 of 70,524 removals
+//! emptied their origin's map).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::model::registration::{SyncKind, Tag};
 
-/// Emptied tag maps an [`ActiveSet`] keeps for reuse.
-const SPARE_MAPS: usize = 16;
-
 #[derive(Clone, Debug, Default)]
 pub struct ActiveSet {
-    map: BTreeMap<(SyncKind, u32), BTreeMap<Tag, u32>>,
+    /// By origin index, by kind: tag → id. Grown to the highest origin inserted; an emptied
+    /// map stays (with its node, ready for the origin's next registration).
+    origins: Vec<[BTreeMap<Tag, u32>; 2]>,
+    /// By kind, the origins whose map of that kind is not empty.
+    occupied: [BTreeSet<u32>; 2],
     /// Per kind, the ids in dispatch order as a flat list, rebuilt after a change
     /// ([`ActiveSet::flat`]): the wake-up windows are recomputed after most events and scan
     /// every registration of a kind, while the set changes far less often.
     flat: [Vec<u32>; 2],
     stale: [bool; 2],
-    /// Emptied tag maps kept for the next (kind, origin) to use: an origin whose one-shots
-    /// come and go one at a time would otherwise allocate and free a map node each time (a
-    /// map keeps its node when emptied).
-    spare: Vec<BTreeMap<Tag, u32>>,
 }
+
+const KINDS: [SyncKind; 2] = [SyncKind::OneShot, SyncKind::Periodic];
 
 impl ActiveSet {
     pub fn get(&self, kind: SyncKind, origin: u32, tag: &str) -> Option<u32> {
-        self.map.get(&(kind, origin))?.get(tag).copied()
+        self.origins.get(origin as usize)?[kind as usize]
+            .get(tag)
+            .copied()
     }
 
     /// Inserts or replaces the entry of `(kind, origin, tag)`.
     pub fn insert(&mut self, kind: SyncKind, origin: u32, tag: Tag, id: u32) {
-        self.stale[kind as usize] = true;
-        let spare = &mut self.spare;
-        self.map
-            .entry((kind, origin))
-            .or_insert_with(|| spare.pop().unwrap_or_default())
-            .insert(tag, id);
+        let k = kind as usize;
+        self.stale[k] = true;
+        let o = origin as usize;
+        if o >= self.origins.len() {
+            self.origins.resize_with(o + 1, Default::default);
+        }
+        let tags = &mut self.origins[o][k];
+        if tags.is_empty() {
+            self.occupied[k].insert(origin);
+        }
+        tags.insert(tag, id);
     }
 
     pub fn remove(&mut self, kind: SyncKind, origin: u32, tag: &str) -> Option<u32> {
-        let tags = self.map.get_mut(&(kind, origin))?;
+        let k = kind as usize;
+        let tags = &mut self.origins.get_mut(origin as usize)?[k];
         let id = tags.remove(tag);
-        if tags.is_empty()
-            && let Some(empty) = self.map.remove(&(kind, origin))
-            && self.spare.len() < SPARE_MAPS
-        {
-            self.spare.push(empty);
+        if id.is_some() && tags.is_empty() {
+            self.occupied[k].remove(&origin);
         }
-        self.stale[kind as usize] = true;
+        self.stale[k] = true;
         id
     }
 
     /// Removes every registration of an origin (both kinds), returning their ids in order.
     pub fn remove_origin(&mut self, origin: u32) -> Vec<u32> {
         self.stale = [true; 2];
-        [SyncKind::OneShot, SyncKind::Periodic]
+        let Some(maps) = self.origins.get_mut(origin as usize) else {
+            return Vec::new();
+        };
+        for occupied in &mut self.occupied {
+            occupied.remove(&origin);
+        }
+        std::mem::take(maps)
             .into_iter()
-            .filter_map(|kind| self.map.remove(&(kind, origin)))
             .flat_map(|tags| tags.into_values())
             .collect()
     }
 
     pub fn clear(&mut self) {
         self.stale = [true; 2];
-        self.map.clear();
+        self.origins.clear();
+        self.occupied = Default::default();
     }
 
     /// Brings the flat lists up to date (call before [`ActiveSet::flat`]).
     pub fn refresh(&mut self) {
-        for kind in [SyncKind::OneShot, SyncKind::Periodic] {
+        for kind in KINDS {
             let k = kind as usize;
             if std::mem::take(&mut self.stale[k]) {
                 let mut ids = std::mem::take(&mut self.flat[k]);
                 ids.clear();
-                ids.extend(
-                    self.map
-                        .range((kind, 0)..=(kind, u32::MAX))
-                        .flat_map(|(_, tags)| tags.values().copied()),
-                );
+                ids.extend(self.of_kind(kind));
                 self.flat[k] = ids;
             }
         }
@@ -97,22 +107,23 @@ impl ActiveSet {
 
     /// Every active registration id, in dispatch order.
     pub fn ids(&self) -> impl Iterator<Item = u32> + '_ {
-        self.map.values().flat_map(|tags| tags.values().copied())
+        KINDS.into_iter().flat_map(|kind| self.of_kind(kind))
     }
 
     /// The ids of one kind, in dispatch order.
     pub fn of_kind(&self, kind: SyncKind) -> impl Iterator<Item = u32> + '_ {
-        self.map
-            .range((kind, 0)..=(kind, u32::MAX))
-            .flat_map(|(_, tags)| tags.values().copied())
+        let k = kind as usize;
+        self.occupied[k]
+            .iter()
+            .flat_map(move |&o| self.origins[o as usize][k].values().copied())
     }
 
     /// `(tag, id)` of one kind and origin, by tag.
     pub fn of_origin(&self, kind: SyncKind, origin: u32) -> impl Iterator<Item = (&Tag, u32)> + '_ {
-        self.map
-            .get(&(kind, origin))
+        self.origins
+            .get(origin as usize)
             .into_iter()
-            .flat_map(|tags| tags.iter().map(|(t, id)| (t, *id)))
+            .flat_map(move |maps| maps[kind as usize].iter().map(|(t, id)| (t, *id)))
     }
 }
 
@@ -121,9 +132,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_reused_tag_map_holds_only_its_new_origin() {
-        // Origin 0's map empties (its one tag removed) and is reused for origin 1: origin 1
-        // holds "x" only, origin 0 nothing, and the one-shot order is (1, x) then (2, y).
+    fn an_emptied_origin_holds_nothing() {
+        // Origin 0's one tag is removed: origin 0 yields nothing (its emptied map stays),
+        // origin 1 holds "x" only, and the one-shot order is (1, x) then (2, y).
         let mut a = ActiveSet::default();
         a.insert(SyncKind::OneShot, 0, Tag::from("a"), 1);
         assert_eq!(a.remove(SyncKind::OneShot, 0, "a"), Some(1));

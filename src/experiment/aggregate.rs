@@ -298,15 +298,18 @@ impl Fleet {
         t.rejections.absorb(&r.rejections);
         t.doomed_attempts += r.doomed_attempts;
         t.origin_days += origins as u64 * r.days.len() as u64;
-        // By origin and level, gathered per device first: one map lookup per origin (not per
-        // registration) when they are folded into the fleet's maps.
-        let mut per_origin = vec![OriginTotals::default(); origins];
+        // By origin block and level, gathered per device first: one map lookup per block (not
+        // per registration) when they are folded into the fleet's maps, and one set of sums per
+        // block, not per origin (a device with 100,000 origins held 100,000 latency histograms,
+        // 8 KB each with its exact range, and compared and folded each one).
+        let (block_of, blocks) = origin_blocks(device.origins.iter().map(|o| &*o.block));
+        let mut per_block = vec![OriginTotals::default(); blocks.len()];
         let mut per_tier: [TierTotals; EngagementLevel::ALL.len()] = Default::default();
         for reg in &r.registrations {
             let state = reg.final_state();
             *t.reg_states.entry((reg.kind, state)).or_default() += 1;
             t.registrations[reg.kind] += 1;
-            let o = &mut per_origin[reg.origin as usize];
+            let o = &mut per_block[block_of[reg.origin as usize] as usize];
             o.registrations[reg.kind] += 1;
             match (reg.kind, state) {
                 (SyncKind::OneShot, FinalState::Succeeded) => {
@@ -333,7 +336,7 @@ impl Fleet {
         for row in &r.attempts {
             let reg = &r.registrations[row.reg as usize];
             t.dispatches[reg.kind] += 1;
-            per_origin[reg.origin as usize].dispatches[reg.kind] += 1;
+            per_block[block_of[reg.origin as usize] as usize].dispatches[reg.kind] += 1;
             let tier = &mut per_tier[level_index(row.level)];
             tier.attempts += 1;
             match row.outcome {
@@ -363,9 +366,8 @@ impl Fleet {
                 }
             }
         }
-        for (o, sums) in per_origin.iter().enumerate() {
+        for (block, sums) in blocks.into_iter().zip(&per_block) {
             if *sums != OriginTotals::default() {
-                let block = &*device.origins[o].block;
                 match t.by_origin.get_mut(block) {
                     Some(total) => total.absorb(sums),
                     None => t
@@ -516,6 +518,36 @@ impl Fleet {
     }
 }
 
+/// Each origin's slot among the device's distinct origin blocks, and the blocks' names in slot
+/// order. An entry's origins are consecutive and a device has a few entries, so the names are
+/// searched from the last one found; past [`BLOCKS_SCANNED`] distinct blocks, through a map.
+fn origin_blocks<'a>(blocks: impl Iterator<Item = &'a str>) -> (Vec<u32>, Vec<&'a str>) {
+    let mut names: Vec<&str> = Vec::new();
+    let mut many: BTreeMap<&str, u32> = BTreeMap::new();
+    let block_of = blocks
+        .map(|block| {
+            if names.len() <= BLOCKS_SCANNED {
+                if let Some(slot) = names.iter().rposition(|n| *n == block) {
+                    return slot as u32;
+                }
+                names.push(block);
+                if names.len() > BLOCKS_SCANNED {
+                    many = names.iter().zip(0..).map(|(n, i)| (*n, i)).collect();
+                }
+                return names.len() as u32 - 1;
+            }
+            *many.entry(block).or_insert_with(|| {
+                names.push(block);
+                names.len() as u32 - 1
+            })
+        })
+        .collect();
+    (block_of, names)
+}
+
+/// Distinct origin blocks [`origin_blocks`] searches one by one.
+const BLOCKS_SCANNED: usize = 32;
+
 /// Serializes a map with composite keys as a list of pairs (JSON keys must be strings).
 mod pairs {
     use std::collections::BTreeMap;
@@ -536,5 +568,26 @@ mod pairs {
         D: Deserializer<'de>,
     {
         Vec::<(K, V)>::deserialize(d).map(|v| v.into_iter().collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origins_share_their_blocks_sums() {
+        // Blocks a a b a c: slots 0 0 1 0 2, names in order of first appearance.
+        let (slots, names) = origin_blocks(["a", "a", "b", "a", "c"].into_iter());
+        assert_eq!(slots, [0, 0, 1, 0, 2]);
+        assert_eq!(names, ["a", "b", "c"]);
+        // 40 distinct blocks (past the 32 searched one by one), then the first and the 35th
+        // again: slots 0..=39, then 0 and 34.
+        let many: Vec<String> = (0..40).chain([0, 34]).map(|i| format!("b{i}")).collect();
+        let (slots, names) = origin_blocks(many.iter().map(String::as_str));
+        let expected: Vec<u32> = (0..40).chain([0, 34]).collect();
+        assert_eq!(slots, expected);
+        assert_eq!(names.len(), 40);
+        assert_eq!((names[0], names[39]), ("b0", "b39"));
     }
 }

@@ -165,10 +165,12 @@ fn run_in_pool(
         wave.clear();
         // Devices whose full results are kept (detail, trace) are reduced in small waves, so
         // at most about DETAIL_WAVE results are in memory before the sink (or the fleet) takes
-        // them; the rest in large waves of light partial aggregates.
+        // them; the rest in large waves of light partial aggregates. A detail wave's chunks are
+        // single devices: the wave ends when its last device does, and a thread that finishes
+        // early (or the one that ran the sink) takes one device at a time instead of idling
+        // behind a chunk of four (bench-desktop 2.35 → 2.27 s, medians of five alternating).
         let (size, chunks) = if next < keep {
-            let size = (DETAIL_WAVE / (threads * 4)).clamp(1, chunk);
-            (size, (threads * 4) as usize)
+            (1, DETAIL_WAVE as usize)
         } else {
             (chunk, WAVE)
         };
