@@ -301,3 +301,78 @@ fn attempts_record_the_level_at_dispatch() {
     let csv = std::fs::read_to_string(r.dir.path().join("out/attempts.csv")).unwrap();
     assert_eq!(csv.lines().nth(1).unwrap().split(',').nth(6), Some("LOW"));
 }
+
+// At scale: more than 64 active registrations of a kind are kept in the pending index rather
+// than scanned (device/pending.rs); debug builds (the test suite) check each of its answers
+// against a scan, so a change that forgot to name its registration fails these tests.
+
+#[test]
+fn a_hundred_periodic_registrations_keep_their_periods() {
+    // 100 installed HIGH apps each register a 12 h periodic sync at 0 s on an always-open,
+    // always-online desktop; handlers take 2 s and succeed. Each fires at 12 h (never at
+    // registration), succeeds at 12 h + 2 s, fires again 12 h later at 24 h + 2 s, and at
+    // 36 h + 4 s: 300 attempts in 2 days, 100 at each of those instants.
+    let mut origin = periodic_origin(
+        "HIGH",
+        json!([]),
+        json!([{ "kind": "periodic", "tag": "news", "min_interval": "12h", "at": "0s" }]),
+    );
+    origin["name"] = json!("https://news{i}.example");
+    origin["count"] = json!(100);
+    let r = run(&desktop(json!([origin])));
+    assert_eq!(r.attempts.len(), 300);
+    for start in [12 * H, 24 * H + 2 * S, 36 * H + 4 * S] {
+        let at = r.attempts.iter().filter(|a| a.start == start).count();
+        assert_eq!(at, 100, "attempts at {start} ms");
+    }
+}
+
+#[test]
+fn the_pending_index_follows_crashes_retries_and_engagement() {
+    // 100 android apps with score-based engagement (visits change levels), periodic and
+    // one-shot syncs whose handlers fail half the time (retries), a flaky network and random
+    // crashes (interrupted events), 4 days. The periodic registrations made at 8 h 10 min are
+    // written with a 2 s latency and a crash at 8 h 10 min 1 s loses all 100 writes: the
+    // rebuild from the store drops them (100 `lost`, every one of the kind at once); the apps
+    // register again at 19 h 10 min, and those 100 stay active to the end.
+    let s = json!({
+        "name": "index", "duration": "4d", "seed": 5,
+        "devices": [{
+            "platform": "android",
+            "browser": { "sessions": { "daily": [["08:00", "09:00"], ["19:00", "21:00"]] } },
+            "network": { "model": "markov", "mean_online": "2h", "mean_offline": "20m" },
+            "crashes": { "at": ["8h10m1s"], "rate_per_day": 3, "during_event_probability": 0.005,
+                "restart_delay": "5m", "storage_write_latency": "2s" },
+            "origins": [{
+                "name": "https://app{i}.example", "count": 100, "installed": true,
+                "engagement": { "initial_score": 6, "visits": { "mean_interval": "1d" } },
+                "handler": { "duration": { "fixed": "2s" }, "success_probability": 0.5,
+                    "needs_network": true },
+                "registrations": [
+                    { "kind": "periodic", "tag": "refresh", "min_interval": "12h", "at": "8h10m" },
+                    { "kind": "periodic", "tag": "refresh", "min_interval": "12h", "at": "19h10m" },
+                    { "kind": "one_shot", "arrivals": { "mean_interval": "1d", "tag": "out-{n}" } }
+                ]
+            }]
+        }]
+    });
+    let r = run(&s);
+    let periodic = |state: &str| {
+        r.regs
+            .iter()
+            .filter(|g| g.kind == "periodic" && g.final_state == state)
+            .count()
+    };
+    assert_eq!(periodic("lost"), 100);
+    assert_eq!(periodic("pending_at_end"), 100);
+    assert!(r.attempts.iter().any(|a| a.attempt > 1), "no retry");
+    assert!(
+        r.attempts.iter().any(|a| a.outcome == "interrupted"),
+        "no interrupted event"
+    );
+    assert!(
+        r.attempts
+            .iter()
+            .any(|a| a.kind == "periodic" && a.outcome == "success")
+    );
+}

@@ -20,9 +20,11 @@ pub struct ActiveSet {
     origins: Vec<[BTreeMap<Tag, u32>; 2]>,
     /// By kind, the origins whose map of that kind is not empty.
     occupied: [BTreeSet<u32>; 2],
+    /// By kind, how many registrations are active.
+    len: [usize; 2],
     /// Per kind, the ids in dispatch order as a flat list, rebuilt after a change
-    /// ([`ActiveSet::flat`]): the wake-up windows are recomputed after most events and scan
-    /// every registration of a kind, while the set changes far less often.
+    /// ([`ActiveSet::flat`]): a small kind's wake-up window scans every registration after
+    /// most events, while the set changes far less often.
     flat: [Vec<u32>; 2],
     stale: [bool; 2],
 }
@@ -48,17 +50,27 @@ impl ActiveSet {
         if tags.is_empty() {
             self.occupied[k].insert(origin);
         }
-        tags.insert(tag, id);
+        if tags.insert(tag, id).is_none() {
+            self.len[k] += 1;
+        }
+    }
+
+    /// How many registrations of `kind` are active.
+    pub fn len(&self, kind: SyncKind) -> usize {
+        self.len[kind as usize]
     }
 
     pub fn remove(&mut self, kind: SyncKind, origin: u32, tag: &str) -> Option<u32> {
         let k = kind as usize;
         let tags = &mut self.origins.get_mut(origin as usize)?[k];
         let id = tags.remove(tag);
-        if id.is_some() && tags.is_empty() {
-            self.occupied[k].remove(&origin);
-        }
         self.stale[k] = true;
+        if id.is_some() {
+            self.len[k] -= 1;
+            if tags.is_empty() {
+                self.occupied[k].remove(&origin);
+            }
+        }
         id
     }
 
@@ -71,8 +83,11 @@ impl ActiveSet {
         for occupied in &mut self.occupied {
             occupied.remove(&origin);
         }
-        std::mem::take(maps)
-            .into_iter()
+        let maps = std::mem::take(maps);
+        for (len, tags) in self.len.iter_mut().zip(&maps) {
+            *len -= tags.len();
+        }
+        maps.into_iter()
             .flat_map(|tags| tags.into_values())
             .collect()
     }
@@ -81,28 +96,20 @@ impl ActiveSet {
         self.stale = [true; 2];
         self.origins.clear();
         self.occupied = Default::default();
+        self.len = [0; 2];
     }
 
-    /// Brings the flat lists up to date (call before [`ActiveSet::flat`]).
-    pub fn refresh(&mut self) {
-        for kind in KINDS {
-            let k = kind as usize;
-            if std::mem::take(&mut self.stale[k]) {
-                let mut ids = std::mem::take(&mut self.flat[k]);
-                ids.clear();
-                ids.extend(self.of_kind(kind));
-                self.flat[k] = ids;
-            }
+    /// The ids of `kind` in dispatch order, as a flat list rebuilt if the set changed since
+    /// (O(n): for kinds of a few registrations).
+    pub fn flat(&mut self, kind: SyncKind) -> &[u32] {
+        let k = kind as usize;
+        if std::mem::take(&mut self.stale[k]) {
+            let mut ids = std::mem::take(&mut self.flat[k]);
+            ids.clear();
+            ids.extend(self.of_kind(kind));
+            self.flat[k] = ids;
         }
-    }
-
-    /// The ids of one kind in dispatch order, as of the last [`ActiveSet::refresh`].
-    pub fn flat(&self, kind: SyncKind) -> &[u32] {
-        debug_assert!(
-            !self.stale[kind as usize],
-            "refresh before reading the flat list"
-        );
-        &self.flat[kind as usize]
+        &self.flat[k]
     }
 
     /// Every active registration id, in dispatch order.
@@ -164,14 +171,16 @@ mod tests {
                 .collect::<Vec<_>>(),
             vec![4, 3]
         );
-        a.refresh();
         assert_eq!(a.flat(SyncKind::OneShot), &[4, 3, 2]);
         assert_eq!(a.flat(SyncKind::Periodic), &[1]);
         assert_eq!(a.remove(SyncKind::OneShot, 0, "b"), Some(3));
-        a.refresh();
         assert_eq!(a.flat(SyncKind::OneShot), &[4, 2]);
         assert_eq!(a.get(SyncKind::OneShot, 0, "b"), None);
         assert_eq!(a.remove_origin(0), vec![4, 1]);
         assert_eq!(a.ids().collect::<Vec<_>>(), vec![2]);
+        assert_eq!(
+            (a.len(SyncKind::OneShot), a.len(SyncKind::Periodic)),
+            (1, 0)
+        );
     }
 }

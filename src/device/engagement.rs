@@ -164,7 +164,7 @@ impl DeviceSim<'_> {
                 let level = self.level(self.out.registrations[id as usize].origin);
                 self.out.registrations[id as usize].scheduled_level = Some(level);
                 self.out.registrations[id as usize].delay_until = delay_until;
-                self.touch_window(SyncKind::Periodic);
+                self.touch_reg(id);
                 self.persist(id);
                 self.mark_due(id);
                 self.arm_timer(delay_until);

@@ -71,8 +71,7 @@ impl DeviceSim<'_> {
         for r in running.iter() {
             self.cancel_events(r);
             self.end_row(r.row, Outcome::Interrupted);
-            let kind = self.out.registrations[r.reg as usize].kind;
-            self.touch_window(kind);
+            self.touch_reg(r.reg);
             let reg = &mut self.out.registrations[r.reg as usize];
             reg.running -= 1;
             reg.redo = true;
@@ -107,8 +106,8 @@ impl DeviceSim<'_> {
         if self.running.is_empty() {
             self.events_drained();
         }
+        self.touch_reg(running.reg);
         let id = running.reg as usize;
-        self.touch_window(self.out.registrations[id].kind);
         let reg = &mut self.out.registrations[id];
         reg.counted_attempts += 1;
         reg.running -= 1;
@@ -253,7 +252,7 @@ impl DeviceSim<'_> {
 
     fn give_up(&mut self, id: u32) {
         let now = self.now;
-        self.touch_window(self.out.registrations[id as usize].kind);
+        self.touch_reg(id);
         let reg = &mut self.out.registrations[id as usize];
         reg.removed = Some(FinalState::GaveUp);
         reg.completed = Some(now);
@@ -273,7 +272,7 @@ impl DeviceSim<'_> {
             inv.record(Invariant::DispatchWhileOffline, now, Some(id));
         }
         let level = self.level(self.out.registrations[id as usize].origin);
-        self.touch_window(self.out.registrations[id as usize].kind);
+        self.touch_reg(id);
         let reg = &mut self.out.registrations[id as usize];
         if !reg.is_active() {
             let inv = &mut self.out.invariants;

@@ -23,6 +23,7 @@ mod energy;
 mod engagement;
 pub mod fetch;
 mod firing;
+mod pending;
 mod persistence;
 mod power;
 mod process;
@@ -255,6 +256,8 @@ pub struct DeviceSim<'a> {
     /// Active registrations per (kind, origin), keyed by tag: iterating kinds, then origins, then
     /// tags by code point is exactly the dispatch order of SEMANTICS S3.
     active: active::ActiveSet,
+    /// Per sync type, what the policy's wake-up window reads from the active registrations.
+    pending: pending::PendingIndex,
     /// Next arrival index and stream per (origin, registration entry), for Poisson arrivals.
     arrivals: BTreeMap<(u32, u32), (u64, Stream)>,
     /// Dispatches in progress by attempt row: row order is dispatch order (S6, S7).
@@ -355,6 +358,7 @@ impl<'a> DeviceSim<'a> {
             last_periodic_cause_wakeup: None,
             origins,
             active: active::ActiveSet::default(),
+            pending: pending::PendingIndex::default(),
             arrivals: BTreeMap::new(),
             running: running::RunningSet::default(),
             ready_buf: Vec::new(),

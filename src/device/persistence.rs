@@ -103,8 +103,10 @@ impl DeviceSim<'_> {
             .map(|id| (id, self.out.registrations[id as usize].delay_until))
             .collect();
         self.active.clear();
-        self.touch_window(SyncKind::OneShot);
-        self.touch_window(SyncKind::Periodic);
+        for kind in [SyncKind::OneShot, SyncKind::Periodic] {
+            self.touch_window(kind);
+            self.pending.touch_kind(kind);
+        }
         let records: Vec<(RegKey, StoredRegistration)> = self
             .store
             .committed()

@@ -87,6 +87,7 @@ impl DeviceSim<'_> {
         let mut create = true;
         self.touch_window(kind);
         if let Some(id) = existing {
+            self.pending.touch(id, kind);
             let old = &mut self.out.registrations[id as usize];
             if kind == SyncKind::OneShot || old.min_interval == reg.min_interval {
                 create = false;
@@ -116,6 +117,7 @@ impl DeviceSim<'_> {
             }
             self.active.insert(kind, origin, reg.tag.clone(), id);
             self.out.registrations.push(reg);
+            self.pending.touch(id, kind);
             self.mark_due(id);
             self.persist(id);
             if !self.out.registrations[id as usize].resolved {
@@ -135,8 +137,8 @@ impl DeviceSim<'_> {
             return; // lost to a crash before the commit, or restored from the store meanwhile
         }
         reg.resolved = true;
-        let kind = reg.kind;
-        self.touch_window(kind);
+        self.touch_reg(id);
+        let kind = self.out.registrations[id as usize].kind;
         self.tasks_dirty = true;
         self.mark_due(id);
         if self.policy.fires_on_register(kind) {
@@ -159,6 +161,7 @@ impl DeviceSim<'_> {
             OriginAction::Unregister { kind, tag } => {
                 self.touch_window(*kind);
                 if let Some(id) = self.active.remove(*kind, origin, tag) {
+                    self.pending.touch(id, *kind);
                     self.out.registrations[id as usize].removed = Some(FinalState::Unregistered);
                     self.unpersist(id);
                 }
@@ -167,6 +170,8 @@ impl DeviceSim<'_> {
                 self.touch_window(SyncKind::OneShot);
                 self.touch_window(SyncKind::Periodic);
                 for id in self.active.remove_origin(origin) {
+                    self.pending
+                        .touch(id, self.out.registrations[id as usize].kind);
                     self.out.registrations[id as usize].removed = Some(FinalState::Unregistered);
                     self.unpersist(id);
                 }
@@ -188,6 +193,7 @@ impl DeviceSim<'_> {
                     self.touch_window(SyncKind::Periodic);
                     for (tag, id) in periodic {
                         self.active.remove(SyncKind::Periodic, origin, &tag);
+                        self.pending.touch(id, SyncKind::Periodic);
                         self.out.registrations[id as usize].removed =
                             Some(FinalState::Unregistered);
                         self.unpersist(id);

@@ -20,7 +20,7 @@ use super::{DeviceSim, Ev, Trigger};
 use crate::engine::time::{SimDuration, SimTime};
 use crate::model::policy::WakeWindow;
 use crate::model::policy::chromium::WakeupReschedule;
-use crate::model::registration::{RegistrationsById, SyncKind};
+use crate::model::registration::SyncKind;
 
 const KINDS: [SyncKind; 2] = [SyncKind::OneShot, SyncKind::Periodic];
 
@@ -54,9 +54,11 @@ pub(super) struct Task {
 impl DeviceSim<'_> {
     /// The policy's wake-up window for one sync type: when the browser should next be started
     /// and why (`None` to cancel the task), and whether it is stable.
-    fn wake_window(&self, kind: SyncKind) -> WakeWindow {
-        let active = RegistrationsById::new(&self.out.registrations, self.active.flat(kind));
-        self.policy.wake_window(kind, self.now, active)
+    fn wake_window(&mut self, kind: SyncKind) -> WakeWindow {
+        let active =
+            self.pending
+                .summary(kind, self.now, &self.out.registrations, &mut self.active);
+        self.policy.wake_window(kind, self.now, &active)
     }
 
     /// A registration of `kind` changed, joined or left the active set (or what the policy
@@ -66,12 +68,20 @@ impl DeviceSim<'_> {
         self.known_windows[kind as usize] = None;
     }
 
+    /// Registration `id` changed (state, delay, attempts, resolution) or joined or left the
+    /// active set: its kind's window is computed afresh, from a pending index that takes the
+    /// change in (`pending.rs`; debug builds check it against a scan).
+    pub(super) fn touch_reg(&mut self, id: u32) {
+        let kind = self.out.registrations[id as usize].kind;
+        self.touch_window(kind);
+        self.pending.touch(id, kind);
+    }
+
     /// Hands the policy's current wake-up windows to the task scheduler (called while the
     /// browser runs, after anything they depend on changed). A kind whose known window still
     /// holds, with the timer and task already as it asks, is left alone: recomputing it would
     /// change nothing (Chrome's ScheduleOrCancelDelayedProcessing would re-arm the same time).
     pub(super) fn reschedule_tasks(&mut self) {
-        self.active.refresh();
         let mode = self.policy.wakeup_reschedule();
         for kind in KINDS {
             if let Some(known) = self.known_windows[kind as usize]

@@ -124,39 +124,75 @@ pub struct Registration {
     pub resolved: bool,
 }
 
-/// Some of a device's registrations, by id, in the order given: what a policy scans for its
-/// wake-up window. A concrete iterator rather than `dyn Iterator`: the scan runs at every
-/// reschedule, and a virtual call per registration was half of its cost.
-#[derive(Clone, Copy, Debug)]
-pub struct RegistrationsById<'a> {
-    all: &'a [Registration],
-    ids: &'a [u32],
+/// What Chromium's GetSoonestWakeupDelta reads from one sync type's active registrations, the
+/// input of a policy's wake-up window. The device keeps it up to date as registrations change
+/// (`device::pending`: O(log n) per change, where a scan of every registration after each
+/// change made a device with 20,000 periodic registrations take 88 s);
+/// [`PendingSummary::scan`] is the definition.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PendingSummary {
+    /// The soonest pending `delay_until` (not never) as a delta from now in ms (0 when due),
+    /// and whether the first registration with that delta, in dispatch order, has attempts
+    /// behind it (a retry).
+    pub soonest: Option<(u64, bool)>,
+    /// Some registration has a retry pending (`0 < num_attempts < max_attempts`).
+    pub need_retries: bool,
+    /// Some registration is firing (or was re-registered while firing).
+    pub firing: bool,
+    /// No registration is resolved (true when there are none).
+    pub all_unresolved: bool,
 }
 
-impl<'a> RegistrationsById<'a> {
-    /// `ids` index `all`.
-    pub fn new(all: &'a [Registration], ids: &'a [u32]) -> Self {
-        RegistrationsById { all, ids }
-    }
-}
-
-impl<'a> Iterator for RegistrationsById<'a> {
-    type Item = &'a Registration;
-
-    fn next(&mut self) -> Option<&'a Registration> {
-        let (&id, rest) = self.ids.split_first()?;
-        self.ids = rest;
-        Some(&self.all[id as usize])
-    }
-
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        (self.ids.len(), Some(self.ids.len()))
+impl PendingSummary {
+    /// The summary of `active` (one sync type's active registrations, in dispatch order) at
+    /// `now`.
+    pub fn scan<'a>(now: SimTime, active: impl IntoIterator<Item = &'a Registration>) -> Self {
+        let mut summary = PendingSummary {
+            soonest: None,
+            need_retries: false,
+            firing: false,
+            all_unresolved: true,
+        };
+        for r in active {
+            summary.all_unresolved &= !r.resolved;
+            summary.need_retries |= r.retry_pending();
+            match r.state {
+                RegState::Pending if !r.delay_until.is_never() => {
+                    let delta = r.delay_until.ms().saturating_sub(now.ms());
+                    if summary.soonest.is_none_or(|(d, _)| delta < d) {
+                        summary.soonest = Some((delta, r.num_attempts > 0));
+                    }
+                }
+                RegState::Pending => {}
+                RegState::Firing | RegState::ReregisteredWhileFiring => summary.firing = true,
+            }
+        }
+        summary
     }
 }
 
 impl Registration {
     pub fn is_active(&self) -> bool {
         self.removed.is_none()
+    }
+
+    /// Failed at least once, with attempts left (GetSoonestWakeupDelta's `need_retries`).
+    pub fn retry_pending(&self) -> bool {
+        self.num_attempts > 0 && self.num_attempts < self.max_attempts
+    }
+
+    /// Pending with a delay: when it may fire next (it waits in `PendingSummary::soonest`).
+    pub fn pending_delay(&self) -> Option<SimTime> {
+        (self.state == RegState::Pending && !self.delay_until.is_never())
+            .then_some(self.delay_until)
+    }
+
+    /// Its event is running (GetSoonestWakeupDelta's recovery wake-up).
+    pub fn is_firing(&self) -> bool {
+        matches!(
+            self.state,
+            RegState::Firing | RegState::ReregisteredWhileFiring
+        )
     }
 
     /// Ready to dispatch at `now`, ignoring the device's network and browser (S3).

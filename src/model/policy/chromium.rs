@@ -15,7 +15,7 @@ use crate::model::backoff::retry_delay;
 use crate::model::params::{Params, choice_param};
 use crate::model::periodic::periodic_delay;
 use crate::model::registration::{
-    FinalState, Outcome, RegState, Registration, RegistrationsById, SyncKind,
+    FinalState, Outcome, PendingSummary, RegState, Registration, SyncKind,
 };
 
 /// The parameters only the `chromium` preset reads (besides `SYNC_PARAMS` and the device-level
@@ -128,13 +128,8 @@ impl DevicePolicy for ChromiumDevice<'_> {
     /// unresolved one-shots' minimum, a registration already due) or the wake-up spacing moved
     /// it. A spacing that does not bind now never binds later: it binds while
     /// `now < last + spacing` and `last + spacing > delay_until`, and `now` only grows.
-    fn wake_window(
-        &self,
-        kind: SyncKind,
-        now: SimTime,
-        active: RegistrationsById<'_>,
-    ) -> WakeWindow {
-        let soonest = soonest_wakeup(self.params, kind, now, active);
+    fn wake_window(&self, kind: SyncKind, now: SimTime, active: &PendingSummary) -> WakeWindow {
+        let soonest = soonest_wakeup(self.params, kind, active);
         let mut delta = soonest.delta;
         if kind == SyncKind::Periodic && !soonest.need_retries {
             delta =
@@ -252,32 +247,13 @@ pub struct Soonest {
 /// `min_sync_recovery_time` while an event is firing (in case the browser dies mid-event).
 /// Wake-ups for periodic sync while retries are pending count as retries, so `periodic`
 /// wake-ups are those the periodic limit applies to.
-pub fn soonest_wakeup(
-    params: &Params,
-    kind: SyncKind,
-    now: SimTime,
-    active: RegistrationsById<'_>,
-) -> Soonest {
-    let mut soonest: Option<(u64, bool)> = None;
-    let mut need_retries = false;
-    let mut firing = false;
-    let mut all_unresolved = true;
-    for r in active {
-        all_unresolved &= !r.resolved;
-        if r.num_attempts > 0 && r.num_attempts < r.max_attempts {
-            need_retries = true;
-        }
-        match r.state {
-            RegState::Pending if !r.delay_until.is_never() => {
-                let delta = r.delay_until.ms().saturating_sub(now.ms());
-                if soonest.is_none_or(|(d, _)| delta < d) {
-                    soonest = Some((delta, r.num_attempts > 0));
-                }
-            }
-            RegState::Pending => {}
-            RegState::Firing | RegState::ReregisteredWhileFiring => firing = true,
-        }
-    }
+pub fn soonest_wakeup(params: &Params, kind: SyncKind, active: &PendingSummary) -> Soonest {
+    let PendingSummary {
+        soonest,
+        need_retries,
+        firing,
+        all_unresolved,
+    } = *active;
     let base = match kind {
         SyncKind::OneShot => WakeCause::OneShot,
         SyncKind::Periodic => WakeCause::Periodic,
@@ -374,13 +350,12 @@ mod tests {
         now: u64,
         last: Option<u64>,
     ) -> (Option<u64>, bool) {
-        let ids: Vec<u32> = (0..regs.len() as u32).collect();
         let device = ChromiumDevice {
             params: p,
             last_periodic_wakeup: last.map(SimTime::from_ms),
         };
-        let active = RegistrationsById::new(regs, &ids);
-        let w = device.wake_window(kind, SimTime::from_ms(now), active);
+        let now = SimTime::from_ms(now);
+        let w = device.wake_window(kind, now, &PendingSummary::scan(now, regs));
         (w.window.map(|(at, _)| at.ms()), w.stable)
     }
 

@@ -13,7 +13,7 @@ use super::{
 use crate::engine::time::{DAY, SimDuration, SimTime};
 use crate::model::engagement::EngagementLevel;
 use crate::model::params::Params;
-use crate::model::registration::{Outcome, Registration, RegistrationsById, SyncKind};
+use crate::model::registration::{Outcome, PendingSummary, Registration, SyncKind};
 
 /// The design's own parameters: the wake-up cap and periodic retries (it also reads Chromium's
 /// `SYNC_PARAMS` and the device-level ones).
@@ -119,12 +119,7 @@ impl DevicePolicy for Design2019Device<'_> {
 
     /// One-shots wake the browser as in Chromium; periodic sync on the fixed grid, and its
     /// retries never wake the browser.
-    fn wake_window(
-        &self,
-        kind: SyncKind,
-        now: SimTime,
-        active: RegistrationsById<'_>,
-    ) -> WakeWindow {
+    fn wake_window(&self, kind: SyncKind, now: SimTime, active: &PendingSummary) -> WakeWindow {
         WakeWindow::unstable(match kind {
             SyncKind::Periodic => self.schedule.map(|s| {
                 (
@@ -133,7 +128,7 @@ impl DevicePolicy for Design2019Device<'_> {
                 )
             }),
             SyncKind::OneShot => {
-                let soonest = chromium::soonest_wakeup(self.params, kind, now, active);
+                let soonest = chromium::soonest_wakeup(self.params, kind, active);
                 soonest
                     .delta
                     .map(|d| (now.after(SimDuration::from_ms(d)), soonest.cause))

@@ -21,7 +21,7 @@ use std::fmt;
 
 use crate::engine::time::{SimDuration, SimTime};
 use crate::model::params::Params;
-use crate::model::registration::{Outcome, Registration, RegistrationsById, SyncKind};
+use crate::model::registration::{Outcome, PendingSummary, Registration, SyncKind};
 
 pub use decision::{
     Completion, Context, PolicyRecord, PolicyTotals, Ready, RejectReason, Reregister, WakeCause,
@@ -124,14 +124,10 @@ pub trait DevicePolicy {
     }
 
     /// The browser wake-up the policy asks Android's task scheduler for, for one sync type, and
-    /// whether it is stable (see [`WakeWindow`]). `active` yields the active registrations of
-    /// that kind in dispatch order.
-    fn wake_window(
-        &self,
-        kind: SyncKind,
-        now: SimTime,
-        active: RegistrationsById<'_>,
-    ) -> WakeWindow {
+    /// whether it is stable (see [`WakeWindow`]). `active` summarizes the active registrations
+    /// of that kind as GetSoonestWakeupDelta reads them (kept by the device, O(log n) per change;
+    /// a policy that needs more keeps its own per-registration state through the other hooks).
+    fn wake_window(&self, kind: SyncKind, now: SimTime, active: &PendingSummary) -> WakeWindow {
         let _ = (kind, now, active);
         WakeWindow::unstable(None)
     }
