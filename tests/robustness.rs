@@ -4,7 +4,8 @@
 //! input error — never a panic — and under `chromium` keep every DESIGN §7 invariant. Time always
 //! advances: no device processes more than a bounded number of events at one instant.
 //!
-//! 512 cases in the default run; `cargo test --test robustness -- --ignored` runs 5,000.
+//! 512 cases in the default run; `cargo test --test robustness -- --ignored` runs 5,000, and 16
+//! devices crowded with registrations through the pending index (checked against a scan).
 
 use bgsim::experiment::{self, RunOptions};
 use bgsim::model::params::{PARAMS, Unit};
@@ -206,6 +207,76 @@ proptest! {
     #[test]
     #[ignore = "long: 5,000 cases"]
     fn any_input_runs_or_is_a_clean_error_long(case in fleet()) {
+        check(case)?;
+    }
+}
+
+prop_compose! {
+    /// One device whose 65–79 origins each hold a periodic sync, a one-shot and one-shot
+    /// arrivals: both kinds keep more than 64 registrations, so the wake-up windows come from the
+    /// device's pending index (`device/pending.rs`), which debug builds — the test suite —
+    /// check against a scan of every registration at each answer.
+    fn crowded()(
+        preset in 0usize..5,
+        android in any::<bool>(),
+        origins in 65u64..80,
+        net in 0usize..4,
+        crash in (0usize..3, 2usize..5, 0usize..2),
+        engagement in 0usize..4,
+        success in 0usize..3,
+        at in 0usize..5,
+    ) -> (Value, Option<String>) {
+        let presets = ["chromium", "design-2019", "firefox", "workmanager", "chromium"];
+        let engagement_v = [json!({ "level": "HIGH" }), json!({ "level": "NONE" }),
+            json!({ "initial_score": 20, "visits": { "mean_interval": "6h" } }),
+            json!({ "initial_score": 3, "visits": { "at": ["2h", "20h"] } })][engagement].clone();
+        let probability = [0.0, 0.3, 1.0][success];
+        let network_v = [
+            json!({ "model": "always_online" }),
+            json!({ "model": "schedule", "offline": [["1h", "3h"], ["2h", "5h"]] }),
+            json!({ "model": "markov", "mean_online": "1h", "mean_offline": "10m" }),
+            json!({ "model": "diurnal", "offline_daily": [["01:00", "06:00"]],
+                "flaky": { "mean_online": "2h", "mean_offline": "15m" } }),
+        ][net].clone();
+        let scenario = json!({
+            "name": "crowded", "duration": "1d", "seed": 9,
+            "policy": { "preset": presets[preset] },
+            "devices": [{
+                "platform": if android { "android" } else { "desktop" },
+                "browser": { "sessions": "always" },
+                "network": network_v,
+                "crashes": {
+                    "rate_per_day": RATES[crash.0],
+                    "restart_delay": DURATIONS[crash.1],
+                    "during_event_probability": DURING[crash.2],
+                    "storage_write_latency": DURATIONS[crash.1 - 1],
+                },
+                "origins": [{
+                    "name": "https://o{i}.example", "count": origins, "installed": true,
+                    "engagement": engagement_v,
+                    "handler": { "duration": { "fixed": "2s" }, "success_probability": probability,
+                        "hang_probability": 0.05, "needs_network": true },
+                    "registrations": [
+                        { "kind": "periodic", "tag": "p", "min_interval": "12h", "at": "0s" },
+                        { "kind": "one_shot", "tag": "t", "at": DURATIONS[at] },
+                        { "kind": "one_shot", "arrivals": { "mean_interval": "3h", "tag": "a-{n}" } }
+                    ]
+                }]
+            }]
+        });
+        (scenario, None)
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: 16,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(20261127),
+        ..ProptestConfig::default()
+    })]
+    #[test]
+    #[ignore = "long: 16 crowded devices, ~4 min in a debug build"]
+    fn crowded_devices_run_their_pending_index(case in crowded()) {
         check(case)?;
     }
 }
