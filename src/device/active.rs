@@ -29,8 +29,6 @@ pub struct ActiveSet {
     stale: [bool; 2],
 }
 
-const KINDS: [SyncKind; 2] = [SyncKind::OneShot, SyncKind::Periodic];
-
 impl ActiveSet {
     pub fn get(&self, kind: SyncKind, origin: u32, tag: &str) -> Option<u32> {
         self.origins.get(origin as usize)?[kind as usize]
@@ -114,7 +112,9 @@ impl ActiveSet {
 
     /// Every active registration id, in dispatch order.
     pub fn ids(&self) -> impl Iterator<Item = u32> + '_ {
-        KINDS.into_iter().flat_map(|kind| self.of_kind(kind))
+        SyncKind::ALL
+            .into_iter()
+            .flat_map(|kind| self.of_kind(kind))
     }
 
     /// The ids of one kind, in dispatch order.

@@ -2,11 +2,12 @@
 //!
 //! Chromium's GetSoonestWakeupDelta walks every registration; doing the same after every event
 //! made one android device with 20,000 periodic registrations take 88–100 s for 30 days (a
-//! rebuilt flat list and a scan per change; 2.7 s now). A kind with more than [`INDEXED_ABOVE`] active registrations is
-//! indexed instead: every change to a registration's state, delay, attempts or resolution, and
-//! every change of the active set, names the registration (`touch`) or its whole kind
-//! (`touch_kind`), and the index takes those in before it answers, at O(log n) each. A kind
-//! with fewer is scanned (cheaper than keeping an index for the usual handful). Debug builds
+//! rebuilt flat list and a scan per change; 2.7 s now). A kind with more than [`INDEXED_ABOVE`]
+//! active registrations is indexed instead: every change to a registration's state, delay,
+//! attempts or resolution, and every change of the active set, names the registration
+//! (`touch`) or its whole kind (`touch_kind`), and the index takes those in before it answers,
+//! at O(log n) each. A kind with fewer is scanned (cheaper than keeping an index for the usual
+//! handful). Debug builds
 //! check every indexed answer against [`PendingSummary::scan`].
 
 use std::collections::BTreeSet;
@@ -39,7 +40,6 @@ struct KindIndex {
 /// What one registration contributes to its kind's index.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Entry {
-    kind: SyncKind,
     generation: u32,
     delay: Option<SimTime>,
     need_retry: bool,
@@ -50,7 +50,6 @@ struct Entry {
 impl Entry {
     fn of(r: &Registration, generation: u32) -> Entry {
         Entry {
-            kind: r.kind,
             generation,
             delay: r.pending_delay(),
             need_retry: r.retry_pending(),
@@ -106,10 +105,9 @@ impl PendingIndex {
         let on = self.kinds[k].on;
         if !on && n > INDEXED_ABOVE {
             self.kinds[k].on = true;
-            self.rebuild[k] = true;
+            self.rebuild[k] = true; // taken in below, from the active set
         } else if on && n < INDEXED_ABOVE / 2 {
-            self.drop_kind(kind);
-            self.kinds[k].on = false;
+            self.reset(kind, false);
         }
         if !self.kinds[k].on {
             self.rebuild[k] = false;
@@ -148,20 +146,21 @@ impl PendingIndex {
         summary
     }
 
-    /// Empties `kind`'s index (its entries become an older generation).
-    fn drop_kind(&mut self, kind: SyncKind) {
+    /// Empties `kind`'s index (its entries become an older generation), indexed or scanned
+    /// from now on.
+    fn reset(&mut self, kind: SyncKind, on: bool) {
         let index = &mut self.kinds[kind as usize];
         *index = KindIndex {
-            on: index.on,
+            on,
             generation: index.generation.wrapping_add(1),
             ..KindIndex::default()
         };
     }
 
     fn take_changes(&mut self, regs: &[Registration], active: &ActiveSet) {
-        for kind in [SyncKind::OneShot, SyncKind::Periodic] {
+        for kind in SyncKind::ALL {
             if std::mem::take(&mut self.rebuild[kind as usize]) && self.kinds[kind as usize].on {
-                self.drop_kind(kind);
+                self.reset(kind, true);
                 for id in active.of_kind(kind) {
                     self.touch(id, kind);
                 }
@@ -193,7 +192,7 @@ impl PendingIndex {
     }
 
     fn insert(&mut self, id: u32, r: &Registration, e: Entry) {
-        let index = &mut self.kinds[e.kind as usize];
+        let index = &mut self.kinds[r.kind as usize];
         if let Some(at) = e.delay {
             index.waiting.insert((at, r.origin, r.tag.clone(), id));
         }
@@ -203,7 +202,7 @@ impl PendingIndex {
     }
 
     fn remove(&mut self, id: u32, r: &Registration, e: Entry) {
-        let index = &mut self.kinds[e.kind as usize];
+        let index = &mut self.kinds[r.kind as usize];
         if let Some(at) = e.delay
             && !index.waiting.remove(&(at, r.origin, r.tag.clone(), id))
         {
@@ -223,28 +222,10 @@ mod tests {
 
     fn reg(origin: u32, tag: &str, delay_ms: u64, attempts: u32) -> Registration {
         Registration {
-            origin,
-            spec: 0,
-            tag: Tag::from(tag),
-            kind: SyncKind::Periodic,
-            min_interval: 0,
-            state: RegState::Pending,
-            removed: None,
             num_attempts: attempts,
             max_attempts: 3,
             delay_until: SimTime::from_ms(delay_ms),
-            registered: SimTime::ZERO,
-            first_fire: None,
-            completed: None,
-            counted_attempts: 0,
-            dispatches: 0,
-            script_pos: 0,
-            stream_b: 0,
-            running: 0,
-            last_period_start: None,
-            redo: false,
-            resolved: true,
-            scheduled_level: None,
+            ..Registration::new(origin, Tag::from(tag), SyncKind::Periodic, SimTime::ZERO)
         }
     }
 

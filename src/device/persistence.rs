@@ -103,7 +103,7 @@ impl DeviceSim<'_> {
             .map(|id| (id, self.out.registrations[id as usize].delay_until))
             .collect();
         self.active.clear();
-        for kind in [SyncKind::OneShot, SyncKind::Periodic] {
+        for kind in SyncKind::ALL {
             self.touch_window(kind);
             self.pending.touch_kind(kind);
         }

@@ -3,7 +3,7 @@
 use super::record::RejectReason;
 use super::{DeviceSim, Ev, Trigger};
 use crate::model::policy::{Context, Reregister};
-use crate::model::registration::{FinalState, RegState, Registration, SyncKind, Tag};
+use crate::model::registration::{FinalState, Registration, SyncKind, Tag};
 use crate::model::world::OriginAction;
 
 impl DeviceSim<'_> {
@@ -39,28 +39,11 @@ impl DeviceSim<'_> {
         let rs = &o.registrations[spec_idx as usize];
         let kind = rs.kind;
         let mut reg = Registration {
-            origin,
             spec: spec_idx,
-            tag,
-            kind,
             min_interval: rs.min_interval,
-            state: RegState::Pending,
-            removed: None,
-            num_attempts: 0,
             max_attempts: self.policy.max_attempts(kind, o.notification_permission),
-            delay_until: self.now,
-            registered: self.now,
-            first_fire: None,
-            completed: None,
-            counted_attempts: 0,
-            dispatches: 0,
-            script_pos: 0,
             stream_b,
-            running: 0,
-            last_period_start: None,
-            redo: false,
-            resolved: true,
-            scheduled_level: None,
+            ..Registration::new(origin, tag, kind, self.now)
         };
         // S8: no page can register while the browser is down, nor outside a user session
         // (RegisterDidCheckIfMainFrame); then the policy's own refusals (S12: periodic sync
@@ -85,9 +68,8 @@ impl DeviceSim<'_> {
         }
         let existing = self.active.get(kind, origin, &reg.tag);
         let mut create = true;
-        self.touch_window(kind);
         if let Some(id) = existing {
-            self.pending.touch(id, kind);
+            self.touch_reg(id);
             let old = &mut self.out.registrations[id as usize];
             if kind == SyncKind::OneShot || old.min_interval == reg.min_interval {
                 create = false;
@@ -117,7 +99,7 @@ impl DeviceSim<'_> {
             }
             self.active.insert(kind, origin, reg.tag.clone(), id);
             self.out.registrations.push(reg);
-            self.pending.touch(id, kind);
+            self.touch_reg(id);
             self.mark_due(id);
             self.persist(id);
             if !self.out.registrations[id as usize].resolved {
@@ -159,19 +141,15 @@ impl DeviceSim<'_> {
         }
         match action {
             OriginAction::Unregister { kind, tag } => {
-                self.touch_window(*kind);
                 if let Some(id) = self.active.remove(*kind, origin, tag) {
-                    self.pending.touch(id, *kind);
+                    self.touch_reg(id);
                     self.out.registrations[id as usize].removed = Some(FinalState::Unregistered);
                     self.unpersist(id);
                 }
             }
             OriginAction::ClearSiteData | OriginAction::UnregisterServiceWorker => {
-                self.touch_window(SyncKind::OneShot);
-                self.touch_window(SyncKind::Periodic);
                 for id in self.active.remove_origin(origin) {
-                    self.pending
-                        .touch(id, self.out.registrations[id as usize].kind);
+                    self.touch_reg(id);
                     self.out.registrations[id as usize].removed = Some(FinalState::Unregistered);
                     self.unpersist(id);
                 }
@@ -190,10 +168,9 @@ impl DeviceSim<'_> {
                         .of_origin(SyncKind::Periodic, origin)
                         .map(|(tag, id)| (tag.clone(), id))
                         .collect();
-                    self.touch_window(SyncKind::Periodic);
                     for (tag, id) in periodic {
                         self.active.remove(SyncKind::Periodic, origin, &tag);
-                        self.pending.touch(id, SyncKind::Periodic);
+                        self.touch_reg(id);
                         self.out.registrations[id as usize].removed =
                             Some(FinalState::Unregistered);
                         self.unpersist(id);

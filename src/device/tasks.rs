@@ -22,8 +22,6 @@ use crate::model::policy::WakeWindow;
 use crate::model::policy::chromium::WakeupReschedule;
 use crate::model::registration::SyncKind;
 
-const KINDS: [SyncKind; 2] = [SyncKind::OneShot, SyncKind::Periodic];
-
 /// The event queue's lanes (see `engine::queue`): Chrome's in-process timer and the OS task of
 /// each sync type are re-armed at most reschedules, far more often than they fire.
 pub(super) const LANES: usize = 4;
@@ -83,7 +81,7 @@ impl DeviceSim<'_> {
     /// change nothing (Chrome's ScheduleOrCancelDelayedProcessing would re-arm the same time).
     pub(super) fn reschedule_tasks(&mut self) {
         let mode = self.policy.wakeup_reschedule();
-        for kind in KINDS {
+        for kind in SyncKind::ALL {
             if let Some(known) = self.known_windows[kind as usize]
                 && self.window_still_applied(kind, known, mode)
             {
@@ -235,7 +233,7 @@ impl DeviceSim<'_> {
     /// The process died: Chrome's memory of its wake-ups and its timers go with it; the OS
     /// tasks stay.
     pub(super) fn forget_wakeups(&mut self) {
-        for kind in KINDS {
+        for kind in SyncKind::ALL {
             self.tasks[kind as usize].told = None;
             self.queue.clear_lane(timer_lane(kind));
         }
@@ -261,7 +259,7 @@ impl DeviceSim<'_> {
 
     /// Runs tasks that were waiting for connectivity or for the end of a crash, one-shot first.
     pub(super) fn run_waiting_tasks(&mut self) {
-        for kind in KINDS {
+        for kind in SyncKind::ALL {
             if let Some((at, cause)) = self.tasks[kind as usize].waiting
                 && self.online()
             {

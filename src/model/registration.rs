@@ -28,6 +28,9 @@ pub enum SyncKind {
 }
 
 impl SyncKind {
+    /// Both kinds, in dispatch order (one-shots first, SEMANTICS S3).
+    pub const ALL: [SyncKind; 2] = [SyncKind::OneShot, SyncKind::Periodic];
+
     pub fn name(self) -> &'static str {
         match self {
             SyncKind::OneShot => "one_shot",
@@ -156,6 +159,8 @@ impl PendingSummary {
         for r in active {
             summary.all_unresolved &= !r.resolved;
             summary.need_retries |= r.retry_pending();
+            // One match on the state (`is_firing`, `pending_delay`): this scan runs after most
+            // events.
             match r.state {
                 RegState::Pending if !r.delay_until.is_never() => {
                     let delta = r.delay_until.ms().saturating_sub(now.ms());
@@ -172,6 +177,36 @@ impl PendingSummary {
 }
 
 impl Registration {
+    /// A registration object just created at `now`: pending, due at once, no attempts, its
+    /// write committed. The caller sets what the scenario and the policy decide (`spec`,
+    /// `min_interval`, `max_attempts`, `stream_b`, a later `delay_until`).
+    pub fn new(origin: u32, tag: Tag, kind: SyncKind, now: SimTime) -> Registration {
+        Registration {
+            origin,
+            spec: 0,
+            tag,
+            kind,
+            min_interval: 0,
+            state: RegState::Pending,
+            removed: None,
+            num_attempts: 0,
+            max_attempts: 0,
+            delay_until: now,
+            registered: now,
+            first_fire: None,
+            completed: None,
+            counted_attempts: 0,
+            dispatches: 0,
+            script_pos: 0,
+            stream_b: 0,
+            running: 0,
+            last_period_start: None,
+            redo: false,
+            resolved: true,
+            scheduled_level: None,
+        }
+    }
+
     pub fn is_active(&self) -> bool {
         self.removed.is_none()
     }

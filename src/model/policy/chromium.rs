@@ -317,28 +317,11 @@ mod tests {
 
     fn reg(kind: SyncKind, state: RegState, delay_until: u64, resolved: bool) -> Registration {
         Registration {
-            origin: 0,
-            spec: 0,
-            tag: "t".into(),
-            kind,
-            min_interval: 0,
             state,
-            removed: None,
-            num_attempts: 0,
             max_attempts: 3,
             delay_until: SimTime::from_ms(delay_until),
-            registered: SimTime::ZERO,
-            first_fire: None,
-            completed: None,
-            counted_attempts: 0,
-            dispatches: 0,
-            script_pos: 0,
-            stream_b: 0,
-            running: 0,
-            last_period_start: None,
-            scheduled_level: None,
-            redo: false,
             resolved,
+            ..Registration::new(0, "t".into(), kind, SimTime::ZERO)
         }
     }
 
