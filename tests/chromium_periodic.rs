@@ -328,6 +328,33 @@ fn a_hundred_periodic_registrations_keep_their_periods() {
 }
 
 #[test]
+fn one_origin_with_a_hundred_tags_keeps_its_min_gap() {
+    // One HIGH origin (gap 12 h, min_gap 12 h): "a" (12 h) registered at 0 s is due at 12 h;
+    // p0..p99 (12 h) at 1 h each see T = 11 h (a's) → 12 h ≤ 11 h + 12 h → T + 12 h = 23 h:
+    // due at 24 h. More than 64 periodic tags: the origin's delays are indexed
+    // (device/origin_delays.rs), and debug builds check each answer against a scan.
+    // a fires at 12 h, completes at 12 h + 2 s with T = 24 h − (12 h + 2 s) = 12 h − 2 s →
+    // T + 12 h = 24 h − 2 s: due at 36 h. The p's fire at 24 h and complete at 24 h + 2 s in
+    // dispatch order (p0, p1, p10, …, p99 by code point): each but the last sees another p
+    // still at 24 h (T = 0 → 12 h): due at 36 h + 2 s; the last, p99, sees a at 36 h (T =
+    // 12 h − 2 s → 24 h − 2 s): due at 48 h, after the 40 h horizon. a fires again at 36 h.
+    let mut regs =
+        vec![json!({ "kind": "periodic", "tag": "a", "min_interval": "12h", "at": "0s" })];
+    regs.extend((0..100).map(|i| {
+        json!({ "kind": "periodic", "tag": format!("p{i}"), "min_interval": "12h", "at": "1h" })
+    }));
+    let mut s = desktop(json!([periodic_origin("HIGH", json!([]), json!(regs))]));
+    s["duration"] = json!("40h");
+    let r = run(&s);
+    assert_eq!(starts(&r, "a"), vec![12 * H, 36 * H]);
+    assert_eq!(starts(&r, "p0"), vec![24 * H, 36 * H + 2 * S]);
+    assert_eq!(starts(&r, "p98"), vec![24 * H, 36 * H + 2 * S]);
+    assert_eq!(starts(&r, "p99"), vec![24 * H]);
+    // 2 (a) + 100 (p at 24 h) + 99 (p at 36 h + 2 s).
+    assert_eq!(r.attempts.len(), 201);
+}
+
+#[test]
 fn the_pending_index_follows_crashes_retries_and_engagement() {
     // 100 android apps with score-based engagement (visits change levels), periodic and
     // one-shot syncs whose handlers fail half the time (retries), a flaky network and random
@@ -369,6 +396,61 @@ fn the_pending_index_follows_crashes_retries_and_engagement() {
     assert!(
         r.attempts.iter().any(|a| a.outcome == "interrupted"),
         "no interrupted event"
+    );
+    assert!(
+        r.attempts
+            .iter()
+            .any(|a| a.kind == "periodic" && a.outcome == "success")
+    );
+}
+
+#[test]
+fn one_origins_indexed_delays_follow_crashes_retries_and_engagement() {
+    // The previous test's device with its 100 apps folded into one origin holding 80 periodic
+    // tags (r0..r79, each registered at 8 h 10 min and again at 19 h 10 min) and one-shot
+    // arrivals: the origin's delays are indexed (more than 64), and debug builds check every
+    // answer against a scan through crashes, retries, interrupted events and level changes.
+    // The crash at 8 h 10 min 1 s loses all 80 writes of 8 h 10 min (2 s latency): 80 `lost`;
+    // the 80 registered again at 19 h 10 min stay active to the end.
+    let regs: Vec<_> = (0..80)
+        .flat_map(|i| {
+            ["8h10m", "19h10m"].map(|at| {
+                json!({ "kind": "periodic", "tag": format!("r{i}"), "min_interval": "12h", "at": at })
+            })
+        })
+        .chain([json!({ "kind": "one_shot", "arrivals": { "mean_interval": "2h", "tag": "out-{n}" } })])
+        .collect();
+    let s = json!({
+        "name": "origin-index", "duration": "4d", "seed": 5,
+        "devices": [{
+            "platform": "android",
+            "browser": { "sessions": { "daily": [["08:00", "09:00"], ["19:00", "21:00"]] } },
+            "network": { "model": "markov", "mean_online": "2h", "mean_offline": "20m" },
+            "crashes": { "at": ["8h10m1s"], "rate_per_day": 3, "during_event_probability": 0.005,
+                "restart_delay": "5m", "storage_write_latency": "2s" },
+            "origins": [{
+                "name": "https://app.example", "installed": true,
+                "engagement": { "initial_score": 6, "visits": { "mean_interval": "12h" } },
+                "handler": { "duration": { "fixed": "2s" }, "success_probability": 0.5,
+                    "needs_network": true },
+                "registrations": regs
+            }]
+        }]
+    });
+    let r = run(&s);
+    let periodic = |state: &str| {
+        r.regs
+            .iter()
+            .filter(|g| g.kind == "periodic" && g.final_state == state)
+            .count()
+    };
+    assert_eq!(periodic("lost"), 80);
+    assert_eq!(periodic("pending_at_end"), 80);
+    assert!(
+        r.attempts
+            .iter()
+            .any(|a| a.kind == "periodic" && a.attempt > 1),
+        "no periodic retry"
     );
     assert!(
         r.attempts

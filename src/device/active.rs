@@ -125,6 +125,11 @@ impl ActiveSet {
             .flat_map(move |&o| self.origins[o as usize][k].values().copied())
     }
 
+    /// The origin's registrations of `kind`, tag → id (`None`: the origin never held any).
+    pub fn origin_tags(&self, kind: SyncKind, origin: u32) -> Option<&BTreeMap<Tag, u32>> {
+        Some(&self.origins.get(origin as usize)?[kind as usize])
+    }
+
     /// `(tag, id)` of one kind and origin, by tag.
     pub fn of_origin(&self, kind: SyncKind, origin: u32) -> impl Iterator<Item = (&Tag, u32)> + '_ {
         self.origins

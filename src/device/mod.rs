@@ -23,6 +23,7 @@ mod energy;
 mod engagement;
 pub mod fetch;
 mod firing;
+mod origin_delays;
 mod pending;
 mod persistence;
 mod power;
@@ -258,6 +259,8 @@ pub struct DeviceSim<'a> {
     active: active::ActiveSet,
     /// Per sync type, what the policy's wake-up window reads from the active registrations.
     pending: pending::PendingIndex,
+    /// Per large origin, its periodic delays (ApplyMinGapForOrigin's `T`).
+    origin_delays: origin_delays::OriginDelays,
     /// Next arrival index and stream per (origin, registration entry), for Poisson arrivals.
     arrivals: BTreeMap<(u32, u32), (u64, Stream)>,
     /// Dispatches in progress by attempt row: row order is dispatch order (S6, S7).
@@ -359,6 +362,7 @@ impl<'a> DeviceSim<'a> {
             origins,
             active: active::ActiveSet::default(),
             pending: pending::PendingIndex::default(),
+            origin_delays: origin_delays::OriginDelays::default(),
             arrivals: BTreeMap::new(),
             running: running::RunningSet::default(),
             ready_buf: Vec::new(),

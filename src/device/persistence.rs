@@ -107,6 +107,7 @@ impl DeviceSim<'_> {
             self.touch_window(kind);
             self.pending.touch_kind(kind);
         }
+        self.origin_delays.touch_all();
         let records: Vec<(RegKey, StoredRegistration)> = self
             .store
             .committed()

@@ -50,6 +50,8 @@ impl DeviceSim<'_> {
     /// Bookkeeping after every event: awake time, the design-2019 task's lifetime and, while
     /// the browser runs on android, the wake-up tasks.
     pub(super) fn after_event(&mut self) {
+        self.origin_delays
+            .settle(&self.out.registrations, &self.active);
         self.close_when_released();
         self.fetch_pump();
         let up = self.browser_running();

@@ -13,11 +13,8 @@ impl DeviceSim<'_> {
         if reg.kind != SyncKind::Periodic {
             return None;
         }
-        self.active
-            .of_origin(SyncKind::Periodic, reg.origin)
-            .filter(|(tag, _)| **tag != reg.tag)
-            .map(|(_, id)| self.out.registrations[id as usize].delay_until)
-            .min()
+        self.origin_delays
+            .soonest_other(reg, &self.out.registrations, &self.active)
             .filter(|t| !t.is_never())
             .map(|t| t.ms().saturating_sub(self.now.ms()))
     }

@@ -73,6 +73,9 @@ impl DeviceSim<'_> {
         let kind = self.out.registrations[id as usize].kind;
         self.touch_window(kind);
         self.pending.touch(id, kind);
+        if kind == SyncKind::Periodic {
+            self.origin_delays.touch(id);
+        }
     }
 
     /// Hands the policy's current wake-up windows to the task scheduler (called while the
