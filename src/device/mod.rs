@@ -276,6 +276,11 @@ pub struct DeviceSim<'a> {
     /// checked against the registration when popped (see `firing::collect_due`).
     due: std::collections::BinaryHeap<std::cmp::Reverse<(SimTime, u32)>>,
     store: DurableStore,
+    /// Whether registration records are written to `store`. Nothing reads it while writes
+    /// commit at once and no policy persists "firing" (a process death then loses nothing and
+    /// skips the rebuild, `persistence.rs`): release builds do not write it then. Debug builds
+    /// (every test) always do, and check at every death that a rebuild would change nothing.
+    store_read: bool,
     fetch_store: DurableStore<String, fetch::FetchRecord>,
     fetches_unfinished: u32,
     /// Record `marks` for a trace.
@@ -327,9 +332,13 @@ impl<'a> DeviceSim<'a> {
                 }
             })
             .collect();
+        let policy_device = policy.device();
+        let store_read = cfg!(debug_assertions)
+            || spec.crashes.storage_write_latency.ms() > 0
+            || policy_device.persists_firing();
         DeviceSim {
             spec,
-            policy: policy.device(),
+            policy: policy_device,
             wakeup_rule: policy.wakeup_rule(),
             params,
             score_params,
@@ -370,6 +379,7 @@ impl<'a> DeviceSim<'a> {
             handler_blocks: Vec::new(),
             due: std::collections::BinaryHeap::new(),
             store: DurableStore::default(),
+            store_read,
             fetch_store: DurableStore::default(),
             fetches_unfinished: 0,
             tracing: false,

@@ -26,6 +26,9 @@ impl DeviceSim<'_> {
     /// Writes the registration's current persisted image.
     pub(super) fn persist(&mut self, id: u32) {
         self.tasks_dirty = true;
+        if !self.store_read {
+            return;
+        }
         let reg = &self.out.registrations[id as usize];
         let record = StoredRegistration {
             object: id,
@@ -44,6 +47,9 @@ impl DeviceSim<'_> {
     /// Deletes the registration's record.
     pub(super) fn unpersist(&mut self, id: u32) {
         self.tasks_dirty = true;
+        if !self.store_read {
+            return;
+        }
         let key = self.store_key(id);
         let commit_at = self.now.after(self.spec.crashes.storage_write_latency);
         self.store.write(key, None, commit_at, self.now);
