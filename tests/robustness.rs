@@ -215,7 +215,9 @@ prop_compose! {
     /// One device whose 65–79 origins each hold a periodic sync, a one-shot and one-shot
     /// arrivals: both kinds keep more than 64 registrations, so the wake-up windows come from the
     /// device's pending index (`device/pending.rs`), which debug builds — the test suite —
-    /// check against a scan of every registration at each answer.
+    /// check against a scan of every registration at each answer. One more origin holds as
+    /// many periodic tags, half of them replaced at 6 h with a longer interval: its
+    /// ApplyMinGapForOrigin delays come from `device/origin_delays.rs`, checked the same way.
     fn crowded()(
         preset in 0usize..5,
         android in any::<bool>(),
@@ -238,6 +240,13 @@ prop_compose! {
             json!({ "model": "diurnal", "offline_daily": [["01:00", "06:00"]],
                 "flaky": { "mean_online": "2h", "mean_offline": "15m" } }),
         ][net].clone();
+        let tags = (0..origins).flat_map(|i| {
+            let first = json!({ "kind": "periodic", "tag": format!("t{i}"), "min_interval": "12h",
+                "at": DURATIONS[(at + i as usize) % 5] });
+            let again = json!({ "kind": "periodic", "tag": format!("t{i}"), "min_interval": "24h",
+                "at": "6h" });
+            if i % 2 == 0 { vec![first, again] } else { vec![first] }
+        });
         let scenario = json!({
             "name": "crowded", "duration": "1d", "seed": 9,
             "policy": { "preset": presets[preset] },
@@ -261,6 +270,12 @@ prop_compose! {
                         { "kind": "one_shot", "tag": "t", "at": DURATIONS[at] },
                         { "kind": "one_shot", "arrivals": { "mean_interval": "3h", "tag": "a-{n}" } }
                     ]
+                }, {
+                    "name": "https://tags.example", "installed": true,
+                    "engagement": engagement_v,
+                    "handler": { "duration": { "fixed": "2s" }, "success_probability": probability,
+                        "needs_network": true },
+                    "registrations": tags.collect::<Vec<_>>()
                 }]
             }]
         });
@@ -275,7 +290,7 @@ proptest! {
         ..ProptestConfig::default()
     })]
     #[test]
-    #[ignore = "long: 16 crowded devices, ~4 min in a debug build"]
+    #[ignore = "long: 16 crowded devices, ~5 min in a debug build"]
     fn crowded_devices_run_their_pending_index(case in crowded()) {
         check(case)?;
     }
