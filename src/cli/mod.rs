@@ -86,6 +86,7 @@ pub struct WorldArgs {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     remove_partial_output_on_signal();
+    remove_partial_output_on_panic();
     match cli.command {
         Command::Run(args) => run::run(args),
         Command::Merge(args) => run::merge(args),
@@ -116,6 +117,18 @@ fn remove_partial_output_on_signal() {
             std::process::exit(128 + sig);
         }
     });
+}
+
+/// Release builds abort on a panic (`Cargo.toml`): no `TempDir` drop removes the output being
+/// written, so the hook does, after the usual message.
+fn remove_partial_output_on_panic() {
+    if cfg!(panic = "abort") {
+        let report = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            report(info);
+            bgsim::output::remove_in_progress_after_panic();
+        }));
+    }
 }
 
 fn input_error(e: &InputError) -> ExitCode {

@@ -33,7 +33,9 @@ use crate::scenario::Scenario;
 pub use crate::experiment::DetailSink;
 pub use detail_rows::DetailRows;
 pub use error::OutputError;
-pub use outdir::{MARKER, preflight, remove_in_progress, write_atomically};
+pub use outdir::{
+    MARKER, preflight, remove_in_progress, remove_in_progress_after_panic, write_atomically,
+};
 pub use summary::summary_json;
 
 /// Writes every output of a run into `dir`, atomically (see [`write_atomically`]): `dir` must be

@@ -32,6 +32,16 @@ pub fn remove_in_progress() {
     std::mem::forget(guard);
 }
 
+/// [`remove_in_progress`] for a panic hook: skipped if the lock is held (a panic during a swap,
+/// perhaps on this very thread); the next run into the same directory removes the leftover.
+pub fn remove_in_progress_after_panic() {
+    if let Ok(guard) = IN_PROGRESS.try_lock() {
+        for dir in guard.iter() {
+            let _ = fs::remove_dir_all(dir);
+        }
+    }
+}
+
 /// Why `dir` may be replaced, or the refusal.
 fn check_replaceable(dir: &Path, force: bool) -> Result<()> {
     let meta = match fs::symlink_metadata(dir) {
