@@ -354,6 +354,31 @@ fn one_origin_with_a_hundred_tags_keeps_its_min_gap() {
     assert_eq!(r.attempts.len(), 201);
 }
 
+/// An android device for 4 days with sessions 08:00–09:00 and 19:00–21:00, a flaky network
+/// (on 2 h, off 20 min), a crash at 8 h 10 min 1 s plus 3 random ones a day (some mid-event),
+/// and 2 s write latency, holding `origin`.
+fn crash_prone_android(name: &str, origin: serde_json::Value) -> serde_json::Value {
+    json!({
+        "name": name, "duration": "4d", "seed": 5,
+        "devices": [{
+            "platform": "android",
+            "browser": { "sessions": { "daily": [["08:00", "09:00"], ["19:00", "21:00"]] } },
+            "network": { "model": "markov", "mean_online": "2h", "mean_offline": "20m" },
+            "crashes": { "at": ["8h10m1s"], "rate_per_day": 3, "during_event_probability": 0.005,
+                "restart_delay": "5m", "storage_write_latency": "2s" },
+            "origins": [origin]
+        }]
+    })
+}
+
+/// Periodic registrations that ended in `state`.
+fn periodic_ended(r: &Run, state: &str) -> usize {
+    r.regs
+        .iter()
+        .filter(|g| g.kind == "periodic" && g.final_state == state)
+        .count()
+}
+
 #[test]
 fn the_pending_index_follows_crashes_retries_and_engagement() {
     // 100 android apps with score-based engagement (visits change levels), periodic and
@@ -362,36 +387,23 @@ fn the_pending_index_follows_crashes_retries_and_engagement() {
     // written with a 2 s latency and a crash at 8 h 10 min 1 s loses all 100 writes: the
     // rebuild from the store drops them (100 `lost`, every one of the kind at once); the apps
     // register again at 19 h 10 min, and those 100 stay active to the end.
-    let s = json!({
-        "name": "index", "duration": "4d", "seed": 5,
-        "devices": [{
-            "platform": "android",
-            "browser": { "sessions": { "daily": [["08:00", "09:00"], ["19:00", "21:00"]] } },
-            "network": { "model": "markov", "mean_online": "2h", "mean_offline": "20m" },
-            "crashes": { "at": ["8h10m1s"], "rate_per_day": 3, "during_event_probability": 0.005,
-                "restart_delay": "5m", "storage_write_latency": "2s" },
-            "origins": [{
-                "name": "https://app{i}.example", "count": 100, "installed": true,
-                "engagement": { "initial_score": 6, "visits": { "mean_interval": "1d" } },
-                "handler": { "duration": { "fixed": "2s" }, "success_probability": 0.5,
-                    "needs_network": true },
-                "registrations": [
-                    { "kind": "periodic", "tag": "refresh", "min_interval": "12h", "at": "8h10m" },
-                    { "kind": "periodic", "tag": "refresh", "min_interval": "12h", "at": "19h10m" },
-                    { "kind": "one_shot", "arrivals": { "mean_interval": "1d", "tag": "out-{n}" } }
-                ]
-            }]
-        }]
-    });
+    let s = crash_prone_android(
+        "index",
+        json!({
+            "name": "https://app{i}.example", "count": 100, "installed": true,
+            "engagement": { "initial_score": 6, "visits": { "mean_interval": "1d" } },
+            "handler": { "duration": { "fixed": "2s" }, "success_probability": 0.5,
+                "needs_network": true },
+            "registrations": [
+                { "kind": "periodic", "tag": "refresh", "min_interval": "12h", "at": "8h10m" },
+                { "kind": "periodic", "tag": "refresh", "min_interval": "12h", "at": "19h10m" },
+                { "kind": "one_shot", "arrivals": { "mean_interval": "1d", "tag": "out-{n}" } }
+            ]
+        }),
+    );
     let r = run(&s);
-    let periodic = |state: &str| {
-        r.regs
-            .iter()
-            .filter(|g| g.kind == "periodic" && g.final_state == state)
-            .count()
-    };
-    assert_eq!(periodic("lost"), 100);
-    assert_eq!(periodic("pending_at_end"), 100);
+    assert_eq!(periodic_ended(&r, "lost"), 100);
+    assert_eq!(periodic_ended(&r, "pending_at_end"), 100);
     assert!(r.attempts.iter().any(|a| a.attempt > 1), "no retry");
     assert!(
         r.attempts.iter().any(|a| a.outcome == "interrupted"),
@@ -420,32 +432,19 @@ fn one_origins_indexed_delays_follow_crashes_retries_and_engagement() {
         })
         .chain([json!({ "kind": "one_shot", "arrivals": { "mean_interval": "2h", "tag": "out-{n}" } })])
         .collect();
-    let s = json!({
-        "name": "origin-index", "duration": "4d", "seed": 5,
-        "devices": [{
-            "platform": "android",
-            "browser": { "sessions": { "daily": [["08:00", "09:00"], ["19:00", "21:00"]] } },
-            "network": { "model": "markov", "mean_online": "2h", "mean_offline": "20m" },
-            "crashes": { "at": ["8h10m1s"], "rate_per_day": 3, "during_event_probability": 0.005,
-                "restart_delay": "5m", "storage_write_latency": "2s" },
-            "origins": [{
-                "name": "https://app.example", "installed": true,
-                "engagement": { "initial_score": 6, "visits": { "mean_interval": "12h" } },
-                "handler": { "duration": { "fixed": "2s" }, "success_probability": 0.5,
-                    "needs_network": true },
-                "registrations": regs
-            }]
-        }]
-    });
+    let s = crash_prone_android(
+        "origin-index",
+        json!({
+            "name": "https://app.example", "installed": true,
+            "engagement": { "initial_score": 6, "visits": { "mean_interval": "12h" } },
+            "handler": { "duration": { "fixed": "2s" }, "success_probability": 0.5,
+                "needs_network": true },
+            "registrations": regs
+        }),
+    );
     let r = run(&s);
-    let periodic = |state: &str| {
-        r.regs
-            .iter()
-            .filter(|g| g.kind == "periodic" && g.final_state == state)
-            .count()
-    };
-    assert_eq!(periodic("lost"), 80);
-    assert_eq!(periodic("pending_at_end"), 80);
+    assert_eq!(periodic_ended(&r, "lost"), 80);
+    assert_eq!(periodic_ended(&r, "pending_at_end"), 80);
     assert!(
         r.attempts
             .iter()
