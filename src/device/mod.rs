@@ -34,6 +34,7 @@ mod result;
 mod running;
 mod tasks;
 mod timeline;
+mod touched;
 
 use std::collections::BTreeMap;
 

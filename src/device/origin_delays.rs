@@ -21,6 +21,7 @@ use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::active::ActiveSet;
+use super::touched::Touched;
 use crate::engine::time::SimTime;
 use crate::model::registration::{Registration, SyncKind, Tag};
 
@@ -39,11 +40,10 @@ pub(super) struct OriginDelays {
 struct Index {
     /// Indexed origins: `(delay_until, id)` of their active periodic registrations.
     origins: BTreeMap<u32, BTreeSet<(SimTime, u32)>>,
-    /// By registration id: the delay it is indexed under (`None`: not in the index), and
-    /// whether it waits in `touched`.
-    entries: Vec<(Option<SimTime>, bool)>,
-    /// Registrations changed since the index last took changes in.
-    touched: Vec<u32>,
+    /// By registration id: the delay it is indexed under (`None`: not in the index).
+    entries: Vec<Option<SimTime>>,
+    /// Registrations named since the last event ended (re-read at every answer until then).
+    touched: Touched,
 }
 
 impl OriginDelays {
@@ -51,7 +51,7 @@ impl OriginDelays {
     #[inline]
     pub(super) fn touch(&mut self, id: u32) {
         if self.any.get() {
-            self.inner.get_mut().touch(id); // else an origin is indexed when it grows
+            self.inner.get_mut().touched.add(id); // else an origin is indexed when it grows
         }
     }
 
@@ -99,14 +99,18 @@ impl OriginDelays {
         active: &ActiveSet,
         tags: &BTreeMap<Tag, u32>,
     ) -> Option<SimTime> {
-        let n = tags.len();
         let mut index = self.inner.borrow_mut();
         let on = index.origins.contains_key(&reg.origin);
-        if on && n < INDEXED_ABOVE / 2 {
-            index.drop_origin(reg.origin);
-        }
-        self.any.set(!index.origins.is_empty());
-        if !on && n <= INDEXED_ABOVE || on && n < INDEXED_ABOVE / 2 {
+        let keep = if on {
+            tags.len() >= INDEXED_ABOVE / 2
+        } else {
+            tags.len() > INDEXED_ABOVE
+        };
+        if !keep {
+            if on {
+                index.drop_origin(reg.origin);
+                self.any.set(!index.origins.is_empty());
+            }
             return scan_other(reg, regs, tags);
         }
         index.take_changes(regs, active, false);
@@ -142,14 +146,6 @@ fn scan_other(
 }
 
 impl Index {
-    #[inline(never)]
-    fn touch(&mut self, id: u32) {
-        let entry = self.entry(id);
-        if !std::mem::replace(&mut entry.1, true) {
-            self.touched.push(id);
-        }
-    }
-
     /// Indexes `origin`. Its registrations count as touched until the event is over: one may
     /// have been named before the index existed and change after this answer.
     fn build(&mut self, origin: u32, regs: &[Registration], active: &ActiveSet) {
@@ -157,47 +153,48 @@ impl Index {
         for (_, id) in active.of_origin(SyncKind::Periodic, origin) {
             let at = regs[id as usize].delay_until;
             set.insert((at, id));
-            self.entry(id).0 = Some(at);
-            self.touch(id);
+            *self.entry(id) = Some(at);
+            self.touched.add(id);
         }
         self.origins.insert(origin, set);
     }
 
     fn drop_origin(&mut self, origin: u32) {
         for (_, id) in self.origins.remove(&origin).into_iter().flatten() {
-            self.entries[id as usize].0 = None;
+            self.entries[id as usize] = None;
         }
     }
 
-    fn entry(&mut self, id: u32) -> &mut (Option<SimTime>, bool) {
+    fn entry(&mut self, id: u32) -> &mut Option<SimTime> {
         let i = id as usize;
         if i >= self.entries.len() {
-            self.entries.resize(i + 1, (None, false));
+            self.entries.resize(i + 1, None);
         }
         &mut self.entries[i]
     }
 
-    /// Brings the touched registrations' entries up to date; `forget`: they will not change
-    /// again before their next touch.
+    /// Brings the touched registrations' entries up to date; `forget`: the event is over, they
+    /// will not change again before their next touch.
     #[inline(never)]
     fn take_changes(&mut self, regs: &[Registration], active: &ActiveSet, forget: bool) {
         let mut touched = std::mem::take(&mut self.touched);
-        for &id in &touched {
+        for &id in touched.ids() {
             let r = &regs[id as usize];
-            let slot = &mut self.entries[id as usize];
-            slot.1 &= !forget;
-            let old = slot.0;
-            let Some(set) = self.origins.get_mut(&r.origin) else {
-                debug_assert!(old.is_none(), "an entry of an origin no longer indexed");
+            if !self.origins.contains_key(&r.origin) {
+                debug_assert!(
+                    self.entries.get(id as usize).is_none_or(Option::is_none),
+                    "an entry of an origin no longer indexed"
+                );
                 continue;
-            };
+            }
             let member = r.kind == SyncKind::Periodic
                 && active.get(SyncKind::Periodic, r.origin, &r.tag) == Some(id);
             let new = member.then_some(r.delay_until);
+            let old = std::mem::replace(self.entry(id), new);
             if old == new {
                 continue;
             }
-            slot.0 = new;
+            let set = self.origins.get_mut(&r.origin).expect("indexed");
             if let Some(at) = old {
                 let was = set.remove(&(at, id));
                 debug_assert!(was, "an indexed delay is in its origin's set");

@@ -13,6 +13,7 @@
 use std::collections::BTreeSet;
 
 use super::active::ActiveSet;
+use super::touched::Touched;
 use crate::engine::time::SimTime;
 use crate::model::registration::{PendingSummary, Registration, SyncKind, Tag};
 
@@ -62,11 +63,10 @@ impl Entry {
 #[derive(Debug, Default)]
 pub(super) struct PendingIndex {
     kinds: [KindIndex; 2],
-    /// By registration id: its entry as indexed (`None`: not in the index), and whether it
-    /// waits in `touched`.
-    entries: Vec<(Option<Entry>, bool)>,
+    /// By registration id: its entry as indexed (`None`: not in the index).
+    entries: Vec<Option<Entry>>,
     /// Registrations changed since the index last took changes in.
-    touched: Vec<u32>,
+    touched: Touched,
     /// Kinds to rebuild from the active set (after the registrations are rebuilt from the
     /// store).
     rebuild: [bool; 2],
@@ -78,13 +78,7 @@ impl PendingIndex {
         if !self.kinds[kind as usize].on {
             return; // scanned: nothing to keep
         }
-        let i = id as usize;
-        if i >= self.entries.len() {
-            self.entries.resize(i + 1, (None, false));
-        }
-        if !std::mem::replace(&mut self.entries[i].1, true) {
-            self.touched.push(id);
-        }
+        self.touched.add(id);
     }
 
     /// Every registration of `kind` may have changed.
@@ -167,19 +161,20 @@ impl PendingIndex {
             }
         }
         let mut touched = std::mem::take(&mut self.touched);
-        for &id in &touched {
-            let slot = &mut self.entries[id as usize];
-            slot.1 = false;
+        for &id in touched.ids() {
+            if id as usize >= self.entries.len() {
+                self.entries.resize(id as usize + 1, None);
+            }
             let r = &regs[id as usize];
             let index = &self.kinds[r.kind as usize];
             let (on, generation) = (index.on, index.generation);
-            let old = slot.0.filter(|e| e.generation == generation);
+            let old = self.entries[id as usize].filter(|e| e.generation == generation);
             let member = on && active.get(r.kind, r.origin, &r.tag) == Some(id);
             let new = member.then(|| Entry::of(r, generation));
             if old == new {
                 continue;
             }
-            self.entries[id as usize].0 = new;
+            self.entries[id as usize] = new;
             if let Some(old) = old {
                 self.remove(id, r, old);
             }

@@ -25,9 +25,7 @@ static IN_PROGRESS: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 /// before the process exits; holding the lock also waits for a swap that is under way.
 pub fn remove_in_progress() {
     let guard = IN_PROGRESS.lock().unwrap_or_else(|e| e.into_inner());
-    for dir in guard.iter() {
-        let _ = fs::remove_dir_all(dir);
-    }
+    remove_dirs(&guard);
     // Keep the lock: the process is about to exit and no swap may start now.
     std::mem::forget(guard);
 }
@@ -36,9 +34,13 @@ pub fn remove_in_progress() {
 /// perhaps on this very thread); the next run into the same directory removes the leftover.
 pub fn remove_in_progress_after_panic() {
     if let Ok(guard) = IN_PROGRESS.try_lock() {
-        for dir in guard.iter() {
-            let _ = fs::remove_dir_all(dir);
-        }
+        remove_dirs(&guard);
+    }
+}
+
+fn remove_dirs(dirs: &[PathBuf]) {
+    for dir in dirs {
+        let _ = fs::remove_dir_all(dir);
     }
 }
 
