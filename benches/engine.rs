@@ -75,6 +75,33 @@ fn hold_bare_binary_heap(bencher: Bencher, n: u64) {
         });
 }
 
+/// The bare hold model with the draw the model itself makes: an exponential gap from a ChaCha8
+/// stream (`Stream::exp_gap`, libm's `log`). Issue #17 states its floor as "a bare `BinaryHeap`
+/// hold loop with one random draw per event"; this is that loop with bgsim's own draw, beside
+/// the xorshift one above, which measures the heap alone.
+#[divan::bench(args = [100, 1_000])]
+fn hold_bare_binary_heap_exp_draw(bencher: Bencher, n: u64) {
+    use bgsim::engine::{StreamId, StreamKey};
+    bencher
+        .counter(ItemsCount::new(HOLD_OPS))
+        .with_inputs(|| {
+            let mut h = BinaryHeap::new();
+            let mut r = StreamKey::new(2026, 0, StreamId::Network).stream();
+            for seq in 0..n {
+                h.push(Reverse((r.exp_gap(60_000).ms(), seq)));
+            }
+            (h, r, n)
+        })
+        .bench_local_values(|(mut h, mut r, mut seq)| {
+            for _ in 0..HOLD_OPS {
+                let Reverse((t, _)) = h.pop().expect("non-empty");
+                h.push(Reverse((t + r.exp_gap(60_000).ms(), seq)));
+                seq += 1;
+            }
+            h
+        });
+}
+
 /// Runs a whole scenario on one thread with no per-event rows, counting events.
 fn bench_full_model(bencher: Bencher, scenario: &bgsim::scenario::Scenario) {
     let opts = bgsim::experiment::RunOptions {
