@@ -192,6 +192,20 @@ impl RngCore for Window<'_> {
     }
 }
 
+/// `x.round() as u64` (half away from zero, saturating, NaN → 0) for every `x`, without a call:
+/// `f64::round` is a call into the platform's C library on x86-64 (no instruction rounds half
+/// away from zero), one per handler duration and per exponential gap. The integer part and the
+/// fraction `x − ⌊x⌋` are exact, so the result is the same bit for bit (`round_to_u64_is_round`).
+#[inline]
+pub fn round_to_u64(x: f64) -> u64 {
+    let i = x as u64;
+    if x - i as f64 >= 0.5 {
+        i.saturating_add(1)
+    } else {
+        i
+    }
+}
+
 /// A random stream with the few draws the model needs, each with a fixed consumption of words so
 /// results are reproducible across platforms.
 pub struct Stream<R = ChaCha8Rng>(R);
@@ -207,7 +221,7 @@ impl<R: RngCore> Stream<R> {
     pub fn exp_gap(&mut self, mean_ms: u64) -> SimDuration {
         let u = self.unit();
         let x = -(mean_ms as f64) * libm::log(1.0 - u);
-        SimDuration::from_ms((x.round() as u64).max(1))
+        SimDuration::from_ms(round_to_u64(x).max(1))
     }
 
     /// Uniform integer in `[lo, hi]` (inclusive); Lemire's multiply-shift on one 64-bit draw, so it
@@ -232,6 +246,49 @@ impl<R: RngCore> Stream<R> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn round_to_u64_is_round() {
+        // Halves round away from zero (2.5 → 3, not 2); the largest double below 0.5 rounds to
+        // 0 (adding 0.5 first would give 1); negatives and NaN saturate to 0, huge values and
+        // infinity to u64::MAX; integers above 2^53 stay as they are.
+        let below_half = 0.5 - f64::EPSILON / 4.0;
+        let specials = [
+            0.0,
+            -0.0,
+            0.5,
+            1.5,
+            2.5,
+            below_half,
+            1.0 - f64::EPSILON / 2.0,
+            -0.4,
+            -0.5,
+            -3.7,
+            4_503_599_627_370_495.5,
+            9_007_199_254_740_993.0,
+            1.8e19,
+            2.0e19,
+            f64::MAX,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+            f64::MIN_POSITIVE,
+        ];
+        assert_eq!(round_to_u64(2.5), 3);
+        assert_eq!(round_to_u64(below_half), 0);
+        assert_eq!(round_to_u64(f64::INFINITY), u64::MAX);
+        for x in specials {
+            assert_eq!(round_to_u64(x), x.round() as u64, "{x:e}");
+        }
+        // Every draw shape the model makes: exponential gaps over many means.
+        let mut s = key(0, StreamId::Tasks).stream();
+        for i in 0..100_000u64 {
+            let x = -((1 + i % 5_000) as f64 * 997.0) * libm::log(1.0 - s.unit());
+            assert_eq!(round_to_u64(x), x.round() as u64, "{x:e}");
+            let y = x / 1024.0 + 0.5;
+            assert_eq!(round_to_u64(y), y.round() as u64, "{y:e}");
+        }
+    }
 
     fn key(device: u64, id: StreamId) -> StreamKey {
         StreamKey::new(7, device, id)

@@ -3,7 +3,7 @@
 //! Outcomes are a pure function of (handler, the registration's random stream, dispatch ordinal,
 //! script position), so every policy sees the same k-th outcome for the same registration.
 
-use crate::engine::rng::{RngCore, Stream, StreamKey};
+use crate::engine::rng::{RngCore, Stream, StreamKey, round_to_u64};
 use crate::engine::time::SimDuration;
 
 /// How a handler's event settles, before the policy's timeout is applied.
@@ -40,12 +40,12 @@ impl DurationDist {
             DurationDist::Uniform(lo, hi) => s.range_inclusive(*lo, *hi),
             DurationDist::Exponential(mean) => {
                 let u = s.unit();
-                (-(*mean as f64) * libm::log(1.0 - u)).round() as u64
+                round_to_u64(-(*mean as f64) * libm::log(1.0 - u))
             }
             DurationDist::Lognormal { median, p95 } => {
                 let mu = libm::log(*median as f64);
                 let sigma = (libm::log(*p95 as f64) - mu) / Z95;
-                libm::exp(mu + sigma * s.std_normal()).round() as u64
+                round_to_u64(libm::exp(mu + sigma * s.std_normal()))
             }
         }
     }
