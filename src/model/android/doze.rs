@@ -128,14 +128,10 @@ impl From<&Params> for DozeParams {
     }
 }
 
-/// `(long) (delay * factor)`, in IEEE arithmetic (no libm).
-fn scale(delay: u64, factor: f64) -> u64 {
-    let x = delay as f64 * factor;
-    if x >= u64::MAX as f64 {
-        u64::MAX
-    } else {
-        x as u64
-    }
+/// `(long) (delay * factor)`, in IEEE arithmetic (no libm). Rust's `as` truncates toward zero
+/// and saturates (a product at or above 2^64 gives `u64::MAX`), so no branch of our own.
+pub(super) fn scale(delay: u64, factor: f64) -> u64 {
+    (delay as f64 * factor) as u64
 }
 
 /// Light doze's steady cycle from a pending alarm (see [`Doze::light_steady_cycle`]).

@@ -158,3 +158,13 @@ fn light_maintenance_waits_for_the_network() {
     assert_eq!(d.state(), DozeState::LightMaintenance);
     assert_eq!(d.light_alarm, Some(9 * MINUTE));
 }
+
+#[test]
+fn scale_truncates_and_saturates() {
+    // (long) (5 min × 2.0) = 10 min exactly; 7 × 1.5 = 10.5 truncates to 10; 2^62 × 4 = 2^64 is
+    // one past u64::MAX and saturates, as does u64::MAX × 2.
+    assert_eq!(scale(5 * MINUTE, 2.0), 10 * MINUTE);
+    assert_eq!(scale(7, 1.5), 10);
+    assert_eq!(scale(1 << 62, 4.0), u64::MAX);
+    assert_eq!(scale(u64::MAX, 2.0), u64::MAX);
+}
