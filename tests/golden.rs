@@ -8,6 +8,10 @@
 //!
 //! Charts are left out (`--no-charts`): their glyph rasterisation is floating-point code inside
 //! the font stack, not the model.
+//!
+//! `BGSIM_GOLDEN_BIN=path` checks another build of the binary against the same hashes: CI
+//! runs it on the profile-guided release build (`scripts/build-pgo.sh`), whose speed the README
+//! reports, so an optimisation that moved a byte would fail there too.
 
 use std::fs;
 use std::path::Path;
@@ -49,10 +53,13 @@ fn hashes_of(dir: &Path, prefix: &str, out: &mut Vec<String>) {
 fn output_bytes_match_the_committed_hashes() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let tmp = tempfile::tempdir().unwrap();
+    let bin = std::env::var_os("BGSIM_GOLDEN_BIN")
+        .map(|b| root.join(b))
+        .unwrap_or_else(|| env!("CARGO_BIN_EXE_bgsim").into());
     let mut lines = Vec::new();
     for (name, scenario, extra) in FIXTURES {
         let out = tmp.path().join(name);
-        let o = Command::new(env!("CARGO_BIN_EXE_bgsim"))
+        let o = Command::new(&bin)
             .args(["run", scenario, "--quiet", "--no-charts"])
             .args(extra)
             .args(["--trace", "--jobs", "2", "--out", out.to_str().unwrap()])
