@@ -21,7 +21,7 @@ use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::active::ActiveSet;
-use super::touched::Touched;
+use super::touched::{Touched, slot};
 use crate::engine::time::SimTime;
 use crate::model::registration::{Registration, SyncKind, Tag};
 
@@ -153,7 +153,7 @@ impl Index {
         for (_, id) in active.of_origin(SyncKind::Periodic, origin) {
             let at = regs[id as usize].delay_until;
             set.insert((at, id));
-            *self.entry(id) = Some(at);
+            *slot(&mut self.entries, id) = Some(at);
             self.touched.add(id);
         }
         self.origins.insert(origin, set);
@@ -163,14 +163,6 @@ impl Index {
         for (_, id) in self.origins.remove(&origin).into_iter().flatten() {
             self.entries[id as usize] = None;
         }
-    }
-
-    fn entry(&mut self, id: u32) -> &mut Option<SimTime> {
-        let i = id as usize;
-        if i >= self.entries.len() {
-            self.entries.resize(i + 1, None);
-        }
-        &mut self.entries[i]
     }
 
     /// Brings the touched registrations' entries up to date; `forget`: the event is over, they
@@ -190,7 +182,7 @@ impl Index {
             let member = r.kind == SyncKind::Periodic
                 && active.get(SyncKind::Periodic, r.origin, &r.tag) == Some(id);
             let new = member.then_some(r.delay_until);
-            let old = std::mem::replace(self.entry(id), new);
+            let old = std::mem::replace(slot(&mut self.entries, id), new);
             if old == new {
                 continue;
             }

@@ -7,13 +7,12 @@
 //! attempts or resolution, and every change of the active set, names the registration
 //! (`touch`) or its whole kind (`touch_kind`), and the index takes those in before it answers,
 //! at O(log n) each. A kind with fewer is scanned (cheaper than keeping an index for the usual
-//! handful). Debug builds
-//! check every indexed answer against [`PendingSummary::scan`].
+//! handful). Debug builds check every indexed answer against [`PendingSummary::scan`].
 
 use std::collections::BTreeSet;
 
 use super::active::ActiveSet;
-use super::touched::Touched;
+use super::touched::{Touched, slot};
 use crate::engine::time::SimTime;
 use crate::model::registration::{PendingSummary, Registration, SyncKind, Tag};
 
@@ -162,13 +161,10 @@ impl PendingIndex {
         }
         let mut touched = std::mem::take(&mut self.touched);
         for &id in touched.ids() {
-            if id as usize >= self.entries.len() {
-                self.entries.resize(id as usize + 1, None);
-            }
             let r = &regs[id as usize];
             let index = &self.kinds[r.kind as usize];
             let (on, generation) = (index.on, index.generation);
-            let old = self.entries[id as usize].filter(|e| e.generation == generation);
+            let old = slot(&mut self.entries, id).filter(|e| e.generation == generation);
             let member = on && active.get(r.kind, r.origin, &r.tag) == Some(id);
             let new = member.then(|| Entry::of(r, generation));
             if old == new {

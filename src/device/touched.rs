@@ -1,5 +1,6 @@
 //! The registrations named since an index last took its changes in (`touch_reg`), each once:
-//! what the pending index (`pending.rs`) and the per-origin delays (`origin_delays.rs`) re-read.
+//! what the pending index (`pending.rs`) and the per-origin delays (`origin_delays.rs`) re-read,
+//! and the per-id vectors they keep beside it ([`slot`]).
 
 #[derive(Debug, Default)]
 pub(super) struct Touched {
@@ -8,13 +9,18 @@ pub(super) struct Touched {
     listed: Vec<bool>,
 }
 
+/// The slot of registration `id` in a per-id vector, grown (with defaults) to hold it.
+pub(super) fn slot<T: Clone + Default>(by_id: &mut Vec<T>, id: u32) -> &mut T {
+    let i = id as usize;
+    if i >= by_id.len() {
+        by_id.resize(i + 1, T::default());
+    }
+    &mut by_id[i]
+}
+
 impl Touched {
     pub(super) fn add(&mut self, id: u32) {
-        let i = id as usize;
-        if i >= self.listed.len() {
-            self.listed.resize(i + 1, false);
-        }
-        if !std::mem::replace(&mut self.listed[i], true) {
+        if !std::mem::replace(slot(&mut self.listed, id), true) {
             self.ids.push(id);
         }
     }
