@@ -403,7 +403,11 @@ impl<'a> DeviceSim<'a> {
         self.out.registrations.reserve(hints.registrations);
         self.out.wakeups.reserve(hints.wakeups);
         self.power_marks_on = self.spec.power.is_some() && (self.index == 0 || self.tracing);
+        // Everything known before t = 0 (a run's sessions, above all) waits in the queue's
+        // backlog, out of the heap's way.
+        self.queue.open_backlog();
         self.enqueue_timeline();
+        self.queue.seal();
         if self.tracing {
             self.was_running = self.browser_running();
             if self.was_running {

@@ -189,6 +189,19 @@ impl DeviceSim<'_> {
         p.light_lazy = light_want.is_none() && p.doze.light_alarm.is_some();
     }
 
+    /// [`DeviceSim::decide_doze_stepping`] after a quiet light step: deep doze did not move,
+    /// so only light doze's new alarm is decided.
+    fn decide_light_stepping(&mut self) {
+        let light_want = self.power.as_ref().and_then(|p| p.doze.light_alarm);
+        let light_want = light_want.filter(|&t| self.light_doze_observed(t));
+        let Some(p) = self.power.as_mut() else { return };
+        debug_assert_eq!(
+            p.deep_lazy,
+            p.doze.deep_alarm_to_step(p.stationary).is_none() && p.doze.deep_alarm.is_some()
+        );
+        p.light_lazy = light_want.is_none() && p.doze.light_alarm.is_some();
+    }
+
     /// Whether a light-doze step at `t` could change anything but the accounting: an event
     /// running (it may lose its network), a task waiting, a registration due by then, a fetch
     /// under way, or a traced device (its trace shows every network change). Otherwise the step
@@ -252,7 +265,7 @@ impl DeviceSim<'_> {
                     p.doze.light_alarm_fired(l, inputs);
                     self.account_doze_at(l);
                     // Its successor is quiet too unless this step made it observed.
-                    self.decide_doze_stepping();
+                    self.decide_light_stepping();
                 }
                 (_, Some(l)) => {
                     self.now = SimTime::from_ms(l);

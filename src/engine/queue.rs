@@ -21,6 +21,14 @@
 //! a sequence number from the same counter as `schedule`, and peeks compare the heap's top with
 //! the lanes by `(time, seq)`, so the order of events is exactly as if the lane's event had been
 //! scheduled (and its predecessor cancelled) in the heap.
+//!
+//! # Backlog
+//! A simulation usually knows much of its future before it starts (a device's 30 days of user
+//! sessions). Those events would sit deep in the heap and lengthen every push and pop. Events
+//! scheduled between [`EventQueue::open_backlog`] and [`EventQueue::seal`] go to a *backlog*
+//! instead, sorted once by the same `(time, seq)` key; the heap holds only the backlog's next
+//! key, and popping it (or discarding it, cancelled) moves the one after it into the heap. The
+//! order is exactly as if every event were in the heap.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -80,6 +88,15 @@ pub struct EventQueue<E> {
     /// The lane with the earliest event and its key (kept as lanes change: peeks are far more
     /// frequent than re-arms).
     first_lane: Option<(usize, HeapKey)>,
+    /// Keys scheduled into the backlog, sorted once sealed; `backlog[next_backlog]` is the one
+    /// after the backlog key in the heap.
+    backlog: Vec<HeapKey>,
+    next_backlog: usize,
+    /// Sequence numbers below this were scheduled into the backlog (all of them, before the
+    /// backlog opens: none was).
+    backlog_end: u64,
+    /// Whether `schedule` fills the backlog.
+    filling: bool,
 }
 
 impl<E> Default for EventQueue<E> {
@@ -103,19 +120,66 @@ impl<E> EventQueue<E> {
             live: 0,
             lanes: std::iter::repeat_with(|| None).take(lanes).collect(),
             first_lane: None,
+            backlog: Vec::new(),
+            next_backlog: 0,
+            backlog_end: 0,
+            filling: false,
         }
     }
 
-    /// Makes room for `additional` more scheduled events without reallocating.
+    /// Starts a backlog (see the module's doc): events scheduled until [`EventQueue::seal`]
+    /// wait there, out of the heap. Only on an empty queue, once.
+    pub fn open_backlog(&mut self) {
+        debug_assert!(
+            self.next_seq == 0 && self.backlog.is_empty(),
+            "a fresh queue"
+        );
+        self.filling = true;
+    }
+
+    /// Ends the backlog: it is sorted (O(n log n) once, O(n) for already sorted runs such as a
+    /// timeline's sessions) and its first event enters the heap; what is scheduled from now on
+    /// goes to the heap. Must come before any peek or pop.
+    pub fn seal(&mut self) {
+        if !self.filling {
+            return;
+        }
+        self.filling = false;
+        self.backlog_end = self.next_seq;
+        // Keys are unique, so the stable sort (which merges the sorted runs it finds, such as a
+        // timeline's sessions) gives the same order as any other.
+        self.backlog.sort();
+        self.feed_backlog();
+    }
+
+    /// Moves the backlog's next key into the heap.
+    fn feed_backlog(&mut self) {
+        if let Some(&key) = self.backlog.get(self.next_backlog) {
+            self.next_backlog += 1;
+            self.heap.push(Reverse(key));
+        }
+    }
+
+    /// A key left the heap: if it was the backlog's, the next one takes its place.
+    #[inline]
+    fn left_heap(&mut self, key: HeapKey) {
+        if key.seq() < self.backlog_end {
+            self.feed_backlog();
+        }
+    }
+
+    /// Makes room for `additional` more scheduled events without reallocating (in the heap or
+    /// the backlog, whichever they go to).
     pub fn reserve(&mut self, additional: usize) {
         self.heap.reserve(additional);
+        self.backlog.reserve(additional);
         self.slots.reserve(additional);
         self.free.reserve(additional);
     }
 
-    /// How many events the heap holds room for (stale keys included).
+    /// How many events the queue held room for at once (its slots, stale keys aside).
     pub fn capacity(&self) -> usize {
-        self.heap.capacity()
+        self.slots.capacity()
     }
 
     /// Arms lane `lane` with `event` at `time`, replacing (cancelling) what it held: ordered
@@ -183,7 +247,12 @@ impl<E> EventQueue<E> {
                 (self.slots.len() - 1) as u32
             }
         };
-        self.heap.push(Reverse(HeapKey::new(time, seq, slot)));
+        let key = HeapKey::new(time, seq, slot);
+        if self.filling {
+            self.backlog.push(key);
+        } else {
+            self.heap.push(Reverse(key));
+        }
         self.live += 1;
         EventKey { slot, seq }
     }
@@ -218,6 +287,7 @@ impl<E> EventQueue<E> {
             return Some((key.time(), event));
         }
         let Reverse(key) = self.heap.pop()?;
+        self.left_heap(key);
         let s = &mut self.slots[key.slot() as usize];
         debug_assert_eq!(s.seq, key.seq(), "pop_peeked after peek_time only");
         let event = s.event.take()?;
@@ -228,6 +298,7 @@ impl<E> EventQueue<E> {
 
     /// Time of the earliest live event, discarding stale keys on the way.
     pub fn peek_time(&mut self) -> Option<SimTime> {
+        debug_assert!(!self.filling, "seal the backlog before running");
         let top = loop {
             let Some(Reverse(key)) = self.heap.peek() else {
                 break None;
@@ -236,7 +307,9 @@ impl<E> EventQueue<E> {
             if s.seq == key.seq() && s.event.is_some() {
                 break Some(*key);
             }
-            self.heap.pop();
+            if let Some(Reverse(stale)) = self.heap.pop() {
+                self.left_heap(stale);
+            }
         };
         let lane = self.first_lane.map(|(_, k)| k);
         match (top, lane) {
@@ -314,7 +387,62 @@ mod tests {
         assert!(q.is_empty());
     }
 
+    #[test]
+    fn backlog_pops_in_heap_order_and_cancels() {
+        // Backlog: a at 5 (seq 0), b at 1 (seq 1), c at 5 (seq 2); sealed; then the heap: d at 1
+        // (seq 3), e at 5 (seq 4); b cancelled. By (time, seq): d(1,3) a(5,0) c(5,2) e(5,4) — the
+        // backlog's a and c come before the heap's later-scheduled e at the same instant.
+        let mut q = EventQueue::new();
+        q.open_backlog();
+        q.schedule(SimTime::from_ms(5), 'a');
+        let b = q.schedule(SimTime::from_ms(1), 'b');
+        q.schedule(SimTime::from_ms(5), 'c');
+        q.seal();
+        q.schedule(SimTime::from_ms(1), 'd');
+        q.schedule(SimTime::from_ms(5), 'e');
+        assert_eq!(q.cancel(b), Some('b'));
+        assert_eq!(q.len(), 4);
+        let order: Vec<(u64, char)> =
+            std::iter::from_fn(|| q.pop().map(|(t, e)| (t.ms(), e))).collect();
+        assert_eq!(order, vec![(1, 'd'), (5, 'a'), (5, 'c'), (5, 'e')]);
+        assert!(q.is_empty());
+    }
+
     proptest! {
+        /// A backlog against the same queue without one: the first `split` operations go to the
+        /// backlog, the rest (and pops in between) to the heap; cancels hit both. Both queues
+        /// pop the same sequence.
+        #[test]
+        fn backlog_matches_plain_queue(
+            ops in proptest::collection::vec((0u64..30, 0usize..4), 0..200),
+            split in 0usize..100,
+        ) {
+            // op: (time, 0–1 = schedule, 2 = cancel an earlier one, 3 = pop once sealed).
+            let mut backlog = EventQueue::new();
+            let mut plain = EventQueue::new();
+            backlog.open_backlog();
+            let mut keys = Vec::new();
+            for (i, (t, op)) in ops.iter().enumerate() {
+                if i == split {
+                    backlog.seal();
+                }
+                let at = SimTime::from_ms(*t);
+                match op {
+                    2 if !keys.is_empty() => {
+                        let (kb, kp) = keys[*t as usize % keys.len()];
+                        prop_assert_eq!(backlog.cancel(kb), plain.cancel(kp));
+                    }
+                    3 if i >= split => prop_assert_eq!(backlog.pop(), plain.pop()),
+                    _ => keys.push((backlog.schedule(at, i), plain.schedule(at, i))),
+                }
+                prop_assert_eq!(backlog.len(), plain.len());
+            }
+            backlog.seal();
+            let a: Vec<(SimTime, usize)> = std::iter::from_fn(|| backlog.pop()).collect();
+            let b: Vec<(SimTime, usize)> = std::iter::from_fn(|| plain.pop()).collect();
+            prop_assert_eq!(a, b);
+        }
+
         /// Lanes against the same queue without them: re-arming a lane is cancelling its
         /// previous event and scheduling the new one, so both pop the same sequence.
         #[test]
