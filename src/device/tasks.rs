@@ -81,21 +81,31 @@ impl DeviceSim<'_> {
     /// Hands the policy's current wake-up windows to the task scheduler (called while the
     /// browser runs, after anything they depend on changed). A kind whose known window still
     /// holds, with the timer and task already as it asks, is left alone: recomputing it would
-    /// change nothing (Chrome's ScheduleOrCancelDelayedProcessing would re-arm the same time).
+    /// change nothing (Chrome's ScheduleOrCancelDelayedProcessing would re-arm the same time);
+    /// one still ahead but no longer applied is handed over again as it is.
     pub(super) fn reschedule_tasks(&mut self) {
         let mode = self.policy.wakeup_reschedule();
         for kind in SyncKind::ALL {
-            if let Some(known) = self.known_windows[kind as usize]
-                && self.window_still_applied(kind, known, mode)
-            {
-                debug_assert_eq!(self.wake_window(kind).window, known, "{kind:?} moved");
-                continue;
-            }
-            let WakeWindow {
-                window: want,
-                stable,
-            } = self.wake_window(kind);
-            self.known_windows[kind as usize] = stable.then_some(want);
+            let want = match self.known_windows[kind as usize] {
+                Some(known) if self.window_still_applied(kind, known, mode) => {
+                    debug_assert_eq!(self.wake_window(kind).window, known, "{kind:?} moved");
+                    continue;
+                }
+                // Still ahead (or none): the same window, to be handed over again (after a
+                // restart forgot the timer, say) without computing it again.
+                Some(known) if known.is_none_or(|(at, _)| at > self.now) => {
+                    debug_assert_eq!(self.wake_window(kind).window, known, "{kind:?} moved");
+                    known
+                }
+                _ => {
+                    let WakeWindow {
+                        window: want,
+                        stable,
+                    } = self.wake_window(kind);
+                    self.known_windows[kind as usize] = stable.then_some(want);
+                    want
+                }
+            };
             match mode {
                 WakeupReschedule::EarlierOnly => self.reschedule_earlier_only(kind, want),
                 _ => self.reschedule_always(kind, want),
