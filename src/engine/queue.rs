@@ -92,8 +92,8 @@ pub struct EventQueue<E> {
     /// after the backlog key in the heap.
     backlog: Vec<HeapKey>,
     next_backlog: usize,
-    /// Sequence numbers below this were scheduled into the backlog (all of them, before the
-    /// backlog opens: none was).
+    /// A heap key with a sequence number below this came from the backlog (which opens on a
+    /// fresh queue; 0 without one).
     backlog_end: u64,
     /// Whether `schedule` fills the backlog.
     filling: bool,
