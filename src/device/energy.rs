@@ -5,6 +5,7 @@
 
 use super::DeviceSim;
 use super::record::WakeCause;
+use crate::engine::rng::round_to_u64;
 use crate::engine::time::DAY;
 use crate::model::energy::{EnergyCause, EnergyParams, Radio, Transfer, radio_energy};
 
@@ -74,7 +75,7 @@ impl DeviceSim<'_> {
                 uah[c as usize] = p.uah(mj[c as usize]);
             }
             for (out, v) in day.energy_uah.iter_mut().zip(uah) {
-                *out = v.round() as u64;
+                *out = round_to_u64(v);
             }
         }
     }

@@ -10,6 +10,7 @@
 
 use super::record::{Invariant, WakeCause};
 use super::{DeviceSim, Ev, Mark, Process, Trigger};
+use crate::engine::rng::round_to_u64;
 use crate::engine::time::{DAY, SimTime, split_by_day};
 use crate::model::browser::Platform;
 use crate::model::policy::WakeupRule;
@@ -135,7 +136,7 @@ impl DeviceSim<'_> {
     }
 
     pub(super) fn schedule_next_crash(&mut self) {
-        let mean = (DAY as f64 / self.spec.crashes.rate_per_day).round() as u64;
+        let mean = round_to_u64(DAY as f64 / self.spec.crashes.rate_per_day);
         let rng = self.crash_rng.as_mut().expect("crash process");
         let gap = rng.exp_gap(mean.max(1));
         self.queue.schedule(self.now.after(gap), Ev::CrashProcess);
