@@ -181,25 +181,20 @@ impl DeviceSim<'_> {
     /// The alarms are not queued: the run loop runs every step due by the next event's time
     /// before popping it (`doze_due`), so a queued alarm would only be cancelled there.
     fn decide_doze_stepping(&mut self) {
-        let light_want = self.power.as_ref().and_then(|p| p.doze.light_alarm);
-        let light_want = light_want.filter(|&t| self.light_doze_observed(t));
-        let Some(p) = self.power.as_mut() else { return };
-        let deep_want = p.doze.deep_alarm_to_step(p.stationary);
-        p.deep_lazy = deep_want.is_none() && p.doze.deep_alarm.is_some();
-        p.light_lazy = light_want.is_none() && p.doze.light_alarm.is_some();
+        self.decide_light_stepping();
+        if let Some(p) = self.power.as_mut() {
+            p.deep_lazy = deep_lazy(p);
+        }
     }
 
-    /// [`DeviceSim::decide_doze_stepping`] after a quiet light step: deep doze did not move,
-    /// so only light doze's new alarm is decided.
+    /// Light doze's half of [`DeviceSim::decide_doze_stepping`], alone after a quiet light step
+    /// (deep doze does not move in one).
     fn decide_light_stepping(&mut self) {
-        let light_want = self.power.as_ref().and_then(|p| p.doze.light_alarm);
-        let light_want = light_want.filter(|&t| self.light_doze_observed(t));
-        let Some(p) = self.power.as_mut() else { return };
-        debug_assert_eq!(
-            p.deep_lazy,
-            p.doze.deep_alarm_to_step(p.stationary).is_none() && p.doze.deep_alarm.is_some()
-        );
-        p.light_lazy = light_want.is_none() && p.doze.light_alarm.is_some();
+        let light = self.power.as_ref().and_then(|p| p.doze.light_alarm);
+        let observed = light.is_some_and(|t| self.light_doze_observed(t));
+        if let Some(p) = self.power.as_mut() {
+            p.light_lazy = light.is_some() && !observed;
+        }
     }
 
     /// Whether a light-doze step at `t` could change anything but the accounting: an event
@@ -263,6 +258,7 @@ impl DeviceSim<'_> {
                     }
                     let p = self.power.as_mut().expect("power management");
                     p.doze.light_alarm_fired(l, inputs);
+                    debug_assert_eq!(p.deep_lazy, deep_lazy(p), "a light step moved deep doze");
                     self.account_doze_at(l);
                     // Its successor is quiet too unless this step made it observed.
                     self.decide_light_stepping();
@@ -519,4 +515,10 @@ impl DeviceSim<'_> {
             }
         }
     }
+}
+
+/// Whether deep doze's pending alarm is replayed later instead of stepped (a moving phone's
+/// idle cycle: [`Doze::deep_alarm_to_step`]).
+fn deep_lazy(p: &Power) -> bool {
+    p.doze.deep_alarm_to_step(p.stationary).is_none() && p.doze.deep_alarm.is_some()
 }

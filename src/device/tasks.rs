@@ -87,14 +87,13 @@ impl DeviceSim<'_> {
         let mode = self.policy.wakeup_reschedule();
         for kind in SyncKind::ALL {
             let want = match self.known_windows[kind as usize] {
-                Some(known) if self.window_still_applied(kind, known, mode) => {
-                    debug_assert_eq!(self.wake_window(kind).window, known, "{kind:?} moved");
-                    continue;
-                }
-                // Still ahead (or none): the same window, to be handed over again (after a
-                // restart forgot the timer, say) without computing it again.
+                // Still ahead (or none): the same window, left alone if the timer and task are
+                // as it asks, else handed over again (a restart forgot the timer, say).
                 Some(known) if known.is_none_or(|(at, _)| at > self.now) => {
                     debug_assert_eq!(self.wake_window(kind).window, known, "{kind:?} moved");
+                    if self.window_still_applied(kind, known, mode) {
+                        continue;
+                    }
                     known
                 }
                 _ => {
@@ -113,9 +112,8 @@ impl DeviceSim<'_> {
         }
     }
 
-    /// Whether the known stable window `known` still holds and the timer and task are as
-    /// handing it over again would leave them (each `reschedule_*` returns without a change
-    /// then).
+    /// Whether the timer and task are as handing the known stable window `known` (still ahead)
+    /// over again would leave them (each `reschedule_*` returns without a change then).
     fn window_still_applied(
         &self,
         kind: SyncKind,
@@ -125,7 +123,6 @@ impl DeviceSim<'_> {
         let task = &self.tasks[kind as usize];
         let earlier_only = mode == WakeupReschedule::EarlierOnly;
         match known {
-            Some((at, _)) if at <= self.now => false,
             Some((at, _)) if earlier_only => {
                 self.queue.lane_time(timer_lane(kind)) == Some(at)
                     && task.told.is_some_and(|told| told <= at)
