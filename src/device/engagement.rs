@@ -62,7 +62,7 @@ impl DeviceSim<'_> {
             score.visit(now, interactions, installed, &params);
             self.profile_engaged = Some(now); // SetLastEngagementTime
         }
-        self.origins[origin as usize].total_cache.set(None);
+        self.score_changed(origin);
         self.note_level(origin);
         if self.level(origin) != EngagementLevel::None {
             self.revive(origin);
@@ -103,7 +103,11 @@ impl DeviceSim<'_> {
     /// or a site browsed in a session) keeps no offset.
     fn cleanup_scores(&mut self, rebase: bool) {
         let now = self.now.ms();
+        if !rebase && now < self.scores_kept_until {
+            return;
+        }
         let p = self.score_params;
+        let mut kept_until = u64::MAX;
         let last = self.profile_engaged.unwrap_or(0).min(now);
         let rebase_time = now.saturating_sub(p.max_decay_period());
         for o in 0..self.origins.len() {
@@ -113,8 +117,17 @@ impl DeviceSim<'_> {
             };
             if rebase && score.rebase(now, last, rebase_time).is_some() {
                 state.total_cache.set(None);
+                state.kept_until = 0;
             }
-            if score.surely_kept(now, &p) {
+            if now >= state.kept_until {
+                let periods = *state
+                    .kept_periods
+                    .get_or_insert_with(|| score.kept_periods(&p));
+                state.kept_until = score.kept_until(periods, &p);
+            }
+            kept_until = kept_until.min(state.kept_until);
+            if now < state.kept_until {
+                debug_assert!(score.surely_kept(now, &p));
                 continue;
             }
             let total = self.total_score(o as u32);
@@ -122,19 +135,27 @@ impl DeviceSim<'_> {
             if let Some(score) = state.score.as_mut()
                 && score.wipe_if_low(total, &p)
             {
-                state.total_cache.set(None);
+                state.score_changed();
             }
         }
         if rebase {
             self.profile_engaged = Some(rebase_time);
         }
+        // At most `now` if some score was not surely kept: the next cleanup looks again.
+        self.scores_kept_until = kept_until;
+    }
+
+    /// The origin's stored score changed.
+    fn score_changed(&mut self, origin: u32) {
+        self.origins[origin as usize].score_changed();
+        self.scores_kept_until = 0;
     }
 
     pub(super) fn clear_history(&mut self, origin: u32) {
         if let Some(score) = self.origins[origin as usize].score.as_mut() {
             score.clear();
         }
-        self.origins[origin as usize].total_cache.set(None);
+        self.score_changed(origin);
         self.note_level(origin);
     }
 

@@ -173,6 +173,20 @@ struct OriginState {
     /// `EngagementScore::time_key`): levels and start-up cleanups reuse it until the key moves
     /// (the decay's `pow` is the costly part). Cleared whenever the score changes.
     total_cache: std::cell::Cell<Option<((u64, u64), f64)>>,
+    /// The stored score's `EngagementScore::kept_periods` (it depends on the raw score alone;
+    /// `None`: not known), and the time until which the cleanups surely keep it (0: not known).
+    /// Cleared whenever the score changes (the time also when a rebase moves it).
+    kept_periods: Option<u64>,
+    kept_until: u64,
+}
+
+impl OriginState {
+    /// The stored score changed: what was derived from it is recomputed when next asked.
+    fn score_changed(&mut self) {
+        self.total_cache.set(None);
+        self.kept_periods = None;
+        self.kept_until = 0;
+    }
 }
 
 /// The browser process, apart from the user session that may hold it (`DeviceSim::in_session`).
@@ -224,6 +238,10 @@ pub struct DeviceSim<'a> {
     score_params: ScoreParams,
     /// The profile's last engagement time (SiteEngagementService's last engagement pref), ms.
     profile_engaged: Option<u64>,
+    /// Until when a start-up cleanup surely keeps every stored score: the earliest of the
+    /// origins' `kept_until` (0: not known). The browser starts about four times a day on a
+    /// phone; most of those cleanups then skip the origins without looking at them.
+    scores_kept_until: u64,
     /// The browser ran after the previous event (for the start-up cleanup).
     was_up: bool,
     seed: u64,
@@ -320,6 +338,8 @@ impl<'a> DeviceSim<'a> {
                     visit_rng: None,
                     last_level: *level,
                     total_cache: Default::default(),
+                    kept_periods: None,
+                    kept_until: 0,
                 },
                 EngagementSpec::Score { initial, .. } => {
                     let score = EngagementScore::new(*initial);
@@ -329,6 +349,8 @@ impl<'a> DeviceSim<'a> {
                         score: Some(score),
                         visit_rng: None,
                         total_cache: Default::default(),
+                        kept_periods: None,
+                        kept_until: 0,
                     }
                 }
             })
@@ -348,6 +370,7 @@ impl<'a> DeviceSim<'a> {
                 .iter()
                 .any(|o| matches!(o.engagement, EngagementSpec::Score { initial, .. } if initial > 0.0))
                 .then_some(0),
+            scores_kept_until: 0,
             was_up: false,
             seed,
             index,

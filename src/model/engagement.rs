@@ -214,6 +214,58 @@ impl EngagementScore {
                 > p.score_cleanup_threshold
     }
 
+    /// For how many whole decay periods after the last engagement a cleanup surely keeps this
+    /// score ([`EngagementScore::surely_kept`] holds exactly while fewer have passed;
+    /// `u64::MAX`: for ever). It depends on the raw score alone, so a rebase, which only moves
+    /// the last engagement, keeps it. The decayed score never rises with the periods when the
+    /// proportion is in [0, 1] and the decay points are not negative (`pow` of a base below 1
+    /// falls by far more than its rounding error per period), so the first period that fails
+    /// is found by galloping then bisecting; other parameters get 0 (no shortcut: every
+    /// cleanup asks `surely_kept`).
+    pub fn kept_periods(&self, p: &ScoreParams) -> u64 {
+        if self.last_engagement.is_none() {
+            return u64::MAX;
+        }
+        let proportion = p.decay.proportion;
+        let kept = |k: u64| {
+            p.score_cleanup_threshold < MAX_POINTS
+                && self.decayed_after(k, p) > p.score_cleanup_threshold
+        };
+        if !(0.0..=1.0).contains(&proportion) || p.decay_points < 0.0 || !kept(0) {
+            return 0;
+        }
+        // Invariant: `kept(lo)`, and `!kept(hi)` once found.
+        let (mut lo, mut step) = (0u64, 1u64);
+        let mut hi = loop {
+            let k = lo + step;
+            if k >= 1 << 40 {
+                return u64::MAX; // kept for longer than any run
+            }
+            if !kept(k) {
+                break k;
+            }
+            lo = k;
+            step *= 2;
+        };
+        while hi - lo > 1 {
+            let mid = lo + (hi - lo) / 2;
+            if kept(mid) {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        hi
+    }
+
+    /// The time until which a cleanup surely keeps this score, given its
+    /// [`EngagementScore::kept_periods`]: the start of the first period that may wipe it.
+    pub fn kept_until(&self, kept_periods: u64, p: &ScoreParams) -> u64 {
+        self.last_engagement.map_or(u64::MAX, |last| {
+            last.saturating_add(kept_periods.saturating_mul(p.decay_period))
+        })
+    }
+
     /// GetTotalScore: the decayed score plus the installed-app bonus, capped. A low score stays
     /// what it is until a cleanup wipes it (`cleanup`).
     pub fn total(&self, now: u64, installed: bool, p: &ScoreParams) -> f64 {
@@ -439,6 +491,58 @@ mod score_tests {
             s.surely_kept(43 * 2 * HOUR, &p),
             "nothing stored: nothing to wipe"
         );
+    }
+
+    #[test]
+    fn a_kept_score_is_skipped_until_the_period_its_decay_reaches_the_threshold() {
+        // The score above is surely kept for 43 periods (0 to 42), so until 86 h; rebased to
+        // a last engagement at 10 h it still is for 43 periods, until 96 h. Wiped, it has
+        // nothing to wipe: kept for ever.
+        let p = p();
+        let mut s = EngagementScore::new(1.0);
+        assert_eq!(s.kept_periods(&p), 43);
+        assert_eq!(s.kept_until(43, &p), 86 * HOUR);
+        assert_eq!(s.rebase(20 * HOUR, 0, 10 * HOUR), Some(10 * HOUR));
+        assert_eq!(s.kept_periods(&p), 43);
+        assert_eq!(s.kept_until(43, &p), 96 * HOUR);
+        assert!(s.cleanup(96 * HOUR, false, &p));
+        assert_eq!(s.kept_periods(&p), u64::MAX);
+        assert_eq!(s.kept_until(u64::MAX, &p), u64::MAX);
+    }
+
+    #[test]
+    fn kept_periods_end_at_the_first_period_a_cleanup_may_wipe() {
+        // Against a scan of every period, for scores from below the threshold to the cap, with
+        // and without decay points: `surely_kept` holds at the start of every period before
+        // the answer and fails at the answer's.
+        let mut p = p();
+        for decay_points in [0.0, 0.25] {
+            p.decay_points = decay_points;
+            for raw in [0.4, 0.51, 1.0, 3.0, 14.9, 50.0, 100.0] {
+                let s = EngagementScore::new(raw);
+                let first = (0..)
+                    .find(|&k| !s.surely_kept(k * p.decay_period, &p))
+                    .unwrap();
+                assert_eq!(
+                    s.kept_periods(&p),
+                    first,
+                    "raw {raw}, points {decay_points}"
+                );
+            }
+        }
+        // A proportion above 1 (a sweep's) gets no shortcut.
+        p.decay = DecayTable::of(1.5);
+        assert_eq!(EngagementScore::new(3.0).kept_periods(&p), 0);
+    }
+
+    #[test]
+    fn the_default_decay_factors_never_rise() {
+        // `kept_periods` bisects on the decay: it needs proportion^(n+1) <= proportion^n
+        // for libm's pow, over the table and past it.
+        let t = p().decay;
+        for n in 0..(DecayTable::LEN as u64 + 64) {
+            assert!(t.factor(n + 1) <= t.factor(n), "period {n}");
+        }
     }
 
     #[test]
