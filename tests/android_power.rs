@@ -257,3 +257,35 @@ fn doze_steps_nobody_observes_change_no_output_byte() {
         "tracing (every doze step queued) changed an output"
     );
 }
+
+#[test]
+fn light_steps_after_a_registration_falls_due_are_not_replayed_quietly() {
+    // Once a registration is due, every later light-doze step is observed (the app may act
+    // when its network comes back), so quiet replay must stop at the due time. bench-fleet's
+    // device 1738, day 10: a registration is due while the phone is in light doze, and the
+    // maintenance windows at 17:25, 18:29 and 19:33 each bring the network back to an app with
+    // something to do; the profile's engagement is stale, so each full step rebases the
+    // scores. Replaying the steady cycle past the due time skipped those steps (one rebase at
+    // the next event, 20:00, instead): news-4's score kept 27 min more of engagement and its
+    // periodic sync on day 12 at 20:00:11.807 counted at MEDIUM (total 15.04) instead of LOW
+    // (14.88, below the medium boundary of 15), as every step run in full (a traced device)
+    // has it. Traced or not, the device's totals must be the same (but for the events counted).
+    let path = format!("{}/scenarios/bench-fleet.json", env!("CARGO_MANIFEST_DIR"));
+    let mut s = bgsim::scenario::Scenario::load(&path).unwrap();
+    s.override_devices(2000).unwrap();
+    let totals = |trace: u64| {
+        let opts = bgsim::experiment::RunOptions {
+            jobs: 1,
+            detail_devices: 0,
+            trace_devices: trace,
+            ..Default::default()
+        };
+        let fleet = bgsim::experiment::run_range(s.fleet(), &opts, 1738..1739);
+        let mut totals = serde_json::to_value(&fleet.totals).unwrap();
+        totals.as_object_mut().unwrap().remove("events");
+        totals
+    };
+    let (quiet, traced) = (totals(0), totals(2000));
+    assert_eq!(quiet["by_tier"]["Low"]["attempts"], 113);
+    assert_eq!(quiet, traced);
+}

@@ -244,16 +244,21 @@ impl DeviceSim<'_> {
                 }
                 (_, Some(l)) if lazy => {
                     let inputs = self.inputs();
-                    // Whole steady cycles before `until` (and before a deep step) at once.
-                    let limit = deep_next.map_or(until, |d| d.min(until));
+                    // In the steady cycle, every step at once that comes before the next event
+                    // (or at its time: Doze steps first), before the next deep step, and before
+                    // a registration falls due (a step from then on is observed).
+                    let limit = deep_next
+                        .unwrap_or(u64::MAX)
+                        .min(until.saturating_add(1))
+                        .min(self.due.peek().map_or(u64::MAX, |r| r.0.0.ms()));
                     if !self.power_marks_on
+                        && l < limit
                         && let Some(c) = self
                             .power
                             .as_ref()
                             .and_then(|p| p.doze.light_steady_cycle(inputs.network))
-                        && limit.saturating_sub(c.alarm) / c.period >= 1
                     {
-                        self.skip_light_cycles(c, (limit - c.alarm) / c.period);
+                        self.skip_light_steps(c, limit);
                         continue;
                     }
                     let p = self.power.as_mut().expect("power management");
@@ -273,18 +278,19 @@ impl DeviceSim<'_> {
         }
     }
 
-    /// Skips `n` whole periods of light doze's steady cycle, accounting their idle and
-    /// maintenance time per day (no observer saw them; the device-day timeline is drawn for
+    /// Runs light doze's steady-cycle steps before `limit` at once (no observer saw them),
+    /// accounting their idle and maintenance time per day (the device-day timeline is drawn for
     /// devices that replay every step).
-    fn skip_light_cycles(&mut self, c: LightCycle, n: u64) {
+    fn skip_light_steps(&mut self, c: LightCycle, limit: u64) {
         let p = self.power.as_mut().expect("power management");
         debug_assert_eq!(p.state, DozeState::LightIdle);
-        let (since, from, to) = (p.state_since, c.alarm, c.alarm + n * c.period);
-        p.doze.skip_light_periods(&c, n);
-        p.state_since = to;
-        self.add_doze_ms(DozeState::LightIdle, since, from);
-        for (d, a, b) in split_by_day(from, to) {
-            let maint = c.maintenance_in(b - from) - c.maintenance_in(a - from);
+        let since = p.state_since;
+        let last = p.doze.skip_light_steps(&c, limit);
+        p.state = p.doze.state();
+        p.state_since = last;
+        self.add_doze_ms(DozeState::LightIdle, since, c.alarm);
+        for (d, a, b) in split_by_day(c.alarm, last) {
+            let maint = c.maintenance_in(b - c.alarm) - c.maintenance_in(a - c.alarm);
             if let Some(day) = self.out.days.get_mut(d) {
                 day.doze_ms[DozeState::LightMaintenance as usize] += maint;
                 day.doze_ms[DozeState::LightIdle as usize] += b - a - maint;

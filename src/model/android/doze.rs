@@ -299,9 +299,33 @@ impl Doze {
         })
     }
 
-    /// Skips `n` whole periods of the steady cycle (see [`Doze::light_steady_cycle`]).
-    pub fn skip_light_periods(&mut self, cycle: &LightCycle, n: u64) {
-        self.light_alarm = Some(cycle.alarm + n * cycle.period);
+    /// Runs every step of the steady cycle `c` (see [`Doze::light_steady_cycle`]) before
+    /// `limit`, at once; the pending one must be (`c.alarm < limit`). Returns the time of the
+    /// last step. The cycle's steps, from the start of a period: to maintenance (network up) or
+    /// to waiting for the network (down) at 0, to maintenance at `maint_offset` (down), back to
+    /// idle at `maint_offset + maint_len`; each sets the alarm for the next. The budget and the
+    /// idle delay are at their steady values and do not move.
+    pub fn skip_light_steps(&mut self, c: &LightCycle, limit: u64) -> u64 {
+        debug_assert!(self.light == Light::Idle && self.light_alarm == Some(c.alarm));
+        debug_assert!(c.alarm < limit);
+        let span = limit - 1 - c.alarm;
+        let start = c.alarm + span / c.period * c.period;
+        let into = span % c.period;
+        let maint_end = c.maint_offset + c.maint_len;
+        let (last, light, next) = if into >= maint_end {
+            (start + maint_end, Light::Idle, start + c.period)
+        } else if into >= c.maint_offset {
+            (
+                start + c.maint_offset,
+                Light::IdleMaintenance,
+                start + maint_end,
+            )
+        } else {
+            (start, Light::WaitingForNetwork, start + c.maint_offset)
+        };
+        self.light = light;
+        self.light_alarm = Some(next);
+        last
     }
 
     pub fn deep_alarm_fired(&mut self, now: u64, inputs: Inputs) {

@@ -160,6 +160,45 @@ fn light_maintenance_waits_for_the_network() {
 }
 
 #[test]
+fn skipping_a_steady_light_cycle_lands_where_stepping_it_does() {
+    // From 34 min on (see the first test) light doze cycles with the network up: idle 15 min,
+    // maintenance 1 min (period 16). Offline it waits for the network a second 15 min before
+    // each 1-min maintenance (period 31). Skipping every step before a limit must leave the
+    // same light state and alarm as stepping them one by one, and return the last step's time;
+    // the limits fall on, just before and just after each kind of step, periods later.
+    for network in [true, false] {
+        let inputs = Inputs { network, ..OFF };
+        let mut steady = doze(0, OFF);
+        run(&mut steady, 34 * MINUTE + 1, OFF);
+        let c = steady
+            .light_steady_cycle(network)
+            .expect("steady from 34 min");
+        assert_eq!(c.alarm, 49 * MINUTE);
+        assert_eq!(c.period, if network { 16 } else { 31 } * MINUTE);
+        for periods in [0, 3] {
+            for offset in [0, 1, 15 * MINUTE, 16 * MINUTE, 30 * MINUTE, 31 * MINUTE] {
+                for delta in [0, 1, 2] {
+                    let limit = c.alarm + periods * c.period + offset + delta;
+                    if limit <= c.alarm || offset + delta > c.period {
+                        continue;
+                    }
+                    let (mut stepped, mut skipped) = (steady.clone(), steady.clone());
+                    let mut last = 0;
+                    while let Some(t) = stepped.light_alarm.filter(|&t| t < limit) {
+                        stepped.light_alarm_fired(t, inputs);
+                        last = t;
+                    }
+                    assert_eq!(skipped.skip_light_steps(&c, limit), last, "limit {limit}");
+                    assert_eq!(skipped.light, stepped.light, "limit {limit}");
+                    assert_eq!(skipped.light_alarm, stepped.light_alarm, "limit {limit}");
+                    assert_eq!(skipped.state(), stepped.state());
+                }
+            }
+        }
+    }
+}
+
+#[test]
 fn scale_truncates_and_saturates() {
     // (long) (5 min × 2.0) = 10 min exactly; 7 × 1.5 = 10.5 truncates to 10; 2^62 × 4 = 2^64 is
     // one past u64::MAX and saturates, as does u64::MAX × 2.
