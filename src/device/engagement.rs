@@ -18,22 +18,22 @@ impl DeviceSim<'_> {
     }
 
     /// The origin's stored total score now (GetTotalScore), through the per-origin cache: the
-    /// total depends on the stored score and its time key only.
+    /// total holds until `EngagementScore::total_valid_until` (time only moves forward).
     fn total_score(&self, origin: u32) -> f64 {
         let state = &self.origins[origin as usize];
         let Some(score) = &state.score else {
             return 0.0;
         };
         let now = self.now.ms();
-        let key = score.time_key(now, &self.score_params);
-        if let Some((k, total)) = state.total_cache.get()
-            && k == key
+        if let Some((until, total)) = state.total_cache.get()
+            && now < until
         {
             return total;
         }
         let installed = self.spec.origins[origin as usize].installed;
         let total = score.total(now, installed, &self.score_params);
-        state.total_cache.set(Some((key, total)));
+        let until = score.total_valid_until(now, &self.score_params);
+        state.total_cache.set(Some((until, total)));
         total
     }
 

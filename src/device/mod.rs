@@ -169,10 +169,10 @@ struct OriginState {
     last_level: EngagementLevel,
     /// The `background_sync` content setting now.
     sync_allowed: bool,
-    /// The total score last computed, with the score's time key then (see
-    /// `EngagementScore::time_key`): levels and start-up cleanups reuse it until the key moves
-    /// (the decay's `pow` is the costly part). Cleared whenever the score changes.
-    total_cache: std::cell::Cell<Option<((u64, u64), f64)>>,
+    /// The total score last computed and until when it holds
+    /// (`EngagementScore::total_valid_until`): levels and start-up cleanups reuse it until then.
+    /// Cleared whenever the score changes.
+    total_cache: std::cell::Cell<Option<(u64, f64)>>,
     /// The stored score's `EngagementScore::kept_periods` (it depends on the raw score alone;
     /// `None`: not known), and the time until which the cleanups surely keep it (0: not known).
     /// Cleared whenever the score changes (the time also when a rebase moves it).

@@ -324,17 +324,18 @@ impl EngagementScore {
         Some(new)
     }
 
-    /// What the total score depends on besides the stored state: whole decay periods since the
-    /// last engagement and whole days since the last launch. Equal keys give equal scores, so a
-    /// level computed once can be reused until the key changes (or the score is updated).
-    pub fn time_key(&self, now: u64, p: &ScoreParams) -> (u64, u64) {
-        let periods = self
-            .last_engagement
-            .map_or(u64::MAX, |t| now.saturating_sub(t) / p.decay_period);
-        let days = self
-            .last_launch
-            .map_or(u64::MAX, |t| now.saturating_sub(t) / DAY_MS);
-        (periods, days)
+    /// Until when the total score stays what it is at `now` (the stored score unchanged): it
+    /// depends on time only through the whole decay periods since the last engagement and the
+    /// whole days since the last launch, so it holds until the next of those boundaries. A level
+    /// computed once is reused until then without dividing again.
+    pub fn total_valid_until(&self, now: u64, p: &ScoreParams) -> u64 {
+        let next = |since: Option<u64>, unit: u64| {
+            since.map_or(u64::MAX, |t| {
+                let whole = now.saturating_sub(t) / unit + 1;
+                t.saturating_add(whole.saturating_mul(unit))
+            })
+        };
+        next(self.last_engagement, p.decay_period).min(next(self.last_launch, DAY_MS))
     }
 
     /// A visit with `interactions` user inputs (AddPoints of navigation + input points).
@@ -533,6 +534,28 @@ mod score_tests {
         // A proportion above 1 (a sweep's) gets no shortcut.
         p.decay = DecayTable::of(1.5);
         assert_eq!(EngagementScore::new(3.0).kept_periods(&p), 0);
+    }
+
+    #[test]
+    fn the_total_holds_until_the_next_decay_period_or_launch_day() {
+        // Engaged and launched (a visit) at 3 h, decay period 2 h: asked at 4 h the total holds
+        // until 5 h (the first whole period), asked at 9.5 h until 11 h. A rebase at 20 h (profile
+        // last engaged at 3 h, rebase time 12 h) moves the last engagement to 12 h but not the
+        // launch: asked at 13 h, until 14 h; asked at 26 h the next period is 28 h but the next
+        // launch day 27 h comes first. Nothing stored: for ever.
+        let p = p();
+        let mut s = EngagementScore::new(0.0);
+        assert_eq!(s.total_valid_until(HOUR, &p), u64::MAX);
+        s.visit(3 * HOUR, 0, true, &p);
+        assert_eq!(s.total_valid_until(4 * HOUR, &p), 5 * HOUR);
+        assert_eq!(s.total_valid_until(9 * HOUR + HOUR / 2, &p), 11 * HOUR);
+        assert_eq!(s.rebase(20 * HOUR, 3 * HOUR, 12 * HOUR), Some(12 * HOUR));
+        assert_eq!(s.total_valid_until(13 * HOUR, &p), 14 * HOUR);
+        assert_eq!(s.total_valid_until(26 * HOUR, &p), 27 * HOUR);
+        assert_eq!(
+            s.total(27 * HOUR - 1, true, &p),
+            s.total(26 * HOUR, true, &p)
+        );
     }
 
     #[test]
