@@ -234,28 +234,25 @@ impl EngagementScore {
         if !(0.0..=1.0).contains(&proportion) || p.decay_points < 0.0 || !kept(0) {
             return 0;
         }
-        // Invariant: `kept(lo)`, and `!kept(hi)` once found.
+        // Gallop: `kept(lo)` and `!kept(lo + step)` at the end.
         let (mut lo, mut step) = (0u64, 1u64);
-        let mut hi = loop {
-            let k = lo + step;
-            if k >= 1 << 40 {
+        while kept(lo + step) {
+            lo += step;
+            step *= 2;
+            if lo + step >= 1 << 40 {
                 return u64::MAX; // kept for longer than any run
             }
-            if !kept(k) {
-                break k;
-            }
-            lo = k;
-            step *= 2;
-        };
-        while hi - lo > 1 {
-            let mid = lo + (hi - lo) / 2;
-            if kept(mid) {
-                lo = mid;
-            } else {
-                hi = mid;
-            }
         }
-        hi
+        // Bisect the `step` periods after `lo` without a branch on the outcome (a select: the
+        // outcomes are unpredictable). Keeps `kept(lo)`, and the first failing period at most
+        // `lo + len` (the decay never rises).
+        let mut len = step;
+        while len > 1 {
+            let half = len / 2;
+            lo = if kept(lo + half) { lo + half } else { lo };
+            len -= half;
+        }
+        lo + 1
     }
 
     /// The time until which a cleanup surely keeps this score, given its
