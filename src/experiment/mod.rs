@@ -8,6 +8,7 @@
 mod aggregate;
 pub mod catalog;
 pub mod check;
+mod device_keys;
 mod histogram;
 pub mod metrics;
 pub mod stats;
