@@ -16,11 +16,11 @@ impl DeviceSim<'_> {
     /// changed (rather than Doze lifting or imposing its restriction).
     pub(super) fn network_changed(&mut self, was_online: bool, device_edge: bool) {
         let online = self.online();
-        if self.tracing && was_online != online {
+        if self.tracing & (was_online != online) {
             let mark = if online { Mark::Online } else { Mark::Offline };
             self.out.marks.push((self.now, mark));
         }
-        if was_online && !online {
+        if was_online & !online {
             // S6: every running needs_network event ends now, in dispatch order.
             let lost: Vec<u32> = self
                 .running
@@ -34,7 +34,7 @@ impl DeviceSim<'_> {
                     self.complete(running, Outcome::NetworkLost);
                 }
             }
-        } else if !was_online && online {
+        } else if !was_online & online {
             // Firefox's telemetry counts the device's connectivity coming back, not the end of
             // a Doze idle period (which only lifts Android's restriction on the app).
             if device_edge {

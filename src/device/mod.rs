@@ -485,12 +485,12 @@ impl<'a> DeviceSim<'a> {
     /// Whether the browser (the app) can use the network: the device is online and Doze does
     /// not cut it off.
     fn online(&self) -> bool {
-        self.net_up() && !self.doze_restricts()
+        self.net_up() & !self.doze_restricts()
     }
 
     /// The device's own connectivity.
     fn net_up(&self) -> bool {
-        !self.window_offline && !self.flaky_offline
+        !(self.window_offline | self.flaky_offline)
     }
 
     fn day(&mut self) -> &mut DayStats {

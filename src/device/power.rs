@@ -154,7 +154,7 @@ impl DeviceSim<'_> {
         }
         let was = self.online();
         self.doze_update(change);
-        if self.online() != was && self.app_may_act(self.now.ms()) {
+        if (self.online() != was) & self.app_may_act(self.now.ms()) {
             // The app's network comes or goes and it has something to do: what follows may
             // read engagement levels.
             self.refresh_engagement();
@@ -208,19 +208,20 @@ impl DeviceSim<'_> {
 
     /// Whether the app may do something when its network comes or goes at `t`.
     fn app_may_act(&self, t: u64) -> bool {
-        !self.running.is_empty()
-            || self.tasks_waiting()
-            || self.fetches_unfinished > 0
-            || self.due.peek().is_some_and(|r| r.0.0.ms() <= t)
+        // `|`, not `||`: one branch on the answer, not one per flag (asked after every event).
+        let due = self.due.peek().map_or(u64::MAX, |r| r.0.0.ms());
+        !self.running.is_empty() | self.tasks_waiting() | (self.fetches_unfinished > 0) | (due <= t)
     }
 
     /// Whether Doze has a step due by `t` (the run loop runs it before popping the next event:
     /// Android's power management steps before anything else at the same instant).
     pub(super) fn doze_due(&self, t: SimTime) -> bool {
         let t = t.ms();
+        // Without branches on the alarms: the run loop asks before every event.
         self.power.as_ref().is_some_and(|p| {
-            p.doze.deep_alarm.is_some_and(|d| d <= t && !p.deep_lazy)
-                || p.doze.light_alarm.is_some_and(|l| l <= t)
+            let deep = (p.doze.deep_alarm.unwrap_or(u64::MAX) <= t) & !p.deep_lazy;
+            let light = p.doze.light_alarm.unwrap_or(u64::MAX) <= t;
+            deep | light
         })
     }
 
@@ -483,12 +484,10 @@ impl DeviceSim<'_> {
 
     /// After every event: a job ends when no event runs any more.
     pub(super) fn close_job_if_done(&mut self) {
-        if !self.running.is_empty() {
-            return;
-        }
+        let idle = self.running.is_empty();
         let now = self.now.ms();
         if let Some(p) = self.power.as_mut()
-            && p.job_open
+            && idle & p.job_open
         {
             p.job_open = false;
             p.quota.jobs_stopped(now, &p.quota_params);

@@ -17,12 +17,10 @@ use crate::model::policy::WakeupRule;
 use crate::model::registration::SyncKind;
 
 impl DeviceSim<'_> {
+    /// Alive, or held by a session (not crashed). Computed without a branch on the process
+    /// state: it is asked several times an event, and the state changes unpredictably.
     pub(super) fn browser_running(&self) -> bool {
-        match self.process {
-            Process::SessionOnly => self.in_session,
-            Process::Crashed => false,
-            Process::Alive { .. } => true,
-        }
+        self.alive() | (self.process == Process::SessionOnly) & self.in_session
     }
 
     pub(super) fn crashed(&self) -> bool {
@@ -56,7 +54,7 @@ impl DeviceSim<'_> {
         self.close_when_released();
         self.fetch_pump();
         let up = self.browser_running();
-        if up && !self.was_up {
+        if up & !self.was_up {
             self.engagement_after_startup();
         }
         self.was_up = up;
@@ -83,7 +81,7 @@ impl DeviceSim<'_> {
         self.policy
             .after_event(&|| active.of_kind(SyncKind::Periodic).next().is_some());
         self.close_job_if_done();
-        if self.android() && self.browser_running() && self.tasks_dirty {
+        if self.android() & self.browser_running() & self.tasks_dirty {
             self.tasks_dirty = false;
             self.reschedule_tasks();
         }
@@ -244,7 +242,7 @@ impl DeviceSim<'_> {
     /// session; on desktop (always running in a session) the time with an event running.
     fn awake_now(&self) -> bool {
         if self.android() {
-            self.alive() && !self.in_session
+            self.alive() & !self.in_session
         } else {
             !self.running.is_empty()
         }
@@ -259,13 +257,13 @@ impl DeviceSim<'_> {
     }
 
     fn update_awake(&mut self) {
-        match (self.awake_since, self.awake_now()) {
-            (None, true) => self.awake_since = Some(self.now),
-            (Some(since), false) => {
-                self.awake_since = None;
-                self.add_awake(since, self.now);
+        // One branch, taken only when the awake state changes (this runs after every event).
+        let awake = self.awake_now();
+        if awake != self.awake_since.is_some() {
+            match self.awake_since.take() {
+                Some(since) => self.add_awake(since, self.now),
+                None => self.awake_since = Some(self.now),
             }
-            _ => {}
         }
     }
 

@@ -264,7 +264,7 @@ impl DeviceSim<'_> {
 
     /// A task waits for connectivity, a restart or quota.
     pub(super) fn tasks_waiting(&self) -> bool {
-        self.tasks.iter().any(|t| t.waiting.is_some())
+        self.tasks[0].waiting.is_some() | self.tasks[1].waiting.is_some()
     }
 
     /// Runs tasks that were waiting for connectivity or for the end of a crash, one-shot first.

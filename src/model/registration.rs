@@ -156,22 +156,23 @@ impl PendingSummary {
             firing: false,
             all_unresolved: true,
         };
+        // The soonest delta so far (`u64::MAX` with `found` false: none yet).
+        let (mut found, mut best, mut retry) = (false, u64::MAX, false);
         for r in active {
+            // Flags combined without branching on each registration's state (`is_firing`,
+            // `pending_delay`): this scan runs after most events, and the states vary.
+            let pending = r.state == RegState::Pending;
             summary.all_unresolved &= !r.resolved;
             summary.need_retries |= r.retry_pending();
-            // One match on the state (`is_firing`, `pending_delay`): this scan runs after most
-            // events.
-            match r.state {
-                RegState::Pending if !r.delay_until.is_never() => {
-                    let delta = r.delay_until.ms().saturating_sub(now.ms());
-                    if summary.soonest.is_none_or(|(d, _)| delta < d) {
-                        summary.soonest = Some((delta, r.num_attempts > 0));
-                    }
-                }
-                RegState::Pending => {}
-                RegState::Firing | RegState::ReregisteredWhileFiring => summary.firing = true,
+            summary.firing |= !pending;
+            let waits = pending & !r.delay_until.is_never();
+            let delta = r.delay_until.ms().saturating_sub(now.ms());
+            // The first in dispatch order with the least delta.
+            if waits & (!found | (delta < best)) {
+                (found, best, retry) = (true, delta, r.num_attempts > 0);
             }
         }
+        summary.soonest = found.then_some((best, retry));
         summary
     }
 }
@@ -213,7 +214,7 @@ impl Registration {
 
     /// Failed at least once, with attempts left (GetSoonestWakeupDelta's `need_retries`).
     pub fn retry_pending(&self) -> bool {
-        self.num_attempts > 0 && self.num_attempts < self.max_attempts
+        (self.num_attempts > 0) & (self.num_attempts < self.max_attempts)
     }
 
     /// Pending with a delay: when it may fire next (it waits in `PendingSummary::soonest`).

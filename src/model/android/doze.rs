@@ -134,6 +134,53 @@ pub(super) fn scale(delay: u64, factor: f64) -> u64 {
     (delay as f64 * factor) as u64
 }
 
+/// The doze state reported for a pair of deep and light states.
+const fn state_of(deep: Deep, light: Light) -> DozeState {
+    match (deep, light) {
+        (Deep::Idle, _) => DozeState::DeepIdle,
+        (Deep::IdleMaintenance, _) => DozeState::DeepMaintenance,
+        (_, Light::Idle | Light::WaitingForNetwork) => DozeState::LightIdle,
+        (_, Light::IdleMaintenance) => DozeState::LightMaintenance,
+        (Deep::Active, Light::Active) => DozeState::Active,
+        _ => DozeState::Inactive,
+    }
+}
+
+/// Every state, in declaration order (a new state goes here too; the table checks the order).
+const DEEPS: [Deep; 7] = [
+    Deep::Active,
+    Deep::Inactive,
+    Deep::IdlePending,
+    Deep::Sensing,
+    Deep::Locating,
+    Deep::Idle,
+    Deep::IdleMaintenance,
+];
+const LIGHTS: [Light; 6] = [
+    Light::Active,
+    Light::Inactive,
+    Light::Idle,
+    Light::WaitingForNetwork,
+    Light::IdleMaintenance,
+    Light::Override,
+];
+
+/// [`state_of`] for every pair, indexed by the states' discriminants.
+const STATES: [[DozeState; LIGHTS.len()]; DEEPS.len()] = {
+    let mut table = [[DozeState::Active; LIGHTS.len()]; DEEPS.len()];
+    let mut d = 0;
+    while d < DEEPS.len() {
+        let mut l = 0;
+        while l < LIGHTS.len() {
+            assert!(DEEPS[d] as usize == d && LIGHTS[l] as usize == l);
+            table[d][l] = state_of(DEEPS[d], LIGHTS[l]);
+            l += 1;
+        }
+        d += 1;
+    }
+    table
+};
+
 /// Light doze's steady cycle from a pending alarm (see [`Doze::light_steady_cycle`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LightCycle {
@@ -200,15 +247,12 @@ impl Doze {
         d
     }
 
+    /// The reported state ([`state_of`], looked up: asked at every step and every event's
+    /// accounting, where the match's branches were unpredictable).
     pub fn state(&self) -> DozeState {
-        match (self.deep, self.light) {
-            (Deep::Idle, _) => DozeState::DeepIdle,
-            (Deep::IdleMaintenance, _) => DozeState::DeepMaintenance,
-            (_, Light::Idle | Light::WaitingForNetwork) => DozeState::LightIdle,
-            (_, Light::IdleMaintenance) => DozeState::LightMaintenance,
-            (Deep::Active, Light::Active) => DozeState::Active,
-            _ => DozeState::Inactive,
-        }
+        let state = STATES[self.deep as usize][self.light as usize];
+        debug_assert_eq!(state, state_of(self.deep, self.light));
+        state
     }
 
     /// The screen turned on or off, or charging started or stopped
@@ -234,7 +278,7 @@ impl Doze {
     /// The device's network came up: a light doze waiting for it goes to maintenance
     /// (`updateConnectivityState`).
     pub fn network_changed(&mut self, now: u64, inputs: Inputs) {
-        if inputs.network && self.light == Light::WaitingForNetwork {
+        if inputs.network & (self.light == Light::WaitingForNetwork) {
             self.step_light(now, inputs);
         }
     }
@@ -256,7 +300,7 @@ impl Doze {
     /// `motion_inactive_timeout`.
     pub fn catch_up_moving(&mut self, until: u64) {
         let Some(alarm) = self.deep_alarm else { return };
-        if self.deep != Deep::Inactive || alarm >= until {
+        if (self.deep != Deep::Inactive) | (alarm >= until) {
             return;
         }
         let m = self.p.motion_inactive_timeout.max(1);
@@ -272,8 +316,8 @@ impl Doze {
     pub fn light_steady_cycle(&self, network: bool) -> Option<LightCycle> {
         let p = self.p;
         let m = self.next_light_idle_delay;
-        if self.light != Light::Idle
-            || scale(m, p.light_idle_factor).min(p.light_max_idle_timeout) != m
+        if (self.light != Light::Idle)
+            | (scale(m, p.light_idle_factor).min(p.light_max_idle_timeout) != m)
         {
             return None;
         }
@@ -473,7 +517,7 @@ impl Doze {
                 self.light = Light::Idle;
             }
             Light::Idle | Light::WaitingForNetwork => {
-                if inputs.network || self.light == Light::WaitingForNetwork {
+                if inputs.network | (self.light == Light::WaitingForNetwork) {
                     let budget = self.maintenance_budget();
                     self.cur_light_idle_budget = budget;
                     self.light_alarm = Some(now.saturating_add(budget));

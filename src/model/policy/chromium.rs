@@ -200,7 +200,7 @@ pub fn complete(
     debug_assert!(reg.is_active() && reg.state != RegState::Pending);
     let mut n = reg.num_attempts + 1;
     let periodic = reg.kind == SyncKind::Periodic;
-    if periodic && (success || n == reg.max_attempts) {
+    if periodic & (success | (n == reg.max_attempts)) {
         n = 0;
     }
     if reg.state == RegState::ReregisteredWhileFiring {
@@ -265,7 +265,7 @@ pub fn soonest_wakeup(params: &Params, kind: SyncKind, active: &PendingSummary) 
     };
     let recovery = params.min_sync_recovery_time.ms();
     let mut from_now = delta == Some(0);
-    if firing && delta.is_none_or(|d| d > recovery) {
+    if firing & delta.is_none_or(|d| d > recovery) {
         delta = Some(recovery);
         cause = WakeCause::Recovery;
         from_now = true;
