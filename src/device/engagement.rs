@@ -115,18 +115,17 @@ impl DeviceSim<'_> {
             let Some(score) = state.score.as_mut() else {
                 continue;
             };
+            // A rebase moves the last engagement (the total changes), not the raw score (its
+            // kept periods stay).
             if rebase && score.rebase(now, last, rebase_time).is_some() {
                 state.total_cache.set(None);
-                state.kept_until = 0;
             }
-            if now >= state.kept_until {
-                let periods = *state
-                    .kept_periods
-                    .get_or_insert_with(|| score.kept_periods(&p));
-                state.kept_until = score.kept_until(periods, &p);
-            }
-            kept_until = kept_until.min(state.kept_until);
-            if now < state.kept_until {
+            let periods = *state
+                .kept_periods
+                .get_or_insert_with(|| score.kept_periods(&p));
+            let until = score.kept_until(periods, &p);
+            kept_until = kept_until.min(until);
+            if now < until {
                 debug_assert!(score.surely_kept(now, &p));
                 continue;
             }

@@ -173,11 +173,9 @@ struct OriginState {
     /// (`EngagementScore::total_valid_until`): levels and start-up cleanups reuse it until then.
     /// Cleared whenever the score changes.
     total_cache: std::cell::Cell<Option<(u64, f64)>>,
-    /// The stored score's `EngagementScore::kept_periods` (it depends on the raw score alone;
-    /// `None`: not known), and the time until which the cleanups surely keep it (0: not known).
-    /// Cleared whenever the score changes (the time also when a rebase moves it).
+    /// The stored score's `EngagementScore::kept_periods` (it depends on the raw score alone,
+    /// so a rebase keeps it; `None`: not known). Cleared whenever the score changes.
     kept_periods: Option<u64>,
-    kept_until: u64,
 }
 
 impl OriginState {
@@ -185,7 +183,6 @@ impl OriginState {
     fn score_changed(&mut self) {
         self.total_cache.set(None);
         self.kept_periods = None;
-        self.kept_until = 0;
     }
 }
 
@@ -239,8 +236,8 @@ pub struct DeviceSim<'a> {
     /// The profile's last engagement time (SiteEngagementService's last engagement pref), ms.
     profile_engaged: Option<u64>,
     /// Until when a start-up cleanup surely keeps every stored score: the earliest of the
-    /// origins' `kept_until` (0: not known). The browser starts about four times a day on a
-    /// phone; most of those cleanups then skip the origins without looking at them.
+    /// origins' `EngagementScore::kept_until` (0: not known). The browser starts about four
+    /// times a day on a phone; most of those cleanups then skip the origins without looking.
     scores_kept_until: u64,
     /// The browser ran after the previous event (for the start-up cleanup).
     was_up: bool,
@@ -339,7 +336,6 @@ impl<'a> DeviceSim<'a> {
                     last_level: *level,
                     total_cache: Default::default(),
                     kept_periods: None,
-                    kept_until: 0,
                 },
                 EngagementSpec::Score { initial, .. } => {
                     let score = EngagementScore::new(*initial);
@@ -350,7 +346,6 @@ impl<'a> DeviceSim<'a> {
                         visit_rng: None,
                         total_cache: Default::default(),
                         kept_periods: None,
-                        kept_until: 0,
                     }
                 }
             })

@@ -209,8 +209,17 @@ impl DeviceSim<'_> {
     /// Whether the app may do something when its network comes or goes at `t`.
     fn app_may_act(&self, t: u64) -> bool {
         // `|`, not `||`: one branch on the answer, not one per flag (asked after every event).
-        let due = self.due.peek().map_or(u64::MAX, |r| r.0.0.ms());
-        !self.running.is_empty() | self.tasks_waiting() | (self.fetches_unfinished > 0) | (due <= t)
+        !self.running.is_empty()
+            | self.tasks_waiting()
+            | (self.fetches_unfinished > 0)
+            | (self.first_due_ms() <= t)
+    }
+
+    /// When the earliest registration in the `due` index falls due (`u64::MAX`: none): the
+    /// only part of [`DeviceSim::app_may_act`] that changes with time, so quiet light-doze
+    /// steps stay quiet until then (between events).
+    fn first_due_ms(&self) -> u64 {
+        self.due.peek().map_or(u64::MAX, |r| r.0.0.ms())
     }
 
     /// Whether Doze has a step due by `t` (the run loop runs it before popping the next event:
@@ -251,7 +260,7 @@ impl DeviceSim<'_> {
                     let limit = deep_next
                         .unwrap_or(u64::MAX)
                         .min(until.saturating_add(1))
-                        .min(self.due.peek().map_or(u64::MAX, |r| r.0.0.ms()));
+                        .min(self.first_due_ms());
                     if !self.power_marks_on
                         && l < limit
                         && let Some(c) = self

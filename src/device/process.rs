@@ -20,7 +20,7 @@ impl DeviceSim<'_> {
     /// Alive, or held by a session (not crashed). Computed without a branch on the process
     /// state: it is asked several times an event, and the state changes unpredictably.
     pub(super) fn browser_running(&self) -> bool {
-        self.alive() | (self.process == Process::SessionOnly) & self.in_session
+        self.alive() | ((self.process == Process::SessionOnly) & self.in_session)
     }
 
     pub(super) fn crashed(&self) -> bool {

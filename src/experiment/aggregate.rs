@@ -531,9 +531,6 @@ impl Fleet {
     }
 }
 
-/// Each origin's slot among the device's distinct origin blocks, and the blocks' names in slot
-/// order. An entry's origins are consecutive and a device has a few entries, so the names are
-/// searched from the last one found; past [`BLOCKS_SCANNED`] distinct blocks, through a map.
 /// Serializes a map with composite keys as a list of pairs (JSON keys must be strings).
 mod pairs {
     use std::collections::BTreeMap;

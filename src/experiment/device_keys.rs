@@ -23,6 +23,9 @@ impl<K: PartialEq> SmallCounts<K> {
     }
 }
 
+/// Each origin's slot among the device's distinct origin blocks, and the blocks' names in slot
+/// order. An entry's origins are consecutive and a device has a few entries, so the names are
+/// searched from the last one found; past [`BLOCKS_SCANNED`] distinct blocks, through a map.
 pub(super) fn origin_blocks<'a>(blocks: impl Iterator<Item = &'a str>) -> (Vec<u32>, Vec<&'a str>) {
     let mut names: Vec<&str> = Vec::new();
     let mut many: BTreeMap<&str, u32> = BTreeMap::new();

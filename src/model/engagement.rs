@@ -209,9 +209,13 @@ impl EngagementScore {
         let Some(last) = self.last_engagement else {
             return true; // nothing stored, nothing to wipe
         };
+        self.kept_after(now.saturating_sub(last) / p.decay_period, p)
+    }
+
+    /// [`EngagementScore::surely_kept`] after `periods` whole decay periods.
+    fn kept_after(&self, periods: u64, p: &ScoreParams) -> bool {
         p.score_cleanup_threshold < MAX_POINTS
-            && self.decayed_after(now.saturating_sub(last) / p.decay_period, p)
-                > p.score_cleanup_threshold
+            && self.decayed_after(periods, p) > p.score_cleanup_threshold
     }
 
     /// For how many whole decay periods after the last engagement a cleanup surely keeps this
@@ -227,10 +231,7 @@ impl EngagementScore {
             return u64::MAX;
         }
         let proportion = p.decay.proportion;
-        let kept = |k: u64| {
-            p.score_cleanup_threshold < MAX_POINTS
-                && self.decayed_after(k, p) > p.score_cleanup_threshold
-        };
+        let kept = |k: u64| self.kept_after(k, p);
         if !(0.0..=1.0).contains(&proportion) || p.decay_points < 0.0 || !kept(0) {
             return 0;
         }
