@@ -18,43 +18,53 @@ impl DeviceSim<'_> {
         let p = EnergyParams::from(self.params);
         let horizon = self.horizon.ms();
         let wifi = self.spec.wifi.windows(horizon, self.local);
-        let radio = |t: u64| {
-            if wifi.contains(t) {
+        let radio = |on_wifi: bool| {
+            if on_wifi {
                 Radio::Wifi
             } else {
                 Radio::Cellular
             }
         };
-        let mut transfers: Vec<Transfer> = Vec::new();
+        // Attempts come in dispatch order, so their starts never decrease: the window lookups
+        // move cursors forward.
+        let (mut wifi_at, mut session_at) = (wifi.cursor(), self.sessions.cursor());
+        let mut transfers: Vec<Transfer> = Vec::with_capacity(self.out.attempts.len());
         for row in &self.out.attempts {
             let reg = &self.out.registrations[row.reg as usize];
             let spec = &self.spec.origins[reg.origin as usize].registrations[reg.spec as usize];
             let from = row.start.ms();
             // In a user session the radio is up for the user's own browsing anyway: a sync
             // event there adds no promotion or tail of its own. Only background transfers count.
-            if spec.handler.needs_network && !self.sessions.contains(from) {
+            if spec.handler.needs_network && !session_at.contains(from) {
                 transfers.push(Transfer {
                     from,
                     to: row.end.map_or(horizon, |e| e.ms()),
-                    radio: radio(from),
+                    radio: radio(wifi_at.contains(from)),
                     bytes_per_s: 0,
                 });
             }
         }
-        for f in &self.out.fetches {
-            for &(_, from, to) in &f.segments {
-                if self.sessions.contains(from.ms()) {
-                    continue;
+        if self.out.fetches.is_empty() {
+            // Only attempts: sorted but for attempts dispatched at one instant that end out of
+            // order, and two transfers with equal `(from, to)` are equal (the radio follows
+            // `from`), so an insertion sort gives what any sort does, in about n steps.
+            insertion_sort_by_span(&mut transfers);
+        } else {
+            for f in &self.out.fetches {
+                for &(_, from, to) in &f.segments {
+                    if self.sessions.contains(from.ms()) {
+                        continue;
+                    }
+                    transfers.push(Transfer {
+                        from: from.ms(),
+                        to: to.ms(),
+                        radio: radio(wifi.contains(from.ms())),
+                        bytes_per_s: self.spec.bandwidth,
+                    });
                 }
-                transfers.push(Transfer {
-                    from: from.ms(),
-                    to: to.ms(),
-                    radio: radio(from.ms()),
-                    bytes_per_s: self.spec.bandwidth,
-                });
             }
+            transfers.sort_unstable_by_key(|t| (t.from, t.to));
         }
-        transfers.sort_unstable_by_key(|t| (t.from, t.to));
         let mut radio_mj = vec![[0f64; 5]; self.out.days.len()];
         radio_energy(&transfers, &p, horizon, |t, cause, mj| {
             let d = ((t / DAY) as usize).min(radio_mj.len() - 1);
@@ -78,5 +88,19 @@ impl DeviceSim<'_> {
                 *out = round_to_u64(v);
             }
         }
+    }
+}
+
+/// Sorts by `(from, to)`, each element moved back past the larger ones before it: linear for
+/// the attempts' transfers, which are out of order only within an instant.
+fn insertion_sort_by_span(transfers: &mut [Transfer]) {
+    for i in 1..transfers.len() {
+        let t = transfers[i];
+        let mut j = i;
+        while j > 0 && (transfers[j - 1].from, transfers[j - 1].to) > (t.from, t.to) {
+            transfers[j] = transfers[j - 1];
+            j -= 1;
+        }
+        transfers[j] = t;
     }
 }

@@ -46,6 +46,16 @@ impl Windows {
         &self.0
     }
 
+    /// Membership for a run of non-decreasing times: each query moves a cursor forward instead
+    /// of bisecting (a device's attempts, in dispatch order, when its energy is priced).
+    pub fn cursor(&self) -> WindowCursor<'_> {
+        WindowCursor {
+            windows: &self.0,
+            next: 0,
+            last: 0,
+        }
+    }
+
     pub fn contains(&self, t: u64) -> bool {
         let i = self.0.partition_point(|(a, _)| *a <= t);
         i > 0 && t < self.0[i - 1].1
@@ -98,6 +108,29 @@ impl Windows {
     }
 }
 
+/// [`Windows::cursor`]: `windows[next]` is the first window not ended by the last time asked.
+#[derive(Clone, Debug)]
+pub struct WindowCursor<'a> {
+    windows: &'a [(u64, u64)],
+    next: usize,
+    last: u64,
+}
+
+impl WindowCursor<'_> {
+    /// Whether `t` is inside a window: amortized O(1) while the times asked do not decrease
+    /// (an earlier time starts the walk again, still correct).
+    pub fn contains(&mut self, t: u64) -> bool {
+        if t < self.last {
+            self.next = 0;
+        }
+        self.last = t;
+        while self.windows.get(self.next).is_some_and(|w| w.1 <= t) {
+            self.next += 1;
+        }
+        self.windows.get(self.next).is_some_and(|w| w.0 <= t)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -115,6 +148,25 @@ mod tests {
         assert_eq!(w.advance(HOUR + 45 * 60_000, 15 * 60_000), Some(5 * HOUR));
         assert_eq!(w.advance(0, 3 * HOUR), None);
         assert_eq!(Windows::always().advance(7, 5), Some(12));
+    }
+
+    #[test]
+    fn cursor_agrees_with_contains_forward_and_back() {
+        // Windows [5, 10) and [20, 30): 5 and 25 are in, 10 (an end) and 30 are out, 0 is
+        // before every window. Asked in order, then going back to 7 (in) and 12 (out).
+        let w = Windows::merged(vec![(5, 10), (20, 30)]);
+        let mut c = w.cursor();
+        let asked = [0, 5, 5, 9, 10, 19, 20, 25, 30, 99, 7, 12];
+        let got: Vec<bool> = asked.iter().map(|&t| c.contains(t)).collect();
+        let want = [
+            false, true, true, true, false, false, true, true, false, false, true, false,
+        ];
+        assert_eq!(got, want);
+        assert!(
+            asked
+                .iter()
+                .all(|&t| w.contains(t) == w.cursor().contains(t))
+        );
     }
 
     #[test]
