@@ -267,14 +267,12 @@ impl Fleet {
             t.device_day_periodic_wakeups
                 .add(day.wakeups[WakeCause::Periodic]);
         }
-        // One map lookup per level present, not per interval (a device has one per period).
-        for level in EngagementLevel::ALL {
-            let mut at_level = r.intervals.iter().filter(|(l, _)| *l == level).peekable();
-            if at_level.peek().is_some() {
-                let h = t.intervals.entry(level).or_default();
-                for (_, ms) in at_level {
-                    h.add(*ms);
-                }
+        // One map lookup per run of intervals at one level, not per interval (a device has one
+        // per period, and its levels change rarely), in one pass.
+        for run in r.intervals.chunk_by(|a, b| a.0 == b.0) {
+            let h = t.intervals.entry(run[0].0).or_default();
+            for (_, ms) in run {
+                h.add(*ms);
             }
         }
         for w in &r.wakeups {
