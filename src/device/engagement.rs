@@ -81,8 +81,8 @@ impl DeviceSim<'_> {
         // A select rather than a branch on the session: this runs before every event, and
         // sessions come and go unpredictably (a mispredicted branch at every other event).
         let engaged = self.in_session & self.spec.sessions_engage;
-        self.profile_engaged = Some(if engaged { now } else { last });
-        if !engaged && now.saturating_sub(last) >= self.score_params.stale_period() {
+        self.profile_engaged = Some(std::hint::select_unpredictable(engaged, now, last));
+        if !engaged & (now.saturating_sub(last) >= self.score_params.stale_period()) {
             self.cleanup_scores(true);
         }
     }

@@ -250,7 +250,7 @@ impl EngagementScore {
         let mut len = step;
         while len > 1 {
             let half = len / 2;
-            lo = if kept(lo + half) { lo + half } else { lo };
+            lo = std::hint::select_unpredictable(kept(lo + half), lo + half, lo);
             len -= half;
         }
         lo + 1

@@ -6,6 +6,8 @@
 //! components/background_sync/background_sync_controller_impl.cc (GetNextEventDelay) and
 //! content/public/browser/background_sync_parameters.cc (the defaults of `PARAMS`).
 
+use std::hint::select_unpredictable;
+
 use super::{
     Completion, Context, DevicePolicy, Policy, RejectReason, Reregister, WakeCause, WakeWindow,
     WakeupRule,
@@ -137,7 +139,7 @@ impl DevicePolicy for ChromiumDevice<'_> {
         }
         WakeWindow {
             window: delta.map(|d| (now.after(SimDuration::from_ms(d)), soonest.cause)),
-            stable: !soonest.from_now && delta == soonest.delta,
+            stable: !soonest.from_now & (delta == soonest.delta),
         }
     }
 
@@ -264,12 +266,11 @@ pub fn soonest_wakeup(params: &Params, kind: SyncKind, active: &PendingSummary) 
         None => (None, base),
     };
     let recovery = params.min_sync_recovery_time.ms();
-    let mut from_now = delta == Some(0);
-    if firing & delta.is_none_or(|d| d > recovery) {
-        delta = Some(recovery);
-        cause = WakeCause::Recovery;
-        from_now = true;
-    }
+    // Selects, not branches: whether an event is firing varies from one call to the next.
+    let recover = firing & (delta.unwrap_or(u64::MAX) > recovery);
+    delta = select_unpredictable(recover, Some(recovery), delta);
+    cause = select_unpredictable(recover, WakeCause::Recovery, cause);
+    let mut from_now = recover | (delta == Some(0));
     // "If we're still waiting for registrations to be resolved, don't schedule a wake up task
     // eagerly" (one-shot: at least the recovery time while every registration is unresolved).
     // (While every one is unresolved the window moves with the clock once its delta falls
