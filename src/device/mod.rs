@@ -215,11 +215,18 @@ struct SizeHints {
     attempts: usize,
     registrations: usize,
     wakeups: usize,
+    intervals: usize,
 }
 
 thread_local! {
     static SIZE_HINTS: std::cell::Cell<SizeHints> = const {
-        std::cell::Cell::new(SizeHints { queue: 0, attempts: 0, registrations: 0, wakeups: 0 })
+        std::cell::Cell::new(SizeHints {
+            queue: 0,
+            attempts: 0,
+            registrations: 0,
+            wakeups: 0,
+            intervals: 0,
+        })
     };
 }
 
@@ -420,6 +427,7 @@ impl<'a> DeviceSim<'a> {
         self.out.attempts.reserve(hints.attempts);
         self.out.registrations.reserve(hints.registrations);
         self.out.wakeups.reserve(hints.wakeups);
+        self.out.intervals.reserve(hints.intervals);
         self.power_marks_on = self.spec.power.is_some() && (self.index == 0 || self.tracing);
         // Everything known before t = 0 (a run's sessions, above all) waits in the queue's
         // backlog, out of the heap's way.
@@ -615,6 +623,7 @@ impl<'a> DeviceSim<'a> {
             attempts: room(self.out.attempts.len()),
             registrations: room(self.out.registrations.len()),
             wakeups: room(self.out.wakeups.len()),
+            intervals: room(self.out.intervals.len()),
         });
         // Events still running at the horizon keep empty end/outcome (S1).
         if let Some(since) = self.awake_since.take() {
