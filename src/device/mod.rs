@@ -235,6 +235,8 @@ pub struct DeviceSim<'a> {
     spec: &'a DeviceSpec,
     /// The policy's state on this device; every scheduling decision comes from it.
     policy: Box<dyn DevicePolicy + 'a>,
+    /// `policy.uses_after_event()`, fixed for the run.
+    policy_after_event: bool,
     /// The periodic wake-up limit the monitor checks (§7).
     wakeup_rule: WakeupRule,
     /// Device-level parameters (process and network switches, fetch, engagement).
@@ -363,6 +365,7 @@ impl<'a> DeviceSim<'a> {
             || policy_device.persists_firing();
         DeviceSim {
             spec,
+            policy_after_event: policy_device.uses_after_event(),
             policy: policy_device,
             wakeup_rule: policy.wakeup_rule(),
             params,

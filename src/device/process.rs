@@ -77,9 +77,11 @@ impl DeviceSim<'_> {
             };
             self.out.marks.push((self.now, mark));
         }
-        let active = &self.active;
-        self.policy
-            .after_event(&|| active.of_kind(SyncKind::Periodic).next().is_some());
+        if self.policy_after_event {
+            let active = &self.active;
+            self.policy
+                .after_event(&|| active.of_kind(SyncKind::Periodic).next().is_some());
+        }
         self.close_job_if_done();
         if self.android() & self.browser_running() & self.tasks_dirty {
             self.tasks_dirty = false;

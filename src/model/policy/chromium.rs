@@ -90,6 +90,10 @@ struct ChromiumDevice<'a> {
 }
 
 impl DevicePolicy for ChromiumDevice<'_> {
+    fn uses_after_event(&self) -> bool {
+        false
+    }
+
     fn max_attempts(&self, _kind: SyncKind, notification_permission: bool) -> u32 {
         max_attempts(self.params, notification_permission)
     }

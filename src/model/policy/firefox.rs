@@ -110,6 +110,10 @@ impl FirefoxDevice<'_> {
 }
 
 impl DevicePolicy for FirefoxDevice<'_> {
+    fn uses_after_event(&self) -> bool {
+        false
+    }
+
     /// No notification-permission bonus.
     fn max_attempts(&self, _kind: SyncKind, _notification_permission: bool) -> u32 {
         self.params.max_sync_attempts

@@ -148,6 +148,14 @@ pub trait DevicePolicy {
         let _ = has_active_periodic;
     }
 
+    /// Whether [`DevicePolicy::after_event`] does anything: a policy that leaves it empty says
+    /// `false`, and the device skips the call (asked once per device; it runs after every
+    /// event). `true` unless said otherwise, so a policy that only overrides `after_event` is
+    /// still called.
+    fn uses_after_event(&self) -> bool {
+        true
+    }
+
     /// What the policy reports about the device at the end of its run.
     fn totals(&self) -> PolicyTotals {
         PolicyTotals::default()

@@ -86,6 +86,10 @@ struct WorkManagerDevice<'a> {
 }
 
 impl DevicePolicy for WorkManagerDevice<'_> {
+    fn uses_after_event(&self) -> bool {
+        false
+    }
+
     /// `work_max_attempts` runs, 0 = retry forever (WorkManager's default).
     fn max_attempts(&self, _kind: SyncKind, _notification_permission: bool) -> u32 {
         match self.params.work_max_attempts {
