@@ -130,6 +130,17 @@ impl Histogram {
         }
     }
 
+    /// The counter of a value of the log-linear range (≥ [`EXACT`]) in an existing page.
+    #[inline]
+    fn page_counter(&mut self, value: u64) -> Option<&mut u64> {
+        if value < EXACT {
+            return None;
+        }
+        let k = index(value) as usize - EXACT as usize;
+        let page = self.pages.get_mut(k / SUBS as usize)?.as_mut()?;
+        Some(&mut page[k % SUBS as usize])
+    }
+
     fn add_to_page(&mut self, idx: u32, n: u64) {
         let k = idx as usize - EXACT as usize;
         let (page, sub) = (k / SUBS as usize, k % SUBS as usize);
@@ -164,9 +175,12 @@ impl Histogram {
     /// counted inline; the rest go through `add_to_bucket`.
     #[inline]
     pub fn add(&mut self, value: u64) {
-        match self.small.get_mut(value as usize) {
-            Some(c) => *c += 1,
-            None => self.add_to_bucket(index(value), 1),
+        if let Some(c) = self.small.get_mut(value as usize) {
+            *c += 1;
+        } else if let Some(c) = self.page_counter(value) {
+            *c += 1; // a fleet's histograms: the value's page is there
+        } else {
+            self.add_to_bucket(index(value), 1);
         }
         self.count += 1;
         self.sum += value as u128;
