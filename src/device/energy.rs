@@ -92,7 +92,8 @@ impl DeviceSim<'_> {
 }
 
 /// Sorts by `(from, to)`, each element moved back past the larger ones before it: linear for
-/// the attempts' transfers, which are out of order only within an instant.
+/// the attempts' transfers, which are out of order only within an instant (std's stable sort,
+/// which also takes sorted runs as they are, cost 0.7 % more of bench-fleet's instructions).
 fn insertion_sort_by_span(transfers: &mut [Transfer]) {
     for i in 1..transfers.len() {
         let t = transfers[i];
