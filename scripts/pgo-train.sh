@@ -4,8 +4,10 @@
 # whose code changed since the profile was taken gets no profile data (it is optimized as in a
 # plain release build), so a stale profile costs speed, never correctness.
 #
-# Needs `llvm-profdata` from LLVM 19 or newer (rustc's raw profiles must be readable by it):
-# `rustup component add llvm-tools`, or Debian's `apt-get install llvm-19`, or set LLVM_PROFDATA.
+# Needs `llvm-profdata` of the LLVM that rustc uses (`rustc -vV`: LLVM 22 for Rust 1.95; an
+# older one rejects rustc's raw profiles, "unsupported instrumentation profile format
+# version"): `rustup component add llvm-tools`, or Debian's `llvm-<major>`, or set
+# LLVM_PROFDATA.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -13,12 +15,15 @@ root=$PWD
 profdata=${LLVM_PROFDATA:-}
 if [ -z "$profdata" ]; then
   sysroot=$(rustc --print sysroot)
-  for c in "$sysroot"/lib/rustlib/*/bin/llvm-profdata llvm-profdata-22 llvm-profdata-21 \
-    llvm-profdata-20 llvm-profdata-19 llvm-profdata; do
+  major=$(rustc -vV | sed -n 's/^LLVM version: \([0-9]*\).*/\1/p')
+  for c in "$sysroot"/lib/rustlib/*/bin/llvm-profdata "llvm-profdata-$major" llvm-profdata; do
     if command -v "$c" >/dev/null 2>&1; then profdata=$c; break; fi
   done
 fi
-[ -n "$profdata" ] || { echo "pgo-train: no llvm-profdata found (see the header of $0)" >&2; exit 1; }
+[ -n "$profdata" ] || {
+  echo "pgo-train: no llvm-profdata found: rustup component add llvm-tools (see the header of $0)" >&2
+  exit 1
+}
 
 raw=$(mktemp -d)
 out=$(mktemp -d)
@@ -39,5 +44,11 @@ BGSIM_BIN="$bin" scripts/output-hashes.sh >/dev/null
 "$bin" run scenarios/bench-fleet.json --devices 20000 --detail-devices 200 --quiet --out "$out/fleet"
 
 mkdir -p pgo
-"$profdata" merge --sparse -o pgo/bgsim.profdata "$raw"/*.profraw
+# Merged in the scratch directory first: a failed merge leaves the committed profile as it was.
+"$profdata" merge --sparse -o "$out/bgsim.profdata" "$raw"/*.profraw || {
+  echo "pgo-train: $profdata could not merge rustc's profiles; it must be LLVM $(rustc -vV |
+    sed -n 's/^LLVM version: //p')'s (rustup component add llvm-tools)" >&2
+  exit 1
+}
+mv "$out/bgsim.profdata" pgo/bgsim.profdata
 echo "wrote pgo/bgsim.profdata ($(wc -c < pgo/bgsim.profdata) bytes) with $profdata"
