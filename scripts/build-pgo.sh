@@ -14,7 +14,7 @@ trap 'rm -f "$log"' EXIT
 # -enable-ext-tsp-block-placement: LLVM lays out each function's blocks with the ext-TSP
 # algorithm (llvm/lib/CodeGen/MachineBlockPlacement.cpp, off by default), which reads the
 # profile's block counts; layout only, so the same bytes out. Bench-fleet, one thread, in
-# alternating runs: 3-6 % less time at the minimum (README, Performance, tenth session).
+# alternating runs: about 2-4 % less time (README, Performance, tenth session).
 # Cargo's stderr goes to ours through tee (and the log); its stdout stays ours (fd 3).
 { RUSTFLAGS="${RUSTFLAGS:-} -Cprofile-use=$PWD/pgo/bgsim.profdata -Cllvm-args=-enable-ext-tsp-block-placement=true" \
   CARGO_TARGET_DIR="$PWD/target/pgo" \

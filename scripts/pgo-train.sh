@@ -12,11 +12,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 
+llvm=$(rustc -vV | sed -n 's/^LLVM version: //p')
 profdata=${LLVM_PROFDATA:-}
 if [ -z "$profdata" ]; then
   sysroot=$(rustc --print sysroot)
-  major=$(rustc -vV | sed -n 's/^LLVM version: \([0-9]*\).*/\1/p')
-  for c in "$sysroot"/lib/rustlib/*/bin/llvm-profdata "llvm-profdata-$major" llvm-profdata; do
+  for c in "$sysroot"/lib/rustlib/*/bin/llvm-profdata "llvm-profdata-${llvm%%.*}" llvm-profdata; do
     if command -v "$c" >/dev/null 2>&1; then profdata=$c; break; fi
   done
 fi
@@ -46,8 +46,7 @@ BGSIM_BIN="$bin" scripts/output-hashes.sh >/dev/null
 mkdir -p pgo
 # Merged in the scratch directory first: a failed merge leaves the committed profile as it was.
 "$profdata" merge --sparse -o "$out/bgsim.profdata" "$raw"/*.profraw || {
-  echo "pgo-train: $profdata could not merge rustc's profiles; it must be LLVM $(rustc -vV |
-    sed -n 's/^LLVM version: //p')'s (rustup component add llvm-tools)" >&2
+  echo "pgo-train: $profdata could not merge rustc's profiles; it must be LLVM $llvm's (rustup component add llvm-tools)" >&2
   exit 1
 }
 mv "$out/bgsim.profdata" pgo/bgsim.profdata

@@ -165,7 +165,6 @@ impl PendingIndex {
             self.scanned[k] = Scanned::of(summary, now);
             return summary;
         }
-        self.scanned[k] = None;
         self.take_changes(regs, active);
         let index = &mut self.kinds[k];
         while let Some(first) = index.waiting.first()
@@ -195,6 +194,8 @@ impl PendingIndex {
     /// Empties `kind`'s index (its entries become an older generation), indexed or scanned
     /// from now on.
     fn reset(&mut self, kind: SyncKind, on: bool) {
+        // A scan kept from before the kind was indexed is no answer after it.
+        self.scanned[kind as usize] = None;
         let index = &mut self.kinds[kind as usize];
         *index = KindIndex {
             on,

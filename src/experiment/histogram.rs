@@ -107,6 +107,12 @@ fn bounds(idx: u32) -> (u64, u64) {
     (lower, lower + width - 1)
 }
 
+/// The page of a log-linear bucket index (≥ [`EXACT`]) and its place in the page.
+fn page_of(idx: u32) -> (usize, usize) {
+    let k = idx as usize - EXACT as usize;
+    (k / SUBS as usize, k % SUBS as usize)
+}
+
 impl Histogram {
     fn add_to_bucket(&mut self, idx: u32, n: u64) {
         if n == 0 {
@@ -136,14 +142,12 @@ impl Histogram {
         if value < EXACT {
             return None;
         }
-        let k = index(value) as usize - EXACT as usize;
-        let page = self.pages.get_mut(k / SUBS as usize)?.as_mut()?;
-        Some(&mut page[k % SUBS as usize])
+        let (page, sub) = page_of(index(value));
+        Some(&mut self.pages.get_mut(page)?.as_mut()?[sub])
     }
 
     fn add_to_page(&mut self, idx: u32, n: u64) {
-        let k = idx as usize - EXACT as usize;
-        let (page, sub) = (k / SUBS as usize, k % SUBS as usize);
+        let (page, sub) = page_of(idx);
         if page >= self.pages.len() {
             self.pages.resize_with(page + 1, || None);
         }
